@@ -1,0 +1,440 @@
+"""Edge tables pulled out of the graph once, and the per-run context.
+
+The analysis reads the :class:`networkx.MultiDiGraph` described in
+:data:`ecosystem.model.GRAPH_SCHEMA`, but every metric is a group-by over a
+few flat tables (services and the leaves they serve, needs per leaf,
+funding flows, partnerships). :func:`extract` walks the graph's nodes and
+edges exactly once to build those tables; :func:`prepare` resolves the
+chosen place, the ``as_of`` date and apportioning into a :class:`Context`
+that every module shares, so :func:`ecosystem.analysis.analyse` pays for
+the walk once.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import logging
+from typing import Any, Iterable
+
+import networkx as nx
+import numpy as np
+import pandas as pd
+
+from ecosystem import model as m
+
+log = logging.getLogger(__name__)
+
+#: rounding applied to people figures so float noise never flips a status
+DECIMALS = 9
+
+
+# --------------------------------------------------------------------------
+# Dates
+# --------------------------------------------------------------------------
+def as_date(value: Any, name: str = "as_of") -> dt.date:
+    """A ``datetime.date`` from a date, datetime, Timestamp or ISO string."""
+    if isinstance(value, pd.Timestamp):
+        return value.date()
+    if isinstance(value, dt.datetime):
+        return value.date()
+    if isinstance(value, dt.date):
+        return value
+    if isinstance(value, str):
+        try:
+            return dt.date.fromisoformat(value.strip())
+        except ValueError:
+            pass
+    raise ValueError(f"{name} must be a date in YYYY-MM-DD form, got {value!r}")
+
+
+def to_timestamps(values: Iterable[Any]) -> pd.Series:
+    """Dates as ``datetime64``; missing (or beyond 2262) become NaT = open."""
+    s = pd.Series(list(values), dtype=object)
+    return pd.to_datetime(s, errors="coerce")
+
+
+def active_mask(start: pd.Series, end: pd.Series, as_of: dt.date) -> pd.Series:
+    """SPEC §5 ``start <= as_of <= end`` with a missing bound open (vectorised)."""
+    ts = pd.Timestamp(as_of)
+    return (start.isna() | (start <= ts)) & (end.isna() | (end >= ts))
+
+
+# --------------------------------------------------------------------------
+# Frames: the graph as flat tables
+# --------------------------------------------------------------------------
+@dataclasses.dataclass
+class Frames:
+    """The graph as flat tables (raw ids, never node tuples).
+
+    ``places``: code, population. ``part_of``: child, parent.
+    ``services``: service, provider, category, capacity, start, end
+    (datetime64; one row per service and category).
+    ``service_areas``: service, area (place codes as given).
+    ``needs``: need, place, category, people.
+    ``funding``: funding, funder, recipient, amount, start, end, service.
+    ``partnerships``: a, b, kind, start, end.
+    ``based_in``: organisation, place. ``organisations``: sorted ids.
+    """
+
+    places: pd.DataFrame
+    part_of: pd.DataFrame
+    services: pd.DataFrame
+    service_areas: pd.DataFrame
+    needs: pd.DataFrame
+    funding: pd.DataFrame
+    partnerships: pd.DataFrame
+    based_in: pd.DataFrame
+    organisations: list[str]
+
+    def copy(self) -> "Frames":
+        return Frames(**{f.name: (getattr(self, f.name).copy() if isinstance(getattr(self, f.name), pd.DataFrame)
+                                  else list(getattr(self, f.name)))
+                         for f in dataclasses.fields(self)})
+
+
+def _label(n: Any, d: dict) -> str | None:
+    if isinstance(n, tuple) and len(n) == 2:
+        return n[0]
+    return d.get("label")
+
+
+def _key(n: Any) -> Any:
+    return n[1] if isinstance(n, tuple) and len(n) == 2 else n
+
+
+def _num(v: Any) -> float:
+    try:
+        f = float(v)
+    except (TypeError, ValueError):
+        return float("nan")
+    return f
+
+
+def extract(G: nx.MultiDiGraph) -> Frames:
+    """Walk ``G`` once and return its :class:`Frames`."""
+    place_rows: dict[str, float] = {}
+    svc_nodes: dict[str, tuple] = {}
+    need_people: dict[str, float] = {}
+    orgs: set[str] = set()
+    for n, d in G.nodes(data=True):
+        label = _label(n, d)
+        if label == m.PLACE:
+            place_rows[_key(n)] = _num(d.get("population"))
+        elif label == m.SERVICE:
+            svc_nodes[_key(n)] = (_num(d.get("capacity")), d.get("start"), d.get("end"))
+        elif label == m.NEED:
+            need_people[_key(n)] = _num(d.get("people"))
+        elif label == m.ORGANISATION:
+            orgs.add(_key(n))
+
+    part_of, serves, delivers, in_cat, need_in, need_for, based_in = [], [], [], [], [], [], []
+    funding, partners = [], []
+    for u, v, k, d in G.edges(keys=True, data=True):
+        t = d.get("type", k)
+        if t == m.SERVES:
+            serves.append((_key(u), _key(v)))
+        elif t == m.FUNDS:
+            funding.append((d.get("id", k), _key(u), _key(v), _num(d.get("amount")), d.get("start"),
+                            d.get("end"), d.get("service")))
+        elif t == m.PART_OF:
+            part_of.append((_key(u), _key(v)))
+        elif t == m.DELIVERS:
+            delivers.append((_key(v), _key(u)))
+        elif t == m.IN_CATEGORY:
+            in_cat.append((_key(u), _key(v)))
+        elif t == m.IN:
+            need_in.append((_key(u), _key(v)))
+        elif t == m.FOR:
+            need_for.append((_key(u), _key(v)))
+        elif t == m.PARTNERS_WITH:
+            partners.append((_key(u), _key(v), d.get("kind"), d.get("start"), d.get("end")))
+        elif t == m.BASED_IN:
+            based_in.append((_key(u), _key(v)))
+
+    # places referenced only by edges (unknown codes) still count as places
+    for child, parent in part_of:
+        place_rows.setdefault(child, float("nan"))
+        place_rows.setdefault(parent, float("nan"))
+    for _, p in serves + need_in:
+        place_rows.setdefault(p, float("nan"))
+    places = pd.DataFrame({"code": list(place_rows), "population": list(place_rows.values())},
+                          columns=["code", "population"])
+    places["population"] = places["population"].astype(float)
+
+    provider: dict[str, str] = {}
+    for s, o in sorted(delivers):
+        if s in provider and provider[s] != o:
+            log.warning("service %s has more than one provider; using %s", s, provider[s])
+            continue
+        provider.setdefault(s, o)
+    svc_ids = list(svc_nodes)
+    cats = pd.DataFrame(in_cat, columns=["service", "category"]).drop_duplicates()
+    base = pd.DataFrame({
+        "service": svc_ids,
+        "provider": [provider.get(s) for s in svc_ids],
+        "capacity": np.array([svc_nodes[s][0] for s in svc_ids], dtype=float),
+        "start": to_timestamps(svc_nodes[s][1] for s in svc_ids),
+        "end": to_timestamps(svc_nodes[s][2] for s in svc_ids),
+    })
+    services = base.merge(cats, on="service", how="inner")
+    services = services[["service", "provider", "category", "capacity", "start", "end"]]
+    services = services.sort_values(["service", "category"], kind="stable").reset_index(drop=True)
+
+    need_place = dict(need_in)
+    need_cat = dict(need_for)
+    need_ids = [n for n in need_people if n in need_place and n in need_cat]
+    needs = pd.DataFrame({
+        "need": need_ids,
+        "place": [need_place[n] for n in need_ids],
+        "category": [need_cat[n] for n in need_ids],
+        "people": np.array([need_people[n] for n in need_ids], dtype=float),
+    }, columns=["need", "place", "category", "people"])
+
+    fcols = ["funding", "funder", "recipient", "amount", "start", "end", "service"]
+    fund = pd.DataFrame(funding, columns=fcols)
+    fund["amount"] = fund["amount"].astype(float)
+    fund["start"] = to_timestamps(fund["start"])
+    fund["end"] = to_timestamps(fund["end"])
+    fund["funding"] = fund["funding"].astype(str)
+    fund = fund.sort_values("funding", kind="stable").reset_index(drop=True)
+
+    pcols = ["a", "b", "kind", "start", "end"]
+    part = pd.DataFrame(partners, columns=pcols)
+    part["start"] = to_timestamps(part["start"])
+    part["end"] = to_timestamps(part["end"])
+
+    orgs |= set(provider.values()) | set(fund["funder"]) | set(fund["recipient"]) | set(part["a"]) | set(part["b"])
+    orgs.discard(None)
+    return Frames(
+        places=places,
+        part_of=pd.DataFrame(part_of, columns=["child", "parent"]).drop_duplicates(),
+        services=services,
+        service_areas=pd.DataFrame(serves, columns=["service", "area"]).drop_duplicates(),
+        needs=needs,
+        funding=fund,
+        partnerships=part,
+        based_in=pd.DataFrame(based_in, columns=["organisation", "place"]),
+        organisations=sorted(orgs, key=str),
+    )
+
+
+# --------------------------------------------------------------------------
+# Place hierarchy
+# --------------------------------------------------------------------------
+@dataclasses.dataclass
+class Hierarchy:
+    """``leaves_of[code]``: the leaves beneath a place (itself when a leaf)."""
+
+    leaves_of: dict[str, frozenset]
+    descendants: dict[str, frozenset]
+    roots: list[str]
+    population: dict[str, float]
+
+    def leaf_table(self, codes: Iterable[str] | None = None) -> pd.DataFrame:
+        """(area, leaf) pairs for ``codes`` (default: every place)."""
+        codes = self.leaves_of.keys() if codes is None else codes
+        rows = [(c, leaf) for c in codes for leaf in self.leaves_of.get(c, (c,))]
+        return pd.DataFrame(rows, columns=["area", "leaf"])
+
+
+def hierarchy(frames: Frames) -> Hierarchy:
+    children: dict[str, set] = {}
+    parents: dict[str, set] = {}
+    for c, p in zip(frames.part_of["child"], frames.part_of["parent"]):
+        if c == p:
+            continue
+        children.setdefault(p, set()).add(c)
+        parents.setdefault(c, set()).add(p)
+    codes = list(frames.places["code"])
+    desc: dict[str, frozenset] = {}
+    leaves: dict[str, frozenset] = {}
+
+    def visit(code: str) -> None:
+        # iterative post-order so deep hierarchies never hit the recursion limit
+        stack = [(code, False)]
+        on_path: set = set()
+        while stack:
+            c, done = stack.pop()
+            if c in desc:
+                continue
+            if done:
+                on_path.discard(c)
+                kids = [k for k in children.get(c, ()) if k in desc]
+                if not children.get(c):
+                    leaves[c] = frozenset((c,))
+                    desc[c] = frozenset()
+                else:
+                    ls: set = set()
+                    ds: set = set()
+                    for k in kids:
+                        ls |= leaves[k]
+                        ds |= desc[k]
+                        ds.add(k)
+                    leaves[c] = frozenset(ls)
+                    desc[c] = frozenset(ds)
+                continue
+            if c in on_path:
+                log.warning("place %s is part of itself (PART_OF cycle); cycle ignored", c)
+                continue
+            on_path.add(c)
+            stack.append((c, True))
+            for k in children.get(c, ()):
+                if k not in desc and k not in on_path:
+                    stack.append((k, False))
+
+    for c in codes:
+        visit(c)
+    roots = sorted(c for c in codes if not parents.get(c))
+    pop = dict(zip(frames.places["code"], frames.places["population"]))
+    return Hierarchy(leaves, desc, roots, pop)
+
+
+def apportion(pairs: pd.DataFrame, group: str, population: pd.Series) -> pd.Series:
+    """Weights spreading each ``group`` over its ``leaf`` rows (SPEC §5).
+
+    In proportion to leaf population, equally when any of the group's leaves
+    lacks a population (or the populations sum to 0).
+    """
+    if pairs.empty:
+        return pd.Series([], dtype=float, index=pairs.index)
+    pop = pairs["leaf"].map(population).astype(float)
+    g = pop.groupby(pairs[group])
+    missing = pop.isna().groupby(pairs[group]).transform("any")
+    total = g.transform("sum")
+    count = g.transform("size")
+    equal = missing | (total <= 0)
+    return pd.Series(np.where(equal, 1.0 / count, pop / total.where(total > 0, 1.0)), index=pairs.index)
+
+
+# --------------------------------------------------------------------------
+# Context: one (graph, place, as_of)
+# --------------------------------------------------------------------------
+@dataclasses.dataclass
+class Context:
+    """Everything the metrics share for one place and date.
+
+    ``contrib``: one row per active service, category and in-scope leaf it
+    serves: service, provider, category, place, weight, supply (apportioned
+    capacity, 0 when unknown), capacity_known.
+    ``demand``: place, category, demand (apportioned people in need).
+    ``services``: every service row with ``active``.
+    ``funding``: every flow with ``active``.
+    ``scope``: organisation ids that belong to the chosen place (``None`` =
+    every organisation).
+    """
+
+    frames: Frames
+    hier: Hierarchy
+    place: str | None
+    as_of: dt.date
+    leaves: list[str]
+    services: pd.DataFrame
+    contrib: pd.DataFrame
+    demand: pd.DataFrame
+    funding: pd.DataFrame
+    scope: frozenset | None
+
+    def in_scope(self, ids: pd.Series) -> pd.Series:
+        if self.scope is None:
+            return pd.Series(True, index=ids.index)
+        return ids.isin(self.scope)
+
+
+def prepare(frames: Frames, *, place: str | None, as_of: Any) -> Context:
+    as_of = as_date(as_of)
+    hier = hierarchy(frames)
+    if place is not None:
+        if place not in hier.leaves_of:
+            raise ValueError(f"unknown place {place!r}: no Place with that code in the graph")
+        leaves = sorted(hier.leaves_of[place])
+    else:
+        leaves = sorted(c for c, ls in hier.leaves_of.items() if ls == frozenset((c,)))
+    leaf_set = frozenset(leaves)
+    population = pd.Series(hier.population, dtype=float)
+
+    svc = frames.services.copy()
+    svc["active"] = active_mask(svc["start"], svc["end"], as_of)
+
+    # every service's full leaf set (apportioning uses all of it), then the chosen leaves
+    sa = frames.service_areas
+    area_leaf = hier.leaf_table(sa["area"].unique())
+    sl = sa.merge(area_leaf, on="area")[["service", "leaf"]].drop_duplicates()
+    sl = sl.reset_index(drop=True)
+    sl["weight"] = apportion(sl, "service", population)
+    act = svc.loc[svc["active"], ["service", "provider", "category", "capacity"]]
+    contrib = act.merge(sl[sl["leaf"].isin(leaf_set)], on="service")
+    contrib = contrib.rename(columns={"leaf": "place"})
+    contrib["capacity_known"] = contrib["capacity"].notna()
+    contrib["supply"] = contrib["capacity"].fillna(0.0) * contrib["weight"]
+    contrib = contrib[["service", "provider", "category", "place", "weight", "supply", "capacity_known"]]
+    contrib = contrib.sort_values(["place", "category", "service"], kind="stable").reset_index(drop=True)
+
+    nd = frames.needs
+    nl = nd[["need", "place", "category", "people"]].merge(
+        hier.leaf_table(nd["place"].unique()).rename(columns={"area": "place"}), on="place")
+    nl = nl.drop_duplicates(["need", "leaf"]).reset_index(drop=True)
+    nl["weight"] = apportion(nl, "need", population)
+    nl = nl[nl["leaf"].isin(leaf_set)]
+    nl = nl.assign(demand=nl["people"].fillna(0.0) * nl["weight"])
+    demand = nl.groupby(["leaf", "category"], as_index=False)["demand"].sum().rename(columns={"leaf": "place"})
+
+    fund = frames.funding.copy()
+    fund["active"] = active_mask(fund["start"], fund["end"], as_of)
+
+    scope = None
+    if place is not None:
+        local = set(contrib["provider"].dropna())
+        served = sl.loc[sl["leaf"].isin(leaf_set), "service"]
+        local |= set(svc.loc[svc["service"].isin(served), "provider"].dropna())
+        home = hier.descendants[place] | {place}
+        local |= set(frames.based_in.loc[frames.based_in["place"].isin(home), "organisation"])
+        scope = frozenset(local)
+    return Context(frames, hier, place, as_of, leaves, svc, contrib, demand, fund, scope)
+
+
+def prepare_graph(G: nx.MultiDiGraph, *, place: str | None, as_of: Any) -> Context:
+    return prepare(extract(G), place=place, as_of=as_of)
+
+
+def service_funders(ctx: Context) -> pd.DataFrame:
+    """SPEC §5: (service, funder) pairs over active flows.
+
+    The funders of active flows naming the service, plus the funders of the
+    provider's active flows that name no service.
+    """
+    f = ctx.funding[ctx.funding["active"]]
+    named = f.loc[f["service"].notna(), ["service", "funder"]]
+    general = f.loc[f["service"].isna(), ["recipient", "funder"]]
+    svc = ctx.services[["service", "provider"]].drop_duplicates("service")
+    via = svc.merge(general, left_on="provider", right_on="recipient")[["service", "funder"]]
+    return pd.concat([named, via], ignore_index=True).drop_duplicates().reset_index(drop=True)
+
+
+def py(v: Any) -> Any:
+    """A Python scalar for JSON: numpy → Python, NaN/NaT → None, dates → ISO."""
+    if v is None:
+        return None
+    if isinstance(v, (list, tuple)):
+        return [py(x) for x in v]
+    if isinstance(v, (np.ndarray,)):
+        return [py(x) for x in v.tolist()]
+    if isinstance(v, pd.Timestamp):
+        return None if pd.isna(v) else v.date().isoformat()
+    if isinstance(v, (dt.date, dt.datetime)):
+        return v.isoformat()
+    if v is pd.NaT:
+        return None
+    if isinstance(v, np.generic):
+        v = v.item()
+    if isinstance(v, float) and v != v:
+        return None
+    if isinstance(v, float) and v.is_integer() and abs(v) < 2**53:
+        return v  # keep floats as floats: JSON numbers either way
+    return v
+
+
+def records(df: pd.DataFrame) -> list[dict[str, Any]]:
+    """A DataFrame as JSON-ready records (Python scalars, ISO dates, None)."""
+    cols = list(df.columns)
+    return [{c: py(v) for c, v in zip(cols, row)} for row in df.itertuples(index=False, name=None)]

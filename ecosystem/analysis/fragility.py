@@ -1,0 +1,329 @@
+"""Fragile dependencies: funding dependency, sole and critical providers,
+funding cliffs, short-term funding and structural weak points (SPEC §5)."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import networkx as nx
+import numpy as np
+import pandas as pd
+
+from ecosystem import model as m
+from ecosystem.analysis._tables import DECIMALS, Context, prepare_graph
+from ecosystem.analysis.coverage import coverage_from
+
+__all__ = [
+    "funding_dependency", "sole_providers", "critical_providers", "funding_cliffs", "short_term_share",
+    "articulation_points", "bridges", "partnership_network",
+]
+
+DEPENDENCY_COLUMNS = ["provider", "top_funder", "top_share", "hhi", "dependent", "funders", "amount"]
+SOLE_COLUMNS = ["place", "category", "provider", "demand", "supply"]
+CRITICAL_COLUMNS = ["provider", "unmet_added", "unserved_added", "cells"]
+CLIFF_COLUMNS = ["funding", "funder", "recipient", "end", "amount", "services", "service"]
+
+
+# --------------------------------------------------------------------------
+# Funding dependency
+# --------------------------------------------------------------------------
+def funding_dependency(G: nx.MultiDiGraph, *, place: str | None = None, as_of: dt.date | str,
+                       dependency_threshold: float = 0.5) -> pd.DataFrame:
+    """How much each funded organisation leans on its largest funder.
+
+    Over the funding flows active on ``as_of``, per recipient:
+    ``top_share`` is the largest single funder's share of the amount
+    received (flows from one funder added up) and ``hhi`` the sum of the
+    squared funder shares (0–1; 1 = a single funder). ``dependent`` when
+    ``top_share >= dependency_threshold`` (default 0.5, so exactly half
+    counts). Every recipient of active funding is listed, whether or not it
+    delivers a service; with ``place``, only organisations that serve a leaf
+    of that place or are based in it. Recipients whose active funding adds
+    up to 0 (or has no amounts) are left out: shares are undefined.
+
+    Parameters
+    ----------
+    G : networkx.MultiDiGraph
+    place : str, optional
+    as_of : datetime.date or ISO string
+    dependency_threshold : float, default 0.5
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``provider``, ``top_funder`` (ties: smallest id), ``top_share``,
+        ``hhi``, ``dependent`` (bool), ``funders`` (count), ``amount``
+        (total active funding); sorted by top_share (highest first), then
+        provider.
+
+    Examples
+    --------
+    >>> from ecosystem.examples import riverside
+    >>> funding_dependency(riverside(), place="LA1", as_of="2025-01-01")[["provider", "top_funder", "top_share", "hhi"]]
+       provider top_funder  top_share   hhi
+    0      ACME    COUNCIL        1.0  1.00
+    1  FOODBANK    COUNCIL        1.0  1.00
+    2    PANTRY      TRUST        1.0  1.00
+    3      MIND    COUNCIL        0.6  0.52
+    """
+    return funding_dependency_from(prepare_graph(G, place=place, as_of=as_of),
+                                   dependency_threshold=dependency_threshold)
+
+
+def funding_dependency_from(ctx: Context, *, dependency_threshold: float = 0.5) -> pd.DataFrame:
+    f = ctx.funding[ctx.funding["active"] & ctx.funding["amount"].notna()]
+    f = f[ctx.in_scope(f["recipient"])]
+    if f.empty:
+        return pd.DataFrame(columns=DEPENDENCY_COLUMNS)
+    by = f.groupby(["recipient", "funder"], as_index=False)["amount"].sum()
+    by["total"] = by.groupby("recipient")["amount"].transform("sum")
+    by = by[by["total"] > 0]
+    if by.empty:
+        return pd.DataFrame(columns=DEPENDENCY_COLUMNS)
+    by["share"] = by["amount"] / by["total"]
+    by["sq"] = by["share"] ** 2
+    top = by.sort_values(["recipient", "share", "funder"], ascending=[True, False, True], kind="stable")
+    top = top.drop_duplicates("recipient")
+    agg = by.groupby("recipient").agg(hhi=("sq", "sum"), funders=("funder", "nunique"), amount=("amount", "sum"))
+    out = top[["recipient", "funder", "share"]].set_index("recipient").join(agg).reset_index()
+    out.columns = ["provider", "top_funder", "top_share", "hhi", "funders", "amount"]
+    out["top_share"] = out["top_share"].round(DECIMALS)
+    out["hhi"] = out["hhi"].round(DECIMALS)
+    out["dependent"] = out["top_share"] >= dependency_threshold
+    out["funders"] = out["funders"].astype(int)
+    out = out.sort_values(["top_share", "provider"], ascending=[False, True], kind="stable")
+    return out[DEPENDENCY_COLUMNS].reset_index(drop=True)
+
+
+# --------------------------------------------------------------------------
+# Sole and critical providers
+# --------------------------------------------------------------------------
+def sole_providers(G: nx.MultiDiGraph, *, place: str | None = None, as_of: dt.date | str) -> pd.DataFrame:
+    """Cells with need that depend on a single provider.
+
+    A (leaf, category) with demand > 0 whose active services in that
+    category all come from exactly one provider (whatever their capacity).
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``place``, ``category``, ``provider``, ``demand``, ``supply``;
+        sorted by place, category.
+
+    Examples
+    --------
+    >>> from ecosystem.examples import riverside
+    >>> sole_providers(riverside(), place="LA1", as_of="2025-01-01")[["place", "category", "provider"]]
+      place category  provider
+    0    W1       MH      MIND
+    1    W2     FOOD  FOODBANK
+    2    W2       MH      MIND
+    """
+    ctx = prepare_graph(G, place=place, as_of=as_of)
+    return sole_providers_from(ctx, coverage_from(ctx))
+
+
+def sole_providers_from(ctx: Context, cov: pd.DataFrame) -> pd.DataFrame:
+    cells = cov.loc[(cov["demand"] > 0) & (cov["providers"] == 1), ["place", "category", "demand", "supply"]]
+    who = ctx.contrib[["place", "category", "provider"]].drop_duplicates(["place", "category"])
+    out = cells.merge(who, on=["place", "category"], how="left")
+    out = out.sort_values(["place", "category"], kind="stable").reset_index(drop=True)
+    return out[SOLE_COLUMNS]
+
+
+def critical_providers(G: nx.MultiDiGraph, *, place: str | None = None, as_of: dt.date | str) -> pd.DataFrame:
+    """How much unmet need each provider's exit would add.
+
+    For each provider with an active service in the place: the unmet people
+    added across all leaves if it left (its services removed), i.e. the
+    same figure as :func:`ecosystem.analysis.scenarios.run_scenario` with
+    ``remove_providers=[provider]``, computed only over the (leaf, category)
+    cells the provider touches instead of re-running the analysis. A
+    provider's exit is not followed by the loss of the money it passes on
+    (model that with ``remove_funders``).
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``provider``, ``unmet_added`` (people per year), ``unserved_added``
+        (cells that would become unserved), ``cells`` (cells it serves);
+        ranked by unmet_added (largest first), then provider.
+
+    Examples
+    --------
+    >>> from ecosystem.examples import riverside
+    >>> critical_providers(riverside(), place="LA1", as_of="2025-01-01")
+       provider  unmet_added  unserved_added  cells
+    0  FOODBANK         60.0               1      2
+    1      MIND         50.0               2      3
+    2      ACME          0.0               0      1
+    3    PANTRY          0.0               0      1
+    """
+    ctx = prepare_graph(G, place=place, as_of=as_of)
+    return critical_providers_from(ctx, coverage_from(ctx))
+
+
+def critical_providers_from(ctx: Context, cov: pd.DataFrame) -> pd.DataFrame:
+    c = ctx.contrib
+    if c.empty:
+        return pd.DataFrame(columns=CRITICAL_COLUMNS)
+    mine = c.groupby(["provider", "place", "category"], as_index=False, sort=False)["supply"].sum()
+    cells = cov[["place", "category", "demand", "supply", "unmet", "providers"]]
+    x = mine.rename(columns={"supply": "own"}).merge(cells, on=["place", "category"])
+    after = (x["demand"] - (x["supply"] - x["own"]).clip(lower=0)).clip(lower=0).round(DECIMALS)
+    x["added"] = (after - x["unmet"]).clip(lower=0)
+    x["unserved"] = (x["demand"] > 0) & (x["providers"] == 1)
+    out = x.groupby("provider", as_index=False).agg(
+        unmet_added=("added", "sum"), unserved_added=("unserved", "sum"), cells=("place", "size"))
+    out["unmet_added"] = out["unmet_added"].round(DECIMALS)
+    out["unserved_added"] = out["unserved_added"].astype(int)
+    out["cells"] = out["cells"].astype(int)
+    out = out.sort_values(["unmet_added", "provider"], ascending=[False, True], kind="stable")
+    return out[CRITICAL_COLUMNS].reset_index(drop=True)
+
+
+# --------------------------------------------------------------------------
+# Funding cliffs and short-term funding
+# --------------------------------------------------------------------------
+def funding_cliffs(G: nx.MultiDiGraph, *, place: str | None = None, as_of: dt.date | str,
+                   horizon: int = 6) -> pd.DataFrame:
+    """Active funding that ends soon with nothing from the same funder after it.
+
+    A flow active on ``as_of`` is a cliff when ``as_of < end <= as_of +
+    horizon`` calendar months and no other flow from the same funder to the
+    same recipient ends later or is open-ended (whether or not it has
+    started). When the ending flow names a service, only flows naming that
+    same service count as its successor; when it names none, any flow from
+    the same funder to the same recipient does. ``services`` are those whose
+    supply depends on it: the named service, else all the recipient's
+    active services. With ``place``, only recipients that serve a leaf of
+    that place or are based in it.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``funding`` (id), ``funder``, ``recipient``, ``end``
+        (``datetime.date``), ``amount`` (at risk), ``services`` (sorted list
+        of ids), ``service`` (the named service or None); sorted by end,
+        then funding id.
+
+    Examples
+    --------
+    >>> from ecosystem.examples import riverside
+    >>> funding_cliffs(riverside(), place="LA1", as_of="2025-01-01")[["funding", "recipient", "end", "amount", "services"]]
+      funding recipient         end   amount services
+    0      F1  FOODBANK  2025-03-31  30000.0     [S1]
+    """
+    return funding_cliffs_from(prepare_graph(G, place=place, as_of=as_of), horizon=horizon)
+
+
+def funding_cliffs_from(ctx: Context, *, horizon: int = 6) -> pd.DataFrame:
+    f = ctx.funding
+    now = pd.Timestamp(ctx.as_of)
+    limit = pd.Timestamp(m.add_months(ctx.as_of, int(horizon)))
+    ending = f[f["active"] & f["end"].notna() & (f["end"] > now) & (f["end"] <= limit)]
+    ending = ending[ctx.in_scope(ending["recipient"])]
+    if ending.empty:
+        return pd.DataFrame(columns=CLIFF_COLUMNS)
+    far = f["end"].fillna(pd.Timestamp.max)
+    pair_max = far.groupby([f["funder"], f["recipient"]]).max()
+    named = f["service"].notna()
+    svc_max = far[named].groupby([f.loc[named, "funder"], f.loc[named, "recipient"], f.loc[named, "service"]]).max()
+    is_named = ending["service"].notna()
+    latest = np.where(
+        is_named,
+        svc_max.reindex(pd.MultiIndex.from_arrays([ending["funder"], ending["recipient"], ending["service"]]))
+        .to_numpy(),
+        pair_max.reindex(pd.MultiIndex.from_arrays([ending["funder"], ending["recipient"]])).to_numpy(),
+    )
+    cliffs = ending[pd.to_datetime(pd.Series(latest, index=ending.index)) <= ending["end"]].copy()
+    if cliffs.empty:
+        return pd.DataFrame(columns=CLIFF_COLUMNS)
+    active = ctx.services.loc[ctx.services["active"], ["provider", "service"]].drop_duplicates()
+    active = active[active["provider"].isin(set(cliffs["recipient"]))]
+    by_rec = active.sort_values("service").groupby("provider")["service"].agg(list).to_dict()
+    cliffs["services"] = [[s] if pd.notna(s) else list(by_rec.get(r, []))
+                          for s, r in zip(cliffs["service"], cliffs["recipient"])]
+    cliffs["service"] = pd.Series([s if pd.notna(s) else None for s in cliffs["service"]], index=cliffs.index,
+                                  dtype=object)
+    cliffs["end"] = [t.date() for t in cliffs["end"]]
+    cliffs = cliffs.sort_values(["end", "funding"], kind="stable").reset_index(drop=True)
+    return cliffs[CLIFF_COLUMNS]
+
+
+def short_term_share(G: nx.MultiDiGraph, *, place: str | None = None, as_of: dt.date | str) -> float | None:
+    """Share of active funding (by amount) in flows lasting 12 months or less.
+
+    A flow is short-term when it has both dates and ``end <= start + 12
+    calendar months``; open-ended flows, and flows with no start date
+    (their length is unknown), count as long-term. ``None`` when there is
+    no active funding with an amount.
+
+    Examples
+    --------
+    >>> from ecosystem.examples import riverside
+    >>> short_term_share(riverside(), place="LA1", as_of="2025-01-01")
+    0.5
+    """
+    return short_term_share_from(prepare_graph(G, place=place, as_of=as_of))
+
+
+def short_term_share_from(ctx: Context) -> float | None:
+    f = ctx.funding[ctx.funding["active"] & ctx.funding["amount"].notna()]
+    f = f[ctx.in_scope(f["recipient"])]
+    total = float(f["amount"].sum())
+    if f.empty or total <= 0:
+        return None
+    both = f["start"].notna() & f["end"].notna()
+    short = pd.Series(False, index=f.index)
+    if both.any():
+        plus = pd.DatetimeIndex(f.loc[both, "start"]) + pd.DateOffset(months=12)
+        short.loc[both] = f.loc[both, "end"].to_numpy() <= plus.to_numpy()
+    return round(float(f.loc[short, "amount"].sum()) / total, DECIMALS)
+
+
+# --------------------------------------------------------------------------
+# Structural
+# --------------------------------------------------------------------------
+def partnership_network(ctx: Context) -> nx.Graph:
+    """Undirected graph of active partnerships (at least one side in scope)."""
+    p = ctx.frames.partnerships
+    act = p[(p["start"].isna() | (p["start"] <= pd.Timestamp(ctx.as_of)))
+            & (p["end"].isna() | (p["end"] >= pd.Timestamp(ctx.as_of)))]
+    act = act[ctx.in_scope(act["a"]) | ctx.in_scope(act["b"])]
+    H = nx.Graph()
+    H.add_edges_from((a, b) for a, b in zip(act["a"], act["b"]) if a != b)
+    return H
+
+
+def articulation_points(G: nx.MultiDiGraph, *, place: str | None = None, as_of: dt.date | str) -> list[str]:
+    """Organisations whose loss splits the network of active partnerships.
+
+    Examples
+    --------
+    >>> from ecosystem.examples import riverside
+    >>> articulation_points(riverside(), as_of="2025-01-01")
+    ['MIND', 'PANTRY']
+    """
+    return articulation_points_from(prepare_graph(G, place=place, as_of=as_of))
+
+
+def articulation_points_from(ctx: Context) -> list[str]:
+    return sorted(nx.articulation_points(partnership_network(ctx)), key=str)
+
+
+def bridges(G: nx.MultiDiGraph, *, place: str | None = None, as_of: dt.date | str) -> list[list[str]]:
+    """Partnerships whose loss splits the network, as sorted ``[a, b]`` pairs.
+
+    Examples
+    --------
+    >>> from ecosystem.examples import riverside
+    >>> bridges(riverside(), as_of="2025-01-01")
+    [['COUNCIL', 'MIND'], ['FOODBANK', 'PANTRY'], ['MIND', 'PANTRY']]
+    """
+    return bridges_from(prepare_graph(G, place=place, as_of=as_of))
+
+
+def bridges_from(ctx: Context) -> list[list[str]]:
+    pairs = [sorted((a, b), key=str) for a, b in nx.bridges(partnership_network(ctx))]
+    return sorted(pairs, key=lambda p: (str(p[0]), str(p[1])))
