@@ -1,0 +1,5 @@
+import sys
+
+from ecosystem.cli import main
+
+sys.exit(main())

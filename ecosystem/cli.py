@@ -1,0 +1,408 @@
+"""The ``ecomap`` command line (SPEC §6).
+
+Exit codes: 0 ok; 2 bad input or usage; 3 a ``--fail-on`` condition met;
+1 anything else. Machine-readable output goes to stdout with ``--json``;
+messages and progress bars go to stderr.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import json
+import logging
+import pathlib
+import sys
+import textwrap
+from typing import Any, Callable
+
+from ecosystem import model as m
+
+log = logging.getLogger("ecomap")
+
+EXIT_OK, EXIT_ERROR, EXIT_INPUT, EXIT_FAIL_ON = 0, 1, 2, 3
+
+
+class UsageError(Exception):
+    """Bad arguments: exit 2 with the message."""
+
+
+# ---------------------------------------------------------------- helpers
+def _err(msg: str) -> None:
+    print(msg, file=sys.stderr)
+
+
+def _json_default(o: Any) -> Any:
+    if isinstance(o, (dt.date, dt.datetime)):
+        return o.isoformat()
+    if isinstance(o, set):
+        return sorted(o)
+    if hasattr(o, "item"):
+        return o.item()
+    if hasattr(o, "to_native"):
+        return o.to_native().isoformat()
+    return str(o)
+
+
+def print_json(obj: Any) -> None:
+    json.dump(obj, sys.stdout, default=_json_default, indent=2, ensure_ascii=False)
+    sys.stdout.write("\n")
+
+
+def parse_date_arg(s: str | None) -> dt.date:
+    if s is None:
+        return dt.date.today()
+    try:
+        return dt.date.fromisoformat(s)
+    except ValueError:
+        raise UsageError(f"--as-of {s!r} is not a date; use YYYY-MM-DD") from None
+
+
+def open_store():
+    from ecosystem.store import GraphStore
+
+    return GraphStore.open()
+
+
+def _progress_bar(total_hint: str):
+    from tqdm import tqdm
+
+    bar = {"bar": None}
+
+    def update(done: int, total: int) -> None:
+        if bar["bar"] is None:
+            bar["bar"] = tqdm(total=total, unit="rows", desc=total_hint, file=sys.stderr, disable=None,
+                              leave=False)
+        b = bar["bar"]
+        b.update(done - b.n)
+
+    def close() -> None:
+        if bar["bar"] is not None:
+            bar["bar"].close()
+
+    return update, close
+
+
+# ---------------------------------------------------------------- commands
+def cmd_load(args) -> int:
+    from ecosystem import pipeline
+
+    store = None if args.dry_run and args.no_store else open_store()
+    try:
+        if args.dry_run:
+            try:
+                tables = pipeline.prepare(args.paths, fmt=args.format, store=store)
+            except m.ValidationError as e:
+                if args.json:
+                    print_json({"tables": {}, "issues": [i.to_dict() for i in e.issues], "warnings": e.warnings,
+                                "skipped": {}})
+                else:
+                    _err(e.summary())
+                return EXIT_INPUT
+            out = {"tables": tables.counts(), "issues": [], "warnings": tables.warnings, "skipped": tables.skipped,
+                   "source": args.source or pipeline.default_source(args.paths)}
+            if args.json:
+                print_json(out)
+            else:
+                _err(f"dry run: {args.paths} would load " +
+                     ", ".join(f"{n} {t}" for t, n in out["tables"].items() if n) + "; nothing was written")
+                for w in tables.warnings[:20]:
+                    _err(f"warning: {w}")
+            return EXIT_OK
+        update, close = _progress_bar("loading")
+        try:
+            result = pipeline.load(store, args.paths, fmt=args.format, source=args.source, progress=update)
+        except m.ValidationError as e:
+            close()
+            if args.json:
+                print_json({"status": "rejected", "issues": [i.to_dict() for i in e.issues], "warnings": e.warnings})
+            _err(e.summary())
+            return EXIT_INPUT
+        except Exception as e:
+            close()
+            _err(f"the load failed and was rolled back; the store is as it was before. Reason: {e}")
+            return EXIT_ERROR
+        close()
+        if args.json:
+            print_json(result)
+        else:
+            counts = ", ".join(f"{n} {t}" for t, n in result["counts"].items() if n)
+            if result["status"] == "unchanged":
+                _err(f"source {result['source']!r} is unchanged since its last load; nothing was written")
+            else:
+                _err(f"loaded source {result['source']!r} (run {result['run']}): {counts}")
+            for w in result.get("warnings", [])[:20]:
+                _err(f"warning: {w}")
+        return EXIT_OK
+    finally:
+        if store is not None:
+            store.close()
+
+
+def cmd_template(args) -> int:
+    from loaders.template import write_template
+
+    files = write_template(pathlib.Path(args.dir))
+    for f in files:
+        _err(f"wrote {f}")
+    return EXIT_OK
+
+
+def cmd_generate(args) -> int:
+    from ecosystem.generate import generate
+
+    counts = generate(args.scale, args.seed, pathlib.Path(args.out))
+    if args.json:
+        print_json(counts)
+    else:
+        _err(f"wrote {args.out}: " + ", ".join(f"{n} {t}" for t, n in counts.items()))
+    return EXIT_OK
+
+
+def cmd_db_status(args) -> int:
+    from ecosystem import server
+    from ecosystem.store import GraphStore, StoreUnavailable
+    import os
+
+    try:
+        store = GraphStore.open(start=not args.no_start)
+    except StoreUnavailable as e:
+        out = {"kind": "neo4j" if os.environ.get("NEO4J_URI") else "embedded", "running": False,
+               "location": os.environ.get("NEO4J_URI") or str(server.default_home()), "error": str(e)}
+        print_json(out) if args.json else _err(f"store not running: {e}")
+        return EXIT_OK if args.no_start else EXIT_ERROR
+    with store:
+        counts = store.counts()
+        out = {"kind": store.kind, "running": True, "location": store.location, "uri": store.uri,
+               "database": store.database, **counts}
+    if args.json:
+        print_json(out)
+    else:
+        print(f"store: {out['kind']} at {out['location']} ({out['uri']}, database {out['database']})")
+        print("nodes:")
+        for k, v in out["nodes"].items():
+            print(f"  {k:<14} {v:>10,}")
+        print("relationships:")
+        for k, v in out["relationships"].items():
+            print(f"  {k:<14} {v:>10,}")
+    return EXIT_OK
+
+
+def cmd_db_stop(args) -> int:
+    from ecosystem import server
+    import os
+
+    if os.environ.get("NEO4J_URI"):
+        _err("NEO4J_URI is set: ecomap does not stop an external Neo4j server")
+        return EXIT_OK
+    stopped = server.stop()
+    _err("stopped the embedded store" if stopped else "the embedded store was not running")
+    return EXIT_OK
+
+
+def cmd_db_wipe(args) -> int:
+    if not args.yes:
+        if not sys.stdin.isatty():
+            raise UsageError("refusing to wipe without --yes (no terminal to ask)")
+        answer = input("Delete everything in the store? Type 'yes': ")
+        if answer.strip().lower() != "yes":
+            _err("nothing deleted")
+            return EXIT_OK
+    with open_store() as store:
+        store.wipe()
+    _err("the store is empty")
+    return EXIT_OK
+
+
+def cmd_db_export(args) -> int:
+    from ecosystem.export import export
+
+    with open_store() as store:
+        text = export(store, args.format)
+    if args.out and args.out != "-":
+        pathlib.Path(args.out).write_text(text, encoding="utf-8")
+        _err(f"wrote {args.out}")
+    else:
+        sys.stdout.write(text)
+    return EXIT_OK
+
+
+def cmd_query(args) -> int:
+    import queries
+
+    if args.list or not args.name:
+        for n in queries.names():
+            q = queries.query(n)
+            print(f"{n:<32} {q.purpose}")
+        return EXIT_OK
+    try:
+        q = queries.query(args.name)
+    except KeyError as e:
+        raise UsageError(str(e.args[0])) from None
+    params: dict[str, Any] = {}
+    for kv in args.param or []:
+        k, sep, v = kv.partition("=")
+        if not sep:
+            raise UsageError(f"--param {kv!r}: use NAME=VALUE")
+        try:
+            params[k] = json.loads(v)
+        except ValueError:
+            params[k] = v
+    if "chunk" in q.params:
+        params.setdefault("chunk", 10000)
+    for p in q.params:
+        params.setdefault(p, None) if p in ("codes", "ids") else None
+    try:
+        q.check_params(params)
+    except ValueError as e:
+        raise UsageError(str(e)) from None
+    if q.name.startswith(("merge_", "delete_", "release_", "create_", "update_")):
+        raise UsageError(f"query {q.name} writes to the store; `ecomap query` runs read-only queries")
+    with open_store() as store:
+        df = store.run(q.name, params)
+    if args.json:
+        print_json(df.to_dict("records"))
+    else:
+        print(df.to_string(index=False) if len(df) else "(no rows)")
+    return EXIT_OK
+
+
+def cmd_demo(args) -> int:
+    from ecosystem import demo
+
+    with open_store() as store:
+        summary = demo.ensure_loaded(store)
+    if args.json:
+        print_json(summary)
+    else:
+        print(demo.describe(summary))
+    if not args.no_serve and demo.has_dashboard():
+        return demo.serve(args)
+    return EXIT_OK
+
+
+# ---------------------------------------------------------------- parser
+class _Formatter(argparse.RawDescriptionHelpFormatter):
+    pass
+
+
+def _sub(sp, name: str, func: Callable, help: str, example: str, **kw) -> argparse.ArgumentParser:
+    p = sp.add_parser(name, help=help, description=help,
+                      epilog="example:\n  " + example, formatter_class=_Formatter, **kw)
+    p.set_defaults(func=func)
+    return p
+
+
+def build_parser() -> argparse.ArgumentParser:
+    import loaders
+
+    p = argparse.ArgumentParser(
+        prog="ecomap", formatter_class=_Formatter,
+        description="Map a place's ecosystem of public services and find gaps, duplication and fragile "
+                    "dependencies.",
+        epilog="example:\n  ecomap demo")
+    p.add_argument("-v", "--verbose", action="store_true", help="log progress to stderr")
+    sp = p.add_subparsers(dest="command", metavar="COMMAND")
+
+    d = _sub(sp, "demo", cmd_demo, "load the bundled demo place (if the store is empty) and open the dashboard",
+             "ecomap demo")
+    d.add_argument("--no-serve", action="store_true", help="load and summarise only")
+    d.add_argument("--host", default="127.0.0.1")
+    d.add_argument("--port", type=int, default=8050)
+    d.add_argument("--json", action="store_true")
+
+    lo = _sub(sp, "load", cmd_load, "validate and load files into the store (all-or-nothing)",
+              "ecomap load ecosystem/demo_data/trafford --source trafford-demo")
+    lo.add_argument("paths", nargs="+", metavar="PATH")
+    lo.add_argument("--format", default="auto", choices=loaders.FORMATS)
+    lo.add_argument("--source", help="source name (default: the file or folder name); a later load of the same "
+                                     "source replaces what it contributed")
+    lo.add_argument("--dry-run", action="store_true", help="validate and count, write nothing")
+    lo.add_argument("--no-store", action="store_true", help="with --dry-run: do not check references against "
+                                                            "the store")
+    lo.add_argument("--json", action="store_true")
+
+    t = _sub(sp, "template", cmd_template, "write empty template CSVs with a README of the columns",
+             "ecomap template my-place/")
+    t.add_argument("dir")
+
+    g = _sub(sp, "generate", cmd_generate, "write a synthetic template folder for benchmarks",
+             "ecomap generate --scale la --seed 1 /tmp/la")
+    g.add_argument("--scale", choices=("la", "region", "england"), default="la")
+    g.add_argument("--seed", type=int, default=1)
+    g.add_argument("out")
+    g.add_argument("--json", action="store_true")
+
+    db = _sub(sp, "db", lambda a: (build_parser().parse_args(["db", "--help"]), 0)[1],
+              "the graph store: status, stop, wipe, export", "ecomap db status --json")
+    dsp = db.add_subparsers(dest="db_command", metavar="ACTION")
+    s = _sub(dsp, "status", cmd_db_status, "store kind and location, node and relationship counts",
+             "ecomap db status --json")
+    s.add_argument("--json", action="store_true")
+    s.add_argument("--no-start", action="store_true", help="do not start the embedded store")
+    _sub(dsp, "stop", cmd_db_stop, "stop the embedded store", "ecomap db stop")
+    w = _sub(dsp, "wipe", cmd_db_wipe, "delete everything in the store", "ecomap db wipe --yes")
+    w.add_argument("--yes", action="store_true")
+    e = _sub(dsp, "export", cmd_db_export, "export the whole graph as JSON, GraphML or GEXF",
+             "ecomap db export --format graphml --out ecosystem.graphml")
+    e.add_argument("--format", choices=("json", "graphml", "gexf"), default="json")
+    e.add_argument("--out", default="-", help="file to write (default: stdout)")
+
+    q = _sub(sp, "query", cmd_query, "run a named read-only query from queries/",
+             "ecomap query count_nodes --json")
+    q.add_argument("name", nargs="?")
+    q.add_argument("--param", action="append", metavar="K=V", help="a query parameter (JSON values accepted)")
+    q.add_argument("--list", action="store_true")
+    q.add_argument("--json", action="store_true")
+
+    for register in _extensions():
+        register(sp, _sub)
+    return p
+
+
+def _extensions() -> list[Callable]:
+    """Subcommands defined beside the features they drive (analysis, reports, dashboard, workshops)."""
+    import importlib
+
+    out = []
+    for mod in ("ecosystem.cli_analysis", "ecosystem.cli_loaders", "ecosystem.cli_report", "ecosystem.cli_serve",
+                "ecosystem.cli_workshop"):
+        try:
+            out.append(importlib.import_module(mod).register)
+        except ModuleNotFoundError as e:
+            if e.name != mod:
+                raise
+    return out
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    try:
+        args = parser.parse_args(argv)
+    except SystemExit as e:  # argparse exits 2 on usage errors, 0 on --help
+        return int(e.code or 0)
+    logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING,
+                        format="%(levelname)s %(name)s: %(message)s", stream=sys.stderr)
+    if not getattr(args, "func", None):
+        parser.print_help(sys.stderr)
+        return EXIT_INPUT
+    from ecosystem.store import StoreUnavailable
+
+    try:
+        return int(args.func(args) or 0)
+    except UsageError as e:
+        _err(f"ecomap: {e}")
+        return EXIT_INPUT
+    except m.ValidationError as e:
+        _err(e.summary())
+        return EXIT_INPUT
+    except StoreUnavailable as e:
+        _err(f"ecomap: {e}")
+        return EXIT_ERROR
+    except KeyboardInterrupt:
+        _err("interrupted")
+        return EXIT_ERROR
+
+
+def run() -> None:  # pragma: no cover
+    sys.exit(main())

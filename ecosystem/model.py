@@ -1,0 +1,384 @@
+"""The domain model: canonical tables, graph labels and relationship types.
+
+Everything else in ecomap points at this module. Loaders produce
+:class:`CanonicalTables`; the store writes them with the labels and
+relationship types named here (never with user text); the graph builders
+turn them into a typed :class:`networkx.MultiDiGraph` whose shape is
+described in :data:`GRAPH_SCHEMA`.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+from typing import Any, Iterable
+
+import pandas as pd
+
+# --------------------------------------------------------------------------
+# Labels and relationship types (the only strings ever spliced into Cypher)
+# --------------------------------------------------------------------------
+PLACE = "Place"
+CATEGORY = "Category"
+ORGANISATION = "Organisation"
+SERVICE = "Service"
+NEED = "Need"
+LOAD_RUN = "LoadRun"
+NOTE = "Note"
+ACTION = "Action"
+FINDING = "Finding"
+SCENARIO = "Scenario"
+
+LABELS = (PLACE, CATEGORY, ORGANISATION, SERVICE, NEED, LOAD_RUN, NOTE, ACTION, FINDING, SCENARIO)
+
+PART_OF = "PART_OF"  # (Place)->(Place)
+BROADER = "BROADER"  # (Category)->(Category)
+DELIVERS = "DELIVERS"  # (Organisation)->(Service)
+SERVES = "SERVES"  # (Service)->(Place)
+IN_CATEGORY = "IN_CATEGORY"  # (Service)->(Category)
+IN = "IN"  # (Need)->(Place)
+FOR = "FOR"  # (Need)->(Category)
+FUNDS = "FUNDS"  # (Organisation)->(Organisation)
+PARTNERS_WITH = "PARTNERS_WITH"  # (Organisation)->(Organisation)
+BASED_IN = "BASED_IN"  # (Organisation)->(Place)
+
+REL_TYPES = (PART_OF, BROADER, DELIVERS, SERVES, IN_CATEGORY, IN, FOR, FUNDS, PARTNERS_WITH, BASED_IN)
+
+#: The key property of each node label (unique constraint).
+NODE_KEYS = {
+    PLACE: "code",
+    CATEGORY: "code",
+    ORGANISATION: "id",
+    SERVICE: "id",
+    NEED: "id",
+    LOAD_RUN: "id",
+    NOTE: "id",
+    ACTION: "id",
+    FINDING: "id",
+    SCENARIO: "id",
+}
+
+SECTORS = ("vcse", "private", "public", "other")
+FUNDING_KINDS = ("grant", "contract", "sla", "spot", "other")
+PARTNERSHIP_KINDS = ("consortium", "subcontract", "referral", "colocation", "other")
+
+# --------------------------------------------------------------------------
+# Canonical tables (SPEC §3)
+# --------------------------------------------------------------------------
+#: column kinds: str, float, int, date, list (";"-separated place codes), choice
+Column = tuple[str, str]
+
+
+@dataclasses.dataclass(frozen=True)
+class TableSpec:
+    """The columns of one canonical table."""
+
+    name: str
+    key: tuple[str, ...]
+    required: dict[str, str]
+    optional: dict[str, str]
+    notes: dict[str, str]
+
+    @property
+    def columns(self) -> dict[str, str]:
+        return {**self.required, **self.optional}
+
+
+TABLES: dict[str, TableSpec] = {
+    "places": TableSpec(
+        "places",
+        ("code",),
+        {"code": "str", "name": "str", "level": "str"},
+        {"parent": "str", "population": "float", "imd_decile": "int", "lat": "float", "lon": "float",
+         "boundary": "str"},
+        {
+            "code": "unique place code (GSS code such as E05000819 where there is one)",
+            "name": "place name",
+            "level": "region, la, ward, lsoa, …",
+            "parent": "code of the enclosing place",
+            "population": "residents (used to apportion capacity and need)",
+            "imd_decile": "Index of Multiple Deprivation decile, 1 = most deprived",
+            "lat": "latitude (WGS84)",
+            "lon": "longitude (WGS84)",
+            "boundary": "GeoJSON geometry text (filled by the geography loader)",
+        },
+    ),
+    "categories": TableSpec(
+        "categories",
+        ("code",),
+        {"code": "str", "name": "str"},
+        {"parent": "str"},
+        {"code": "unique category code", "name": "category name", "parent": "broader category code"},
+    ),
+    "organisations": TableSpec(
+        "organisations",
+        ("id",),
+        {"id": "str", "name": "str"},
+        {"sector": "str", "income": "float", "charity_number": "str", "company_number": "str",
+         "postcode": "str", "place": "str"},
+        {
+            "id": "org-id style identifier, e.g. GB-CHC-1159982 (any unique string)",
+            "name": "organisation name",
+            "sector": "vcse, private, public or other",
+            "income": "annual income in pounds",
+            "charity_number": "registered charity number",
+            "company_number": "Companies House number",
+            "postcode": "postcode of the main office",
+            "place": "code of the place the organisation is based in",
+        },
+    ),
+    "services": TableSpec(
+        "services",
+        ("id",),
+        {"id": "str", "name": "str", "provider": "str", "category": "str", "areas": "list"},
+        {"capacity": "float", "client_group": "str", "start": "date", "end": "date", "cost": "float"},
+        {
+            "id": "unique service id",
+            "name": "service name",
+            "provider": "id of the organisation that delivers it",
+            "category": "category code",
+            "areas": "place codes served, separated by ;",
+            "capacity": "people per year",
+            "client_group": "who it is for",
+            "start": "first day (YYYY-MM-DD)",
+            "end": "last day (YYYY-MM-DD)",
+            "cost": "annual cost in pounds",
+        },
+    ),
+    "needs": TableSpec(
+        "needs",
+        ("id",),
+        {"place": "str", "category": "str", "people": "float"},
+        {"id": "str", "source": "str", "period": "str", "priority": "str"},
+        {
+            "place": "place code",
+            "category": "category code",
+            "people": "people in need per year",
+            "id": "unique need id (made from place, category and period when blank)",
+            "source": "where the figure comes from",
+            "period": "the period it describes",
+            "priority": "local priority",
+        },
+    ),
+    "funding": TableSpec(
+        "funding",
+        ("id",),
+        {"id": "str", "funder": "str", "recipient": "str", "amount": "float", "start": "date", "end": "date"},
+        {"service": "str", "kind": "str", "programme": "str", "currency": "str", "route": "str"},
+        {
+            "id": "unique funding id",
+            "funder": "id of the funding organisation",
+            "recipient": "id of the receiving organisation",
+            "amount": "amount in pounds",
+            "start": "first day (YYYY-MM-DD)",
+            "end": "last day (YYYY-MM-DD); blank for open-ended",
+            "service": "service id when the money is for one service",
+            "kind": "grant, contract, sla, spot or other",
+            "programme": "funding programme",
+            "currency": "currency (default GBP)",
+            "route": "procurement route",
+        },
+    ),
+    "partnerships": TableSpec(
+        "partnerships",
+        ("a", "b", "kind"),
+        {"a": "str", "b": "str", "kind": "str"},
+        {"start": "date", "end": "date", "lead": "str"},
+        {
+            "a": "organisation id",
+            "b": "organisation id",
+            "kind": "consortium, subcontract, referral, colocation or other",
+            "start": "first day (YYYY-MM-DD)",
+            "end": "last day (YYYY-MM-DD)",
+            "lead": "a or b",
+        },
+    ),
+}
+
+TABLE_ORDER = ("places", "categories", "organisations", "services", "needs", "funding", "partnerships")
+
+#: Columns that may be blank even though listed as required (open-ended funding).
+NULLABLE_REQUIRED = {("funding", "start"), ("funding", "end")}
+
+
+def empty_table(name: str) -> pd.DataFrame:
+    """An empty canonical table with its columns."""
+    return pd.DataFrame({c: pd.Series(dtype=object) for c in TABLES[name].columns})
+
+
+# --------------------------------------------------------------------------
+# Validation issues
+# --------------------------------------------------------------------------
+@dataclasses.dataclass(frozen=True)
+class Issue:
+    """One problem found in the input, located as the user sees it."""
+
+    source: str
+    sheet: str | None
+    row: int | None  # spreadsheet row: header = 1
+    column: str | None
+    value: Any
+    check: str
+    message: str
+
+    def to_dict(self) -> dict[str, Any]:
+        d = dataclasses.asdict(self)
+        if d["value"] is not None and not isinstance(d["value"], (int, float, str, bool)):
+            d["value"] = str(d["value"])
+        return d
+
+    def __str__(self) -> str:
+        where = [self.source]
+        if self.sheet:
+            where.append(f"sheet {self.sheet}")
+        if self.row is not None:
+            where.append(f"row {self.row}")
+        if self.column:
+            where.append(f"column {self.column}")
+        value = "" if self.value is None else f" (value {self.value!r})"
+        return f"{', '.join(where)}: {self.message}{value}"
+
+
+class ValidationError(Exception):
+    """Raised by loaders with every issue found; nothing has been written."""
+
+    def __init__(self, issues: Iterable[Issue], warnings: Iterable[str] = ()):
+        self.issues = list(issues)
+        self.warnings = list(warnings)
+        super().__init__(self.summary())
+
+    def summary(self, limit: int = 50) -> str:
+        lines = [f"{len(self.issues)} problem(s) found; nothing was loaded:"]
+        lines += [f"  - {i}" for i in self.issues[:limit]]
+        if len(self.issues) > limit:
+            lines.append(f"  … and {len(self.issues) - limit} more")
+        return "\n".join(lines)
+
+    def issues_frame(self) -> pd.DataFrame:
+        return pd.DataFrame([i.to_dict() for i in self.issues],
+                            columns=["source", "sheet", "row", "column", "value", "check", "message"])
+
+
+# --------------------------------------------------------------------------
+# Canonical tables container
+# --------------------------------------------------------------------------
+@dataclasses.dataclass
+class CanonicalTables:
+    """Validated canonical tables, ready to write.
+
+    Every table is a DataFrame with at least the spec's columns (``None``
+    for missing values, ``datetime.date`` for dates, ``float`` for numbers,
+    ``list[str]`` for ``services.areas``). Extra columns are kept and
+    written as properties. ``warnings`` are suspicious-but-usable findings;
+    ``skipped`` counts records a loader left out, by reason.
+    """
+
+    tables: dict[str, pd.DataFrame] = dataclasses.field(default_factory=dict)
+    warnings: list[str] = dataclasses.field(default_factory=list)
+    skipped: dict[str, int] = dataclasses.field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        for name in TABLE_ORDER:
+            if name not in self.tables or self.tables[name] is None:
+                self.tables[name] = empty_table(name)
+
+    def __getitem__(self, name: str) -> pd.DataFrame:
+        return self.tables[name]
+
+    def counts(self) -> dict[str, int]:
+        return {name: int(len(self.tables[name])) for name in TABLE_ORDER}
+
+    def records(self, name: str) -> list[dict[str, Any]]:
+        """Rows of a table as plain dicts with ``None`` for missing values."""
+        df = self.tables[name]
+        out = []
+        for rec in df.to_dict("records"):
+            out.append({k: _clean(v) for k, v in rec.items()})
+        return out
+
+    @classmethod
+    def concat(cls, parts: Iterable["CanonicalTables"]) -> "CanonicalTables":
+        parts = list(parts)
+        tables = {}
+        for name in TABLE_ORDER:
+            frames = [p.tables[name] for p in parts if len(p.tables[name])]
+            tables[name] = pd.concat(frames, ignore_index=True) if frames else empty_table(name)
+        warnings = [w for p in parts for w in p.warnings]
+        skipped: dict[str, int] = {}
+        for p in parts:
+            for k, v in p.skipped.items():
+                skipped[k] = skipped.get(k, 0) + v
+        return cls(tables, warnings, skipped)
+
+
+def _clean(v: Any) -> Any:
+    """Python scalars only; NaN/NaT/empty string become None."""
+    if v is None:
+        return None
+    if isinstance(v, float) and v != v:
+        return None
+    if v is pd.NaT:
+        return None
+    if isinstance(v, str) and v == "":
+        return None
+    if hasattr(v, "item") and not isinstance(v, (list, tuple, str)):
+        try:
+            return v.item()
+        except (ValueError, AttributeError):
+            return v
+    if isinstance(v, pd.Timestamp):
+        return v.date()
+    return v
+
+
+def need_id(place: str, category: str, period: Any = None) -> str:
+    """The id given to a need row that has none."""
+    return f"{place}|{category}|{period or ''}"
+
+
+def partnership_id(a: str, b: str, kind: str) -> str:
+    return f"{a}|{b}|{kind}"
+
+
+def is_active(start: dt.date | None, end: dt.date | None, as_of: dt.date) -> bool:
+    """SPEC §5: active when start <= as_of <= end, a missing bound counting as open."""
+    return (start is None or start <= as_of) and (end is None or as_of <= end)
+
+
+def add_months(d: dt.date, months: int) -> dt.date:
+    """Calendar month arithmetic, clamping the day (31 Jan + 1 month = 28/29 Feb)."""
+    import calendar
+
+    y, m = divmod(d.month - 1 + months, 12)
+    year, month = d.year + y, m + 1
+    day = min(d.day, calendar.monthrange(year, month)[1])
+    return dt.date(year, month, day)
+
+
+# --------------------------------------------------------------------------
+# The networkx graph (what the store pulls and the analysis reads)
+# --------------------------------------------------------------------------
+GRAPH_SCHEMA = """
+Nodes are tuples ``(label, key)``, e.g. ``("Organisation", "GB-CHC-1")``,
+``("Place", "E05000819")``. Each node has attribute ``label`` plus the
+node's properties (dates as ``datetime.date``). Edges carry ``type`` (the
+relationship type) as the MultiDiGraph key and attribute, plus their
+properties:
+
+  (Place)-[PART_OF]->(Place)
+  (Category)-[BROADER]->(Category)
+  (Organisation)-[DELIVERS]->(Service)
+  (Service)-[SERVES]->(Place)
+  (Service)-[IN_CATEGORY]->(Category)
+  (Need)-[IN]->(Place), (Need)-[FOR]->(Category)
+  (Organisation)-[FUNDS {id, amount, start, end, service, kind, ...}]->(Organisation)
+  (Organisation)-[PARTNERS_WITH {kind, start, end, lead}]->(Organisation)
+  (Organisation)-[BASED_IN]->(Place)
+
+FUNDS edges use the funding id as their MultiDiGraph key; other edges use
+the relationship type.
+"""
+
+
+def node(label: str, key: str) -> tuple[str, str]:
+    return (label, key)

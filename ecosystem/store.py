@@ -1,0 +1,153 @@
+"""The graph store: one class over the official ``neo4j`` driver.
+
+Neo4j when ``NEO4J_URI`` is set (with ``NEO4J_USER``, ``NEO4J_PASSWORD``,
+``NEO4J_DATABASE``); otherwise the embedded ArcadeDB server from
+:mod:`ecosystem.server`. Every statement comes from ``queries/`` and every
+value is a parameter.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+import logging
+import os
+import pathlib
+from typing import Any, Iterable, Iterator
+
+import neo4j
+import pandas as pd
+
+from ecosystem import model as m
+from ecosystem import server
+from queries import query
+
+log = logging.getLogger(__name__)
+
+
+class StoreUnavailable(RuntimeError):
+    """The store could not be reached."""
+
+
+def _to_python(v: Any) -> Any:
+    if isinstance(v, neo4j.time.Date):
+        return v.to_native()
+    if isinstance(v, neo4j.time.DateTime):
+        return v.to_native()
+    if isinstance(v, list):
+        return [_to_python(x) for x in v]
+    if isinstance(v, dict):
+        return {k: _to_python(x) for k, x in v.items()}
+    return v
+
+
+class GraphStore:
+    """A connection to the ecomap graph.
+
+    ``GraphStore.open()`` picks the back end from the environment;
+    ``kind`` is ``"neo4j"`` or ``"embedded"``.
+    """
+
+    def __init__(self, uri: str, auth: tuple[str, str], database: str | None, *, kind: str,
+                 location: str, home: pathlib.Path | None = None):
+        self.uri = uri
+        self.database = database
+        self.kind = kind
+        self.location = location
+        self.home = home
+        self.driver = neo4j.GraphDatabase.driver(uri, auth=auth, connection_timeout=15,
+                                                 max_connection_lifetime=3600)
+
+    # ---------------------------------------------------------------- opening
+    @classmethod
+    def open(cls, home: pathlib.Path | None = None, *, start: bool = True) -> "GraphStore":
+        uri = os.environ.get("NEO4J_URI")
+        if uri:
+            auth = (os.environ.get("NEO4J_USER", "neo4j"), os.environ.get("NEO4J_PASSWORD", ""))
+            db = os.environ.get("NEO4J_DATABASE") or None
+            store = cls(uri, auth, db, kind="neo4j", location=uri)
+        else:
+            home = home or server.default_home()
+            try:
+                state = server.ensure_running(home) if start else server.read_state(home)
+            except RuntimeError as e:
+                raise StoreUnavailable(str(e)) from e
+            if state is None:
+                raise StoreUnavailable("the embedded store is not running")
+            store = cls(f"bolt://127.0.0.1:{state['bolt_port']}", ("root", server.password(home)),
+                        server.DATABASE, kind="embedded", location=str(home), home=home)
+        try:
+            store.driver.verify_connectivity()
+        except (neo4j.exceptions.ServiceUnavailable, neo4j.exceptions.AuthError, OSError) as e:
+            store.close()
+            raise StoreUnavailable(f"cannot reach the graph store at {store.location}: {e}") from e
+        return store
+
+    def close(self) -> None:
+        self.driver.close()
+
+    def __enter__(self) -> "GraphStore":
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+    # ---------------------------------------------------------------- running
+    def session(self, **kw):
+        return self.driver.session(database=self.database, **kw)
+
+    def run(self, name: str, params: dict[str, Any] | None = None, *, write: bool = False) -> pd.DataFrame:
+        """Run a named query from ``queries/`` and return its rows as a DataFrame."""
+        q = query(name)
+        q.check_params(params or {})
+        with self.session(default_access_mode=neo4j.WRITE_ACCESS if write else neo4j.READ_ACCESS) as s:
+            def work(tx):
+                res = tx.run(q.text, params or {})
+                keys = res.keys()
+                return keys, [[_to_python(v) for v in r.values()] for r in res]
+            keys, rows = (s.execute_write(work) if write else s.execute_read(work))
+        return pd.DataFrame(rows, columns=list(keys))
+
+    def records(self, name: str, params: dict[str, Any] | None = None) -> list[dict[str, Any]]:
+        df = self.run(name, params)
+        return df.to_dict("records")
+
+    @contextlib.contextmanager
+    def transaction(self) -> Iterator[neo4j.Transaction]:
+        """An explicit transaction: committed whole on success, rolled back on any error."""
+        with self.session() as s:
+            tx = s.begin_transaction()
+            try:
+                yield tx
+            except BaseException:
+                with contextlib.suppress(Exception):
+                    tx.rollback()
+                raise
+            else:
+                tx.commit()
+            finally:
+                with contextlib.suppress(Exception):
+                    tx.close()
+
+    # ---------------------------------------------------------------- schema
+    def ensure_schema(self) -> None:
+        """Unique constraints on every node key (idempotent)."""
+        with self.session() as s:
+            for label, key in m.NODE_KEYS.items():
+                name = f"{label.lower()}_{key}"
+                stmt = (f"CREATE CONSTRAINT {name} IF NOT EXISTS "
+                        f"FOR (n:{label}) REQUIRE n.{key} IS UNIQUE")
+                s.run(stmt).consume()
+
+    # ---------------------------------------------------------------- info
+    def counts(self) -> dict[str, dict[str, int]]:
+        nodes = {r["label"]: int(r["count"]) for r in self.records("count_nodes")}
+        rels = {r["type"]: int(r["count"]) for r in self.records("count_relationships")}
+        return {"nodes": {k: nodes[k] for k in sorted(nodes)}, "relationships": {k: rels[k] for k in sorted(rels)}}
+
+    def is_empty(self) -> bool:
+        return not any(self.counts()["nodes"].values())
+
+    def wipe(self) -> None:
+        with self.transaction() as tx:
+            tx.run(query("delete_all").text).consume()

@@ -1,0 +1,91 @@
+"""Loaders: one module per source format, each a pure function from files to
+validated :class:`ecosystem.model.CanonicalTables`.
+
+Every format module exposes::
+
+    FORMAT = "name"                      # as used by ``ecomap load --format``
+    def sniff(path: pathlib.Path) -> bool     # cheap: is this file/folder in my format?
+    def load(path: pathlib.Path, **options) -> CanonicalTables   # raise ValidationError
+
+``load_paths`` picks the module (``--format auto`` asks each ``sniff`` in turn)
+and concatenates the results.
+"""
+
+from __future__ import annotations
+
+import importlib
+import logging
+import pathlib
+from typing import Iterable
+
+from ecosystem.model import CanonicalTables, Issue, ValidationError
+
+log = logging.getLogger(__name__)
+
+#: format name -> module, in the order ``auto`` tries them (template last: it is the most lenient).
+FORMAT_MODULES = {
+    "360giving": "loaders.threesixtygiving",
+    "openreferral": "loaders.openreferral",
+    "ocds": "loaders.ocds",
+    "geography": "loaders.geography",
+    "needs": "loaders.needs",
+    "template": "loaders.template",
+}
+
+FORMATS = ("auto", *FORMAT_MODULES)
+
+
+def _module(fmt: str):
+    return importlib.import_module(FORMAT_MODULES[fmt])
+
+
+def available_formats() -> list[str]:
+    out = []
+    for fmt in FORMAT_MODULES:
+        try:
+            _module(fmt)
+        except ModuleNotFoundError:
+            continue
+        out.append(fmt)
+    return out
+
+
+def detect_format(path: pathlib.Path) -> str:
+    """The first format whose ``sniff`` accepts the path."""
+    for fmt in available_formats():
+        try:
+            if _module(fmt).sniff(path):
+                return fmt
+        except Exception:  # a sniffer must never break detection
+            log.debug("sniffer %s failed on %s", fmt, path, exc_info=True)
+    raise ValidationError([Issue(str(path), None, None, None, None, "format",
+                                 "could not tell which format this is; pass --format "
+                                 + "|".join(available_formats()))])
+
+
+def load_path(path: str | pathlib.Path, fmt: str = "auto", **options) -> CanonicalTables:
+    path = pathlib.Path(path)
+    if not path.exists():
+        raise ValidationError([Issue(str(path), None, None, None, None, "exists",
+                                     "no such file or folder")])
+    if fmt == "auto":
+        fmt = detect_format(path)
+    if fmt not in FORMAT_MODULES:
+        raise ValidationError([Issue(str(path), None, None, None, fmt, "format",
+                                     f"unknown format; choose one of {', '.join(FORMATS)}")])
+    log.info("loading %s as %s", path, fmt)
+    return _module(fmt).load(path, **options)
+
+
+def load_paths(paths: Iterable[str | pathlib.Path], fmt: str = "auto", **options) -> CanonicalTables:
+    """Load several paths; every path's issues are collected before raising."""
+    parts, issues, warnings = [], [], []
+    for p in paths:
+        try:
+            parts.append(load_path(p, fmt, **options))
+        except ValidationError as e:
+            issues += e.issues
+            warnings += e.warnings
+    if issues:
+        raise ValidationError(issues, warnings)
+    return CanonicalTables.concat(parts)

@@ -1,0 +1,130 @@
+"""Value parsing shared by the loaders: dates, numbers, identifiers.
+
+Each parser returns the parsed value, or raises :class:`ParseError` with a
+short reason; callers turn that into an :class:`ecosystem.model.Issue`
+located at the file, sheet, row and column they are reading.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import difflib
+import math
+import re
+from typing import Any, Iterable
+
+
+class ParseError(ValueError):
+    pass
+
+
+_EXCEL_EPOCH = dt.date(1899, 12, 30)
+_DMY = re.compile(r"^(\d{1,2})[/.-](\d{1,2})[/.-](\d{4})$")
+_ISO_PREFIX = re.compile(r"^(\d{4})-(\d{2})-(\d{2})")
+
+
+def is_blank(v: Any) -> bool:
+    if v is None:
+        return True
+    if isinstance(v, float) and math.isnan(v):
+        return True
+    if isinstance(v, str) and v.strip() in ("", "NA", "N/A", "n/a", "null", "NULL", "None", "nan", "NaN"):
+        return True
+    try:
+        import pandas as pd
+
+        if v is pd.NaT:
+            return True
+    except ImportError:  # pragma: no cover
+        pass
+    return False
+
+
+def parse_date(v: Any) -> dt.date | None:
+    """ISO dates (with times and offsets), DD/MM/YYYY, Excel serials, datetimes."""
+    if is_blank(v):
+        return None
+    if isinstance(v, dt.datetime):
+        return v.date()
+    if isinstance(v, dt.date):
+        return v
+    if hasattr(v, "to_pydatetime"):
+        return v.to_pydatetime().date()
+    if isinstance(v, (int, float)) and not isinstance(v, bool):
+        if 1 <= v < 2958466:  # Excel serial day numbers
+            return _EXCEL_EPOCH + dt.timedelta(days=int(v))
+        raise ParseError("not a date")
+    s = str(v).strip()
+    m = _ISO_PREFIX.match(s)
+    if m:
+        try:
+            return dt.date(int(m[1]), int(m[2]), int(m[3]))
+        except ValueError as e:
+            raise ParseError(f"not a real date ({e})") from None
+    m = _DMY.match(s)
+    if m:
+        try:
+            return dt.date(int(m[3]), int(m[2]), int(m[1]))
+        except ValueError as e:
+            raise ParseError(f"not a real date ({e})") from None
+    raise ParseError("not a date; use YYYY-MM-DD")
+
+
+def parse_number(v: Any) -> float | None:
+    """Numbers, also given as text with £, commas or spaces."""
+    if is_blank(v):
+        return None
+    if isinstance(v, bool):
+        raise ParseError("not a number")
+    if isinstance(v, (int, float)):
+        f = float(v)
+    else:
+        s = str(v).strip().replace(",", "").replace("£", "").replace(" ", "")
+        try:
+            f = float(s)
+        except ValueError:
+            raise ParseError("not a number") from None
+    if math.isnan(f) or math.isinf(f):
+        raise ParseError("not a finite number")
+    return f
+
+
+def parse_int(v: Any) -> int | None:
+    f = parse_number(v)
+    if f is None:
+        return None
+    if f != int(f):
+        raise ParseError("not a whole number")
+    return int(f)
+
+
+def parse_text(v: Any) -> str | None:
+    if is_blank(v):
+        return None
+    if isinstance(v, float) and v == int(v):
+        return str(int(v))
+    return str(v).strip()
+
+
+def parse_codes(v: Any) -> list[str]:
+    """A ``;``-separated list of codes (commas accepted too)."""
+    if is_blank(v):
+        return []
+    return [c.strip() for c in re.split(r"[;,]", str(v)) if c.strip()]
+
+
+def closest(name: str, candidates: Iterable[str]) -> str | None:
+    m = difflib.get_close_matches(name.lower(), [c.lower() for c in candidates], n=1, cutoff=0.6)
+    if m:
+        return m[0]
+    # "provider_id" -> "provider": a candidate contained in the name
+    for c in candidates:
+        if c.lower() in name.lower() or name.lower() in c.lower():
+            return c
+    return None
+
+
+def snake(name: str) -> str:
+    """Column header -> snake_case property name."""
+    s = re.sub(r"[^0-9a-zA-Z]+", "_", str(name).strip()).strip("_").lower()
+    return s or "column"

@@ -1,0 +1,223 @@
+"""The ecomap template: a folder of CSVs or one XLSX workbook (SPEC §3).
+
+One file or sheet per canonical table, named after the table. Column names
+are case-insensitive; unknown columns are kept (as snake_case properties).
+Every problem is collected and raised once as a
+:class:`~ecosystem.model.ValidationError`; rows are numbered as a
+spreadsheet shows them (header = row 1).
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import pathlib
+from typing import Any
+
+import pandas as pd
+
+from ecosystem.model import (FUNDING_KINDS, NULLABLE_REQUIRED, PARTNERSHIP_KINDS, SECTORS, TABLE_ORDER, TABLES,
+                             CanonicalTables, Issue, ValidationError, empty_table, need_id)
+from loaders.parse import ParseError, closest, is_blank, parse_codes, parse_date, parse_int, parse_number, \
+    parse_text, snake
+
+FORMAT = "template"
+
+CHOICES = {
+    ("organisations", "sector"): SECTORS,
+    ("funding", "kind"): FUNDING_KINDS,
+    ("partnerships", "kind"): PARTNERSHIP_KINDS,
+    ("partnerships", "lead"): ("a", "b"),
+}
+
+
+def sniff(path: pathlib.Path) -> bool:
+    path = pathlib.Path(path)
+    if path.is_dir():
+        return any((path / f"{t}.csv").exists() for t in TABLE_ORDER)
+    if path.suffix.lower() == ".xlsx":
+        try:
+            import openpyxl
+
+            wb = openpyxl.load_workbook(path, read_only=True)
+            names = {n.lower() for n in wb.sheetnames}
+            wb.close()
+            return bool(names & set(TABLE_ORDER))
+        except Exception:
+            return False
+    if path.suffix.lower() == ".csv":
+        return path.stem.lower() in TABLE_ORDER
+    return False
+
+
+def _read_csv(path: pathlib.Path) -> tuple[list[str], list[list[str]]]:
+    raw = path.read_bytes()
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError as e:
+        raise ValidationError([Issue(path.name, None, None, None, None, "encoding",
+                                     f"not UTF-8 text (byte {e.start}); save the file as CSV UTF-8")]) from None
+    rows = list(csv.reader(io.StringIO(text, newline="")))
+    if not rows:
+        return [], []
+    return rows[0], rows[1:]
+
+
+def _read_xlsx(path: pathlib.Path) -> dict[str, tuple[str, list[Any], list[list[Any]]]]:
+    import openpyxl
+
+    try:
+        wb = openpyxl.load_workbook(path, read_only=True, data_only=True)
+    except Exception as e:
+        raise ValidationError([Issue(path.name, None, None, None, None, "workbook",
+                                     f"cannot open the workbook: {e}")]) from None
+    out = {}
+    for ws in wb.worksheets:
+        name = ws.title.strip().lower()
+        if name not in TABLE_ORDER:
+            continue
+        rows = [list(r) for r in ws.iter_rows(values_only=True)]
+        while rows and all(is_blank(v) for v in rows[-1]):
+            rows.pop()
+        if not rows:
+            out[name] = (ws.title, [], [])
+            continue
+        out[name] = (ws.title, ["" if h is None else str(h) for h in rows[0]], rows[1:])
+    wb.close()
+    return out
+
+
+def read_sheets(path: pathlib.Path) -> dict[str, tuple[str, str | None, list, list]]:
+    """table -> (file name, sheet name, header, rows)."""
+    path = pathlib.Path(path)
+    sheets: dict[str, tuple[str, str | None, list, list]] = {}
+    if path.is_dir():
+        for t in TABLE_ORDER:
+            f = path / f"{t}.csv"
+            if f.exists():
+                header, rows = _read_csv(f)
+                sheets[t] = (f.name, None, header, rows)
+    elif path.suffix.lower() == ".xlsx":
+        for t, (title, header, rows) in _read_xlsx(path).items():
+            sheets[t] = (path.name, title, header, rows)
+    elif path.suffix.lower() == ".csv" and path.stem.lower() in TABLE_ORDER:
+        header, rows = _read_csv(path)
+        sheets[path.stem.lower()] = (path.name, None, header, rows)
+    else:
+        raise ValidationError([Issue(path.name, None, None, None, None, "format",
+                                     "a template is a folder of CSV files or one .xlsx workbook "
+                                     f"with sheets named {', '.join(TABLE_ORDER)}")])
+    return sheets
+
+
+def _parse(kind: str, v: Any) -> Any:
+    if kind == "str":
+        return parse_text(v)
+    if kind == "float":
+        return parse_number(v)
+    if kind == "int":
+        return parse_int(v)
+    if kind == "date":
+        return parse_date(v)
+    if kind == "list":
+        return parse_codes(v)
+    raise AssertionError(kind)
+
+
+def parse_table(table: str, fname: str, sheet: str | None, header: list, rows: list,
+                issues: list[Issue]) -> pd.DataFrame:
+    spec = TABLES[table]
+    cols = [snake(h) if not is_blank(h) else None for h in header]
+    index: dict[str, int] = {}
+    for i, c in enumerate(cols):
+        if c is None:
+            continue
+        if c in index:
+            issues.append(Issue(fname, sheet, 1, header[i], header[i], "duplicate_column",
+                                f"column {header[i]!r} appears twice"))
+            continue
+        index[c] = i
+    missing = [c for c in spec.required if c not in index]
+    for c in missing:
+        hint = closest(c, [k for k in index if k not in spec.columns])
+        msg = f"required column `{c}` missing in {sheet or fname}"
+        if hint:
+            msg += f" — did you mean `{hint}`?"
+        issues.append(Issue(fname, sheet, 1, c, None, "required_column", msg))
+    if missing:
+        return empty_table(table)
+    records = []
+    for n, raw in enumerate(rows, start=2):
+        if all(is_blank(v) for v in raw):
+            continue
+        rec: dict[str, Any] = {"_file": fname, "_sheet": sheet, "_row": n}
+        for c, i in index.items():
+            v = raw[i] if i < len(raw) else None
+            kind = spec.columns.get(c, "str")
+            try:
+                val = _parse(kind, v) if c in spec.columns else (None if is_blank(v) else v)
+            except ParseError as e:
+                issues.append(Issue(fname, sheet, n, header[i], v, f"type_{kind}", f"{c}: {e}"))
+                val = None
+            if c in spec.required and (val is None or val == []) and (table, c) not in NULLABLE_REQUIRED:
+                if not is_blank(v):
+                    pass  # already reported as a parse problem
+                else:
+                    issues.append(Issue(fname, sheet, n, header[i], None, "required_value", f"{c} is required"))
+            choices = CHOICES.get((table, c))
+            if choices and val is not None and str(val).lower() not in choices:
+                issues.append(Issue(fname, sheet, n, header[i], v, "choice",
+                                    f"{c} must be one of {', '.join(choices)}"))
+            elif choices and val is not None:
+                val = str(val).lower()
+            rec[c] = val
+        for c in spec.columns:
+            rec.setdefault(c, [] if spec.columns[c] == "list" else None)
+        if table == "needs" and rec.get("id") is None and rec.get("place") and rec.get("category"):
+            rec["id"] = need_id(rec["place"], rec["category"], rec.get("period"))
+        if table == "funding" and rec.get("currency") is None:
+            rec["currency"] = "GBP"
+        records.append(rec)
+    if not records:
+        return empty_table(table)
+    return pd.DataFrame.from_records(records)
+
+
+def load(path: pathlib.Path, **options) -> CanonicalTables:
+    path = pathlib.Path(path)
+    sheets = read_sheets(path)
+    issues: list[Issue] = []
+    if not sheets:
+        raise ValidationError([Issue(path.name, None, None, None, None, "empty",
+                                     f"no template tables found; expected files or sheets named "
+                                     f"{', '.join(TABLE_ORDER)} (see `ecomap template DIR`)")])
+    tables = {}
+    for table, (fname, sheet, header, rows) in sheets.items():
+        tables[table] = parse_table(table, fname, sheet, header, rows, issues)
+    if issues:
+        raise ValidationError(issues)
+    return CanonicalTables(tables)
+
+
+def write_template(out: pathlib.Path) -> list[pathlib.Path]:
+    """Empty template CSVs plus a README of the columns."""
+    out = pathlib.Path(out)
+    out.mkdir(parents=True, exist_ok=True)
+    written = []
+    lines = ["# ecomap template", "",
+             "One CSV per table (or one XLSX workbook with a sheet per table). UTF-8; dates YYYY-MM-DD;",
+             "amounts in pounds. Column names are case-insensitive; extra columns are kept.", ""]
+    for t in TABLE_ORDER:
+        spec = TABLES[t]
+        f = out / f"{t}.csv"
+        if not f.exists():
+            f.write_text(",".join(spec.columns) + "\n", encoding="utf-8")
+            written.append(f)
+        lines += [f"## {t}.csv", "", "| column | required | meaning |", "|---|---|---|"]
+        for c in spec.columns:
+            lines.append(f"| `{c}` | {'yes' if c in spec.required else ''} | {spec.notes.get(c, '')} |")
+        lines.append("")
+    readme = out / "README.md"
+    readme.write_text("\n".join(lines), encoding="utf-8")
+    written.append(readme)
+    return written

@@ -1,0 +1,69 @@
+"""The Cypher library: one statement per ``.cypher`` file, with a header.
+
+Header lines start with ``//``::
+
+    // name: count_nodes
+    // purpose: node counts per label
+    // params: (none) | $a, $b
+    // returns: label, count
+
+``query(name)`` returns the parsed :class:`Query`; the store runs it by name.
+Labels and relationship types appear only as literals in these files (which
+are constants of :mod:`ecosystem.model`); user values are always parameters.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import functools
+import pathlib
+import re
+
+HERE = pathlib.Path(__file__).parent
+_PARAM = re.compile(r"\$([A-Za-z_][A-Za-z0-9_]*)")
+
+
+@dataclasses.dataclass(frozen=True)
+class Query:
+    name: str
+    purpose: str
+    params: tuple[str, ...]
+    returns: tuple[str, ...]
+    text: str
+    path: pathlib.Path
+
+    def used_params(self) -> set[str]:
+        body = "\n".join(line for line in self.text.splitlines() if not line.lstrip().startswith("//"))
+        return set(_PARAM.findall(body))
+
+    def check_params(self, given: dict) -> None:
+        missing = [p for p in self.params if p not in given]
+        if missing:
+            raise ValueError(f"query {self.name} needs parameter(s): {', '.join('$' + p for p in missing)}")
+
+
+def _parse(path: pathlib.Path) -> Query:
+    text = path.read_text(encoding="utf-8")
+    header: dict[str, str] = {}
+    for line in text.splitlines():
+        s = line.strip()
+        if not s.startswith("//"):
+            break
+        k, _, v = s[2:].partition(":")
+        header[k.strip().lower()] = v.strip()
+    params = tuple(p.strip().lstrip("$") for p in header.get("params", "").split(",")
+                   if p.strip() and p.strip() != "(none)")
+    returns = tuple(r.strip() for r in header.get("returns", "").split(",") if r.strip() and r.strip() != "(nothing)")
+    return Query(header.get("name", path.stem), header.get("purpose", ""), params, returns, text, path)
+
+
+@functools.lru_cache(maxsize=None)
+def query(name: str) -> Query:
+    path = HERE / f"{name}.cypher"
+    if not path.exists():
+        raise KeyError(f"no query named {name!r}; see `ecomap query --list`")
+    return _parse(path)
+
+
+def names() -> list[str]:
+    return sorted(p.stem for p in HERE.glob("*.cypher"))

@@ -1,0 +1,8 @@
+// name: last_load_run
+// purpose: the latest completed load run of a source
+// params: $source
+// returns: id, hash, finished
+MATCH (l:LoadRun {source: $source})
+RETURN l.id AS id, l.hash AS hash, l.finished AS finished
+ORDER BY l.finished DESC
+LIMIT 1
