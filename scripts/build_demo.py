@@ -963,6 +963,8 @@ def readme(tables: dict[str, pd.DataFrame], f: dict[str, Any], trail: pd.DataFra
 def write(out: pathlib.Path, tables: dict[str, pd.DataFrame], text: str) -> None:
     out.mkdir(parents=True, exist_ok=True)
     for name, df in tables.items():
+        if name == "services":  # whole people per year, blank when unknown
+            df = df.assign(capacity=df["capacity"].astype("Int64"))
         df.to_csv(out / f"{name}.csv", index=False, lineterminator="\n")
     (out / "README.md").write_text(text, encoding="utf-8")
 
