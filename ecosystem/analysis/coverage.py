@@ -69,8 +69,14 @@ def coverage(G: nx.MultiDiGraph, *, place: str | None = None, as_of: dt.date | s
     --------
     >>> from ecosystem.examples import riverside
     >>> cov = coverage(riverside(), place="LA1", as_of="2025-01-01")
-    >>> cov.loc[cov.category == "FOOD", ["place", "demand", "supply", "unmet", "status"]].to_string(index=False)
-    'place  demand  supply  unmet   status\\n   W1    40.0    60.0    0.0     over\\n   W2    40.0    40.0    0.0      met\\n   W3    20.0     0.0   20.0 unserved'
+    >>> cov[["place", "category", "demand", "supply", "unmet", "status", "capacity_unknown"]]
+      place category  demand  supply  unmet    status  capacity_unknown
+    0    W1     FOOD    40.0    60.0    0.0      over             False
+    1    W1       MH    30.0    20.0   10.0     under             False
+    2    W2     FOOD    40.0    40.0    0.0       met             False
+    3    W2       MH    20.0    20.0    0.0       met             False
+    4    W3     FOOD    20.0     0.0   20.0  unserved             False
+    5    W3       MH    10.0    10.0    0.0       met              True
     """
     return coverage_from(prepare_graph(G, place=place, as_of=as_of), oversupply=oversupply)
 

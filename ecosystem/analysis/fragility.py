@@ -225,7 +225,8 @@ def funding_cliffs_from(ctx: Context, *, horizon: int = 6) -> pd.DataFrame:
     ending = ending[ctx.in_scope(ending["recipient"])]
     if ending.empty:
         return pd.DataFrame(columns=CLIFF_COLUMNS)
-    far = f["end"].fillna(pd.Timestamp.max)
+    # open-ended flows sort after every dated one
+    far = f["end"].fillna(max(f["end"].max(), limit) + pd.Timedelta(days=1))
     pair_max = far.groupby([f["funder"], f["recipient"]]).max()
     named = f["service"].notna()
     svc_max = far[named].groupby([f.loc[named, "funder"], f.loc[named, "recipient"], f.loc[named, "service"]]).max()

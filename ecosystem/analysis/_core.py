@@ -1,0 +1,211 @@
+"""The whole analysis in one pass: :func:`analyse` and :class:`Analysis`."""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import logging
+import time
+from typing import Any
+
+import networkx as nx
+import pandas as pd
+
+from ecosystem.analysis import concentration as _conc
+from ecosystem.analysis import coverage as _cov
+from ecosystem.analysis import duplication as _dup
+from ecosystem.analysis import fragility as _frag
+from ecosystem.analysis._tables import Context, Frames, as_date, extract, prepare, py, records
+
+log = logging.getLogger(__name__)
+
+#: the tables of an :class:`Analysis`, in SPEC §6 order, with their columns
+TABLES: dict[str, list[str]] = {
+    "coverage": _cov.COLUMNS,
+    "duplication": _dup.DUPLICATION_COLUMNS,
+    "overlaps": _dup.OVERLAP_COLUMNS,
+    "funding_dependency": _frag.DEPENDENCY_COLUMNS,
+    "sole_providers": _frag.SOLE_COLUMNS,
+    "critical_providers": _frag.CRITICAL_COLUMNS,
+    "funding_cliffs": _frag.CLIFF_COLUMNS,
+    "concentration": _conc.COLUMNS,
+}
+
+PROVISION_COLUMNS = ["place", "category", "service", "provider", "supply", "capacity_known"]
+
+
+@dataclasses.dataclass
+class Analysis:
+    """Every SPEC §5 result for one place and date.
+
+    DataFrames (columns documented on the functions that make them):
+    ``coverage``, ``duplication``, ``overlaps``, ``funding_dependency``,
+    ``sole_providers``, ``critical_providers``, ``funding_cliffs``,
+    ``concentration``; ``provision`` (place, category, service, provider,
+    supply, capacity_known: the active services behind each coverage cell;
+    not part of the JSON). Scalars: ``short_term_share`` (0–1 or None),
+    ``articulation_points`` (sorted organisation ids), ``bridges`` (sorted
+    ``[a, b]`` pairs), and the options used.
+    """
+
+    as_of: dt.date
+    place: str | None
+    horizon: int
+    oversupply: float
+    dependency_threshold: float
+    coverage: pd.DataFrame
+    duplication: pd.DataFrame
+    overlaps: pd.DataFrame
+    funding_dependency: pd.DataFrame
+    sole_providers: pd.DataFrame
+    critical_providers: pd.DataFrame
+    funding_cliffs: pd.DataFrame
+    concentration: pd.DataFrame
+    short_term_share: float | None
+    articulation_points: list[str]
+    bridges: list[list[str]]
+    provision: pd.DataFrame = dataclasses.field(default_factory=lambda: pd.DataFrame(columns=PROVISION_COLUMNS))
+    timings: dict[str, float] = dataclasses.field(default_factory=dict, compare=False, repr=False)
+
+    def totals(self) -> dict[str, Any]:
+        """Headline figures: demand, supply, unmet and cell counts by status."""
+        return _cov.totals(self.coverage)
+
+    def to_json_dict(self) -> dict[str, Any]:
+        """The SPEC §6 ``ecomap analyse --json`` object (plus ``totals`` and the options).
+
+        Records are snake_case dicts of Python scalars; dates are ISO strings;
+        missing numbers are ``None``.
+        """
+        out: dict[str, Any] = {"as_of": self.as_of.isoformat(), "place": self.place}
+        for name in TABLES:
+            out[name] = records(getattr(self, name))
+        out["short_term_share"] = py(self.short_term_share)
+        out["articulation_points"] = [py(a) for a in self.articulation_points]
+        out["bridges"] = [[py(a), py(b)] for a, b in self.bridges]
+        out["totals"] = self.totals()
+        out["options"] = {"horizon": int(self.horizon), "oversupply": float(self.oversupply),
+                          "dependency_threshold": float(self.dependency_threshold)}
+        return out
+
+    @classmethod
+    def from_json_dict(cls, d: dict[str, Any]) -> "Analysis":
+        """Rebuild an :class:`Analysis` from :meth:`to_json_dict` output."""
+        frames = {}
+        for name, cols in TABLES.items():
+            recs = d.get(name) or []
+            df = pd.DataFrame(recs, columns=cols) if recs else pd.DataFrame(columns=cols)
+            frames[name] = df
+        cl = frames["funding_cliffs"]
+        if len(cl):
+            cl["end"] = [as_date(v, "end") if v is not None else None for v in cl["end"]]
+        cov = frames["coverage"]
+        if len(cov):
+            cov["coverage"] = cov["coverage"].astype(float)
+        opts = d.get("options") or {}
+        return cls(
+            as_of=as_date(d["as_of"]), place=d.get("place"), horizon=int(opts.get("horizon", 6)),
+            oversupply=float(opts.get("oversupply", 1.5)),
+            dependency_threshold=float(opts.get("dependency_threshold", 0.5)),
+            short_term_share=d.get("short_term_share"),
+            articulation_points=list(d.get("articulation_points") or []),
+            bridges=[list(b) for b in d.get("bridges") or []],
+            **frames,
+        )
+
+
+def analyse(G: nx.MultiDiGraph, *, place: str | None = None, as_of: dt.date | str, horizon: int = 6,
+            oversupply: float = 1.5, dependency_threshold: float = 0.5) -> Analysis:
+    """Run every analysis of SPEC §5 over ``G`` for one place and date.
+
+    Pulls the edge tables out of the graph once and computes coverage,
+    duplication, overlaps, funding dependency, sole and critical providers,
+    funding cliffs, short-term funding, articulation points, bridges and
+    concentration from them.
+
+    Parameters
+    ----------
+    G : networkx.MultiDiGraph
+        The ecosystem graph (:data:`ecosystem.model.GRAPH_SCHEMA`); not changed.
+    place : str, optional
+        Code of the place to analyse (its leaves, and the organisations that
+        serve them or are based there); default every place.
+    as_of : datetime.date or ISO string
+        The date at which services, flows and partnerships are active.
+    horizon : int, default 6
+        Months ahead in which an ending flow is a funding cliff.
+    oversupply : float, default 1.5
+        Coverage at or above which a cell is ``over``.
+    dependency_threshold : float, default 0.5
+        Top-funder share at or above which a provider is ``dependent``.
+
+    Returns
+    -------
+    Analysis
+
+    Examples
+    --------
+    >>> from ecosystem.examples import riverside
+    >>> a = analyse(riverside(), place="LA1", as_of="2025-01-01")
+    >>> a.totals()["unmet"], a.short_term_share, a.articulation_points
+    (30.0, 0.5, ['MIND', 'PANTRY'])
+    >>> sorted(a.to_json_dict())[:6]
+    ['articulation_points', 'as_of', 'bridges', 'concentration', 'coverage', 'critical_providers']
+    """
+    t0 = time.perf_counter()
+    frames = extract(G)
+    t1 = time.perf_counter()
+    a = analyse_frames(frames, place=place, as_of=as_of, horizon=horizon, oversupply=oversupply,
+                       dependency_threshold=dependency_threshold)
+    a.timings = {"extract": t1 - t0, **a.timings}
+    return a
+
+
+def analyse_frames(frames: Frames, *, place: str | None, as_of: Any, horizon: int = 6, oversupply: float = 1.5,
+                   dependency_threshold: float = 0.5) -> Analysis:
+    """:func:`analyse` over already-extracted :class:`Frames`."""
+    timings: dict[str, float] = {}
+    t = time.perf_counter()
+
+    def lap(name: str) -> None:
+        nonlocal t
+        now = time.perf_counter()
+        timings[name] = now - t
+        t = now
+
+    ctx = prepare(frames, place=place, as_of=as_of)
+    lap("prepare")
+    return analyse_context(ctx, horizon=horizon, oversupply=oversupply, dependency_threshold=dependency_threshold,
+                           timings=timings, lap=lap)
+
+
+def analyse_context(ctx: Context, *, horizon: int = 6, oversupply: float = 1.5, dependency_threshold: float = 0.5,
+                    timings: dict[str, float] | None = None, lap=None) -> Analysis:
+    timings = {} if timings is None else timings
+    lap = lap or (lambda name: None)
+    cov = _cov.coverage_from(ctx, oversupply=oversupply)
+    lap("coverage")
+    dup = _dup.duplication_from(cov)
+    ovl = _dup.overlaps_from(ctx)
+    lap("duplication")
+    dep = _frag.funding_dependency_from(ctx, dependency_threshold=dependency_threshold)
+    sole = _frag.sole_providers_from(ctx, cov)
+    crit = _frag.critical_providers_from(ctx, cov)
+    lap("sole_critical")
+    cliffs = _frag.funding_cliffs_from(ctx, horizon=horizon)
+    short = _frag.short_term_share_from(ctx)
+    lap("funding")
+    H = _frag.partnership_network(ctx)
+    aps = sorted(nx.articulation_points(H), key=str)
+    brs = sorted((sorted((a, b), key=str) for a, b in nx.bridges(H)), key=lambda p: (str(p[0]), str(p[1])))
+    lap("structural")
+    conc = _conc.concentration_from(ctx)
+    lap("concentration")
+    provision = ctx.contrib[PROVISION_COLUMNS].reset_index(drop=True)
+    return Analysis(
+        as_of=ctx.as_of, place=ctx.place, horizon=int(horizon), oversupply=float(oversupply),
+        dependency_threshold=float(dependency_threshold), coverage=cov, duplication=dup, overlaps=ovl,
+        funding_dependency=dep, sole_providers=sole, critical_providers=crit, funding_cliffs=cliffs,
+        concentration=conc, short_term_share=short, articulation_points=aps, bridges=brs, provision=provision,
+        timings=timings,
+    )

@@ -1,0 +1,218 @@
+"""Readable summary and findings of an :class:`~ecosystem.analysis.Analysis`."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pandas as pd
+
+from ecosystem.analysis._core import Analysis
+from ecosystem.analysis._tables import py
+
+
+def _n(v: Any, digits: int = 1) -> str:
+    """A number for people: no decimals when whole."""
+    if v is None or (isinstance(v, float) and v != v):
+        return "–"
+    v = float(v)
+    if v.is_integer():
+        return f"{int(v):,}"
+    return f"{v:,.{digits}f}"
+
+
+def _pct(v: Any) -> str:
+    if v is None or (isinstance(v, float) and v != v):
+        return "–"
+    return f"{100 * float(v):.0f}%"
+
+
+def _table(df: pd.DataFrame, top: int) -> str:
+    if df.empty:
+        return "  none"
+    text = df.head(top).to_string(index=False)
+    lines = ["  " + line for line in text.splitlines()]
+    if len(df) > top:
+        lines.append(f"  … and {len(df) - top} more")
+    return "\n".join(lines)
+
+
+def summary_text(analysis: Analysis, top: int = 10) -> str:
+    """A readable summary: the headline figures, then the top rows of each finding.
+
+    Examples
+    --------
+    >>> from ecosystem.examples import riverside
+    >>> from ecosystem.analysis import analyse
+    >>> print(summary_text(analyse(riverside(), place="LA1", as_of="2025-01-01"), top=3).splitlines()[0])
+    Ecosystem analysis of LA1 on 2025-01-01
+    """
+    a = analysis
+    t = a.totals()
+    where = a.place or "every place"
+    out = [f"Ecosystem analysis of {where} on {a.as_of.isoformat()}",
+           f"Need {_n(t['demand'])} · supply {_n(t['supply'])} · unmet {_n(t['unmet'])} people a year "
+           f"over {t['cells']} place/category cells: {t['unserved_cells']} unserved, {t['under_cells']} under, "
+           f"{t['over_cells']} over-supplied."]
+
+    cov = a.coverage[a.coverage["unmet"] > 0].sort_values(["unmet", "place", "category"],
+                                                          ascending=[False, True, True], kind="stable")
+    view = pd.DataFrame({"place": cov["place"], "category": cov["category"], "need": cov["demand"].map(_n),
+                         "supply": cov["supply"].map(_n), "unmet": cov["unmet"].map(_n),
+                         "coverage": cov["coverage"].map(_pct), "status": cov["status"],
+                         "providers": cov["providers"],
+                         "note": cov["capacity_unknown"].map(lambda b: "capacity unknown" if b else "")})
+    out += ["", "Top unmet needs", _table(view, top)]
+
+    d = a.duplication
+    view = pd.DataFrame({"place": d["place"], "category": d["category"], "providers": d["providers"],
+                         "coverage": d["coverage"].map(_pct)})
+    out += ["", f"Duplication (coverage ≥ {_pct(a.oversupply)} with 2+ providers)", _table(view, top)]
+    o = a.overlaps
+    view = pd.DataFrame({"service_a": o["service_a"], "service_b": o["service_b"], "category": o["category"],
+                         "overlap": o["overlap"].map(_pct),
+                         "funders": o["different_funders"].map(lambda b: "different" if b else "shared")})
+    out += ["", "Overlapping services (≥ 50% of the smaller area)", _table(view, top)]
+
+    dep = a.funding_dependency[a.funding_dependency["dependent"]]
+    view = pd.DataFrame({"provider": dep["provider"], "top_funder": dep["top_funder"],
+                         "top_share": dep["top_share"].map(_pct), "hhi": dep["hhi"].map(lambda v: f"{v:.2f}"),
+                         "funding": dep["amount"].map(lambda v: f"£{v:,.0f}")})
+    out += ["", f"Funding dependency (top funder ≥ {_pct(a.dependency_threshold)}): "
+                f"{len(dep)} of {len(a.funding_dependency)} funded organisations", _table(view, top)]
+
+    c = a.funding_cliffs
+    view = pd.DataFrame({"funding": c["funding"], "funder": c["funder"], "recipient": c["recipient"],
+                         "end": c["end"].map(lambda v: v.isoformat()),
+                         "amount": c["amount"].map(lambda v: "–" if v != v else f"£{v:,.0f}"),
+                         "services": c["services"].map(lambda s: ", ".join(s[:5]) + (" …" if len(s) > 5 else ""))})
+    total = c["amount"].sum() if len(c) else 0.0
+    out += ["", f"Funding cliffs in the next {a.horizon} months: {len(c)} flow(s), £{total:,.0f} at risk",
+            _table(view, top)]
+    out += [f"Short-term funding (12 months or less): {_pct(a.short_term_share)} of active funding"]
+
+    s = a.sole_providers
+    out += ["", f"Sole providers: {len(s)} cell(s) with need served by one provider",
+            _table(s[["place", "category", "provider"]], top)]
+    cp = a.critical_providers[a.critical_providers["unmet_added"] > 0]
+    view = pd.DataFrame({"provider": cp["provider"], "unmet_added": cp["unmet_added"].map(_n),
+                         "unserved_added": cp["unserved_added"], "cells": cp["cells"]})
+    out += ["", "Critical providers (unmet need added if they left)", _table(view, top)]
+
+    aps = a.articulation_points
+    out += ["", f"Partnership articulation points: {', '.join(aps[:top]) if aps else 'none'}"
+                + (f" … and {len(aps) - top} more" if len(aps) > top else ""),
+            f"Partnership bridges: {'; '.join(f'{x}–{y}' for x, y in a.bridges[:top]) if a.bridges else 'none'}"
+            + (f" … and {len(a.bridges) - top} more" if len(a.bridges) > top else "")]
+
+    k = a.concentration[a.concentration["concentrated"]].sort_values(
+        ["hhi", "place", "category"], ascending=[False, True, True], kind="stable")
+    view = pd.DataFrame({"place": k["place"], "category": k["category"], "hhi": k["hhi"].map(lambda v: f"{v:,.0f}"),
+                         "providers": k["providers"], "top_provider": k["top_provider"],
+                         "top_share": k["top_share"].map(_pct)})
+    out += ["", f"Concentration (HHI > 2,500): {len(k)} of {len(a.concentration)} place/category markets",
+            _table(view, top)]
+    return "\n".join(out)
+
+
+def findings(analysis: Analysis) -> list[dict[str, Any]]:
+    """The analysis as a list of findings, one per thing worth a commissioner's attention.
+
+    Each finding is a JSON-safe dict: ``id`` (stable across runs:
+    ``kind|scope|keys``, where scope is the analysed place or ``*``),
+    ``kind`` (``unserved``, ``under``, ``duplication``, ``overlap``,
+    ``funding_dependency``, ``funding_cliff``, ``sole_provider``,
+    ``critical_provider``, ``articulation_point``, ``bridge``,
+    ``concentration``), ``place`` (the leaf for cell findings, else the
+    analysed place), ``category``, ``organisations`` and ``services``
+    (sorted id lists), ``summary`` (one sentence), ``figures`` (the
+    numbers behind it), ``as_of`` (ISO). Only dependent providers, critical
+    providers adding unmet need and concentrated markets are listed.
+
+    Examples
+    --------
+    >>> from ecosystem.examples import riverside
+    >>> from ecosystem.analysis import analyse
+    >>> f = findings(analyse(riverside(), place="LA1", as_of="2025-01-01"))
+    >>> [x["summary"] for x in f if x["kind"] == "unserved"]
+    ['No active FOOD service in W3: 20 people in need a year.']
+    """
+    a = analysis
+    scope = a.place or "*"
+    as_of = a.as_of.isoformat()
+    prov = a.provision
+    cell_orgs: dict[tuple, list[str]] = {}
+    cell_svcs: dict[tuple, list[str]] = {}
+    if len(prov):
+        g = prov.groupby(["place", "category"])
+        cell_orgs = {k: sorted(set(v)) for k, v in g["provider"]}
+        cell_svcs = {k: sorted(set(v)) for k, v in g["service"]}
+    out: list[dict[str, Any]] = []
+
+    def add(kind: str, keys: list, summary: str, *, place=None, category=None, organisations=(), services=(),
+            figures=None) -> None:
+        out.append({
+            "id": "|".join([kind, scope, *[str(k) for k in keys]]),
+            "kind": kind, "place": place if place is not None else a.place, "category": category,
+            "organisations": sorted({str(o) for o in organisations if o is not None}),
+            "services": sorted({str(s) for s in services if s is not None}),
+            "summary": summary, "figures": {k: py(v) for k, v in (figures or {}).items()}, "as_of": as_of,
+        })
+
+    cov = a.coverage
+    for r in cov[cov["status"].isin(["unserved", "under"])].itertuples(index=False):
+        key = (r.place, r.category)
+        figs = {"demand": r.demand, "supply": r.supply, "unmet": r.unmet, "coverage": r.coverage,
+                "capacity_unknown": bool(r.capacity_unknown)}
+        if r.status == "unserved":
+            add("unserved", list(key), f"No active {r.category} service in {r.place}: {_n(r.demand)} people in "
+                f"need a year.", place=r.place, category=r.category, figures=figs)
+        else:
+            add("under", list(key), f"{r.category} in {r.place} meets {_pct(r.coverage)} of need: "
+                f"{_n(r.unmet)} of {_n(r.demand)} people a year unmet.", place=r.place, category=r.category,
+                organisations=cell_orgs.get(key, []), services=cell_svcs.get(key, []), figures=figs)
+    for r in a.duplication.itertuples(index=False):
+        key = (r.place, r.category)
+        add("duplication", list(key), f"{r.category} in {r.place} is supplied at {_pct(r.coverage)} of need by "
+            f"{r.providers} providers.", place=r.place, category=r.category, organisations=cell_orgs.get(key, []),
+            services=cell_svcs.get(key, []), figures={"coverage": r.coverage, "providers": r.providers,
+                                                      "demand": r.demand, "supply": r.supply})
+    for r in a.overlaps.itertuples(index=False):
+        funders = "different funders" if r.different_funders else "a shared funder"
+        add("overlap", [r.category, r.service_a, r.service_b],
+            f"{r.service_a} ({r.provider_a}) and {r.service_b} ({r.provider_b}) overlap {_pct(r.overlap)} in "
+            f"{r.category}, with {funders}.", category=r.category, organisations=[r.provider_a, r.provider_b],
+            services=[r.service_a, r.service_b], figures={"overlap": r.overlap,
+                                                          "different_funders": bool(r.different_funders),
+                                                          "shared_places": r.shared_places})
+    for r in a.funding_dependency[a.funding_dependency["dependent"]].itertuples(index=False):
+        add("funding_dependency", [r.provider], f"{r.provider} gets {_pct(r.top_share)} of its active funding "
+            f"from {r.top_funder}.", organisations=[r.provider, r.top_funder],
+            figures={"top_share": r.top_share, "hhi": r.hhi, "funders": r.funders, "amount": r.amount})
+    for r in a.funding_cliffs.itertuples(index=False):
+        add("funding_cliff", [r.funding], f"Funding {r.funding} from {r.funder} to {r.recipient} "
+            f"(£{r.amount:,.0f}) ends on {r.end.isoformat()} with nothing after it.",
+            organisations=[r.funder, r.recipient], services=r.services,
+            figures={"amount": r.amount, "end": r.end, "funding": r.funding})
+    for r in a.sole_providers.itertuples(index=False):
+        key = (r.place, r.category)
+        add("sole_provider", list(key), f"{r.provider} is the only provider of {r.category} in {r.place}.",
+            place=r.place, category=r.category, organisations=[r.provider], services=cell_svcs.get(key, []),
+            figures={"demand": r.demand, "supply": r.supply})
+    for r in a.critical_providers[a.critical_providers["unmet_added"] > 0].itertuples(index=False):
+        add("critical_provider", [r.provider], f"If {r.provider} left, unmet need would rise by "
+            f"{_n(r.unmet_added)} people a year ({r.unserved_added} cell(s) left unserved).",
+            organisations=[r.provider], figures={"unmet_added": r.unmet_added, "unserved_added": r.unserved_added,
+                                                 "cells": r.cells})
+    for o in a.articulation_points:
+        add("articulation_point", [o], f"{o} holds the partnership network together: without it, it splits.",
+            organisations=[o])
+    for x, y in a.bridges:
+        add("bridge", [x, y], f"The partnership between {x} and {y} is the only link between two parts of the "
+            f"network.", organisations=[x, y])
+    k = a.concentration
+    for r in k[k["concentrated"]].itertuples(index=False):
+        add("concentration", [r.place, r.category], f"{r.category} in {r.place} is concentrated "
+            f"(HHI {r.hhi:,.0f}); {r.top_provider} has {_pct(r.top_share)} of supply.", place=r.place,
+            category=r.category, organisations=[r.top_provider],
+            figures={"hhi": r.hhi, "providers": r.providers, "top_share": r.top_share, "supply": r.supply})
+    return out
