@@ -177,6 +177,7 @@ class _Loader:
         self.places: dict[str, dict[str, Any]] = {}
         self.open_end = 0
         self.bad_dates = 0
+        self.reversed_dates = 0
 
     # ---- readers: each yields (sheet, row, record-as-flat-dict) ----
     def run(self) -> CanonicalTables:
@@ -319,8 +320,8 @@ class _Loader:
         programmes = [p for p in (parse_text(x) for x in g.get("programme") or []) if p]
         c = self.cols
         c["id"].append(gid)
-        c["funder"].append(funder_id)
-        c["recipient"].append(recipient_id)
+        c["funder"].append(sys.intern(funder_id))
+        c["recipient"].append(sys.intern(recipient_id))
         c["amount"].append(amount)
         c["start"].append(start)
         c["end"].append(end)
@@ -358,6 +359,12 @@ class _Loader:
             duration = parse_number(g.get("duration"))
         except ParseError:
             duration = None
+        if start and end and end < start:
+            self.reversed_dates += 1
+            if self.reversed_dates <= 20:
+                self.warnings.append(f"{self.file}: grant {g.get('id')}: planned end {end} is before planned start "
+                                     f"{start}; the end date was ignored")
+            end = None
         if start and end:
             return start, end, "planned_dates"
         if start and duration:
@@ -412,7 +419,6 @@ class _Loader:
                                  "loaded with an open end (date_basis = …open_end)")
         if self.bad_dates > 20:
             self.warnings.append(f"{self.file}: {self.bad_dates} date values in all were not dates and were ignored")
-        funding = funding.astype(object).where(funding.notna(), None)
         return CanonicalTables({"funding": _order(funding, "funding"),
                                 "organisations": _order(organisations, "organisations"),
                                 "places": _order(places, "places")}, self.warnings, skipped)
