@@ -79,7 +79,63 @@ def export(store: GraphStore, fmt: str) -> str:
     if fmt == "graphml":
         nx.write_graphml(G, buf)
     elif fmt == "gexf":
+        # GEXF reserves `id` and `label` for the node's own id and label
+        for _, d in list(G.nodes(data=True)) + [(None, d) for *_, d in G.edges(data=True)]:
+            for k in ("id", "label"):
+                if k in d:
+                    d[f"ecomap_{k}"] = d.pop(k)
         nx.write_gexf(G, buf)
     else:
         raise ValueError(fmt)
     return buf.getvalue().decode("utf-8")
+
+
+_DATE_KEYS = ("start", "end")
+
+
+def _restore(props: dict[str, Any]) -> dict[str, Any]:
+    out = dict(props)
+    for k in _DATE_KEYS:
+        v = out.get(k)
+        if isinstance(v, str) and len(v) == 10:
+            try:
+                out[k] = dt.date.fromisoformat(v)
+            except ValueError:
+                pass
+    return out
+
+
+def import_dict(store: GraphStore, data: dict[str, Any], *, batch: int = 5000) -> None:
+    """Load an :func:`export_dict` document into the store, in one transaction.
+
+    Labels and relationship types are checked against the model's constants
+    before they reach a statement; every value is a parameter.
+    """
+    from ecosystem.model import LABELS, NODE_KEYS, REL_TYPES
+
+    by_label: dict[str, list] = {}
+    for n in data["nodes"]:
+        labels = [lab for lab in n["labels"] if lab in LABELS]
+        if len(labels) != 1:
+            raise ValueError(f"node {n.get('id')!r}: expected one ecomap label, got {n['labels']!r}")
+        key = NODE_KEYS[labels[0]]
+        by_label.setdefault(labels[0], []).append({"key": n["properties"][key], "props": _restore(n["properties"])})
+    by_type: dict[tuple[str, str, str], list] = {}
+    for r in data["relationships"]:
+        if r["type"] not in REL_TYPES:
+            raise ValueError(f"unknown relationship type {r['type']!r}")
+        (al, ak), (bl, bk) = (r["start"].split(":", 1), r["end"].split(":", 1))
+        if al not in LABELS or bl not in LABELS:
+            raise ValueError(f"relationship {r!r}: unknown label")
+        by_type.setdefault((r["type"], al, bl), []).append({"a": ak, "b": bk, "props": _restore(r["properties"])})
+    store.ensure_schema()
+    with store.transaction() as tx:
+        for label, rows in by_label.items():
+            stmt = f"UNWIND $rows AS row MERGE (n:{label} {{{NODE_KEYS[label]}: row.key}}) SET n = row.props"
+            for i in range(0, len(rows), batch):
+                tx.run(stmt, {"rows": rows[i:i + batch]}).consume()
+        for (typ, al, bl), rows in by_type.items():
+            stmt = (f"UNWIND $rows AS row MATCH (a:{al} {{{NODE_KEYS[al]}: row.a}}) "
+                    f"MATCH (b:{bl} {{{NODE_KEYS[bl]}: row.b}}) CREATE (a)-[r:{typ}]->(b) SET r = row.props")
+            for i in range(0, len(rows), batch):
+                tx.run(stmt, {"rows": rows[i:i + batch]}).consume()

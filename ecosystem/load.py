@@ -140,7 +140,7 @@ def write_tables(store: GraphStore, tables: m.CanonicalTables, *, source: str, f
             tx.run(query(name).text, {"source": source, "run": run}).consume()
         tx.run(query("update_roles").text).consume()
         tx.run(query("create_load_run").text, {"run": {
-            "id": run, "source": source, "format": fmt, "paths": [str(p) for p in paths],
+            "id": run, "load_run": run, "source": source, "format": fmt, "paths": [str(p) for p in paths],
             "started": started.isoformat(timespec="seconds"),
             "finished": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
             "hash": digest, "counts": json.dumps(counts), "status": "complete",

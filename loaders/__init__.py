@@ -22,14 +22,15 @@ from ecosystem.model import CanonicalTables, Issue, ValidationError
 
 log = logging.getLogger(__name__)
 
-#: format name -> module, in the order ``auto`` tries them (template last: it is the most lenient).
+#: format name -> module, in the order ``auto`` tries them (the template first: its sniffer
+#: asks for its own table names with their required columns, which no standard uses).
 FORMAT_MODULES = {
+    "template": "loaders.template",
     "360giving": "loaders.threesixtygiving",
     "openreferral": "loaders.openreferral",
     "ocds": "loaders.ocds",
     "geography": "loaders.geography",
     "needs": "loaders.needs",
-    "template": "loaders.template",
 }
 
 FORMATS = ("auto", *FORMAT_MODULES)

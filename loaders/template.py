@@ -31,10 +31,20 @@ CHOICES = {
 }
 
 
+def _has_template_header(f: pathlib.Path, table: str) -> bool:
+    try:
+        with open(f, encoding="utf-8-sig", newline="") as fh:
+            header = next(csv.reader(fh), [])
+    except (OSError, UnicodeDecodeError, csv.Error):
+        return False
+    return set(TABLES[table].required) <= {snake(h) for h in header}
+
+
 def sniff(path: pathlib.Path) -> bool:
+    """A folder (or CSV) whose files are named after template tables and carry their required columns."""
     path = pathlib.Path(path)
     if path.is_dir():
-        return any((path / f"{t}.csv").exists() for t in TABLE_ORDER)
+        return any(_has_template_header(path / f"{t}.csv", t) for t in TABLE_ORDER if (path / f"{t}.csv").exists())
     if path.suffix.lower() == ".xlsx":
         try:
             import openpyxl
@@ -46,7 +56,7 @@ def sniff(path: pathlib.Path) -> bool:
         except Exception:
             return False
     if path.suffix.lower() == ".csv":
-        return path.stem.lower() in TABLE_ORDER
+        return path.stem.lower() in TABLE_ORDER and _has_template_header(path, path.stem.lower())
     return False
 
 
