@@ -195,7 +195,7 @@ class _Loader:
                     isinstance(doc.get("releases"), list) and "ocid" in doc and "tag" not in doc)):
                 count += 1
                 yield f"{pre}record", count, "record", doc
-            elif isinstance(doc, dict) and "ocid" in doc:
+            elif isinstance(doc, dict) and any(k in doc for k in ("ocid", "tag", "buyer", "tender", "awards")):
                 count += 1
                 yield f"{pre}release", count, "release", doc
             else:
