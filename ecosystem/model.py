@@ -41,8 +41,9 @@ FOR = "FOR"  # (Need)->(Category)
 FUNDS = "FUNDS"  # (Organisation)->(Organisation)
 PARTNERS_WITH = "PARTNERS_WITH"  # (Organisation)->(Organisation)
 BASED_IN = "BASED_IN"  # (Organisation)->(Place)
+CONCERNS = "CONCERNS"  # (Finding|Note|Action)->(Place|Category|Organisation|Service)
 
-REL_TYPES = (PART_OF, BROADER, DELIVERS, SERVES, IN_CATEGORY, IN, FOR, FUNDS, PARTNERS_WITH, BASED_IN)
+REL_TYPES = (PART_OF, BROADER, DELIVERS, SERVES, IN_CATEGORY, IN, FOR, FUNDS, PARTNERS_WITH, BASED_IN, CONCERNS)
 
 #: The key property of each node label (unique constraint).
 NODE_KEYS = {

@@ -1,0 +1,163 @@
+"""``ecomap analyse`` and ``ecomap scenario``."""
+
+from __future__ import annotations
+
+import pathlib
+
+from ecosystem.cli import EXIT_OK, UsageError, _err, open_store, parse_date_arg, print_json
+
+
+def _add_common(p) -> None:
+    p.add_argument("--place", help="code of the place to analyse (default: every place)")
+    p.add_argument("--as-of", help="date the analysis is for, YYYY-MM-DD (default: today)")
+    p.add_argument("--horizon", type=int, default=6, help="months ahead in which an ending flow is a cliff")
+    p.add_argument("--oversupply", type=float, default=1.5, help="coverage at or above which a cell is 'over'")
+    p.add_argument("--dependency-threshold", type=float, default=0.5,
+                   help="top-funder share at or above which a provider is dependent")
+    p.add_argument("--json", action="store_true", help="print the SPEC §6 JSON object")
+
+
+def _check_place(app, place: str | None) -> None:
+    if place is None:
+        return
+    from ecosystem.pull import place_tree
+
+    if place not in place_tree(app.store):
+        raise UsageError(f"--place {place!r}: no such place in the store (see `ecomap query pull_places`)")
+
+
+def cmd_analyse(args) -> int:
+    from ecosystem import analysis as an
+    from ecosystem.service import Ecomap
+
+    as_of = parse_date_arg(args.as_of)
+    if args.horizon < 0:
+        raise UsageError("--horizon must be 0 or more months")
+    with open_store() as store:
+        app = Ecomap(store)
+        _check_place(app, args.place)
+        a = app.analysis(args.place, as_of, horizon=args.horizon, oversupply=args.oversupply,
+                         dependency_threshold=args.dependency_threshold)
+        if args.write_back:
+            n = app.write_findings(a)
+            _err(f"wrote {n} findings to the store (label Finding, linked by CONCERNS)")
+    if args.json:
+        print_json(a.to_json_dict())
+    else:
+        print(an.summary_text(a, top=args.top))
+    return EXIT_OK
+
+
+def _read_services(path: str):
+    from loaders.template import load
+
+    p = pathlib.Path(path)
+    if not p.exists():
+        raise UsageError(f"--add-service {path}: no such file")
+    tables = load(p)
+    services = tables["services"]
+    if not len(services):
+        raise UsageError(f"--add-service {path}: no services in it (a services.csv with template columns)")
+    return services.drop(columns=[c for c in ("_file", "_sheet", "_row") if c in services.columns])
+
+
+def cmd_scenario(args) -> int:
+    from ecosystem import analysis as an
+    from ecosystem.service import Ecomap
+
+    with open_store() as store:
+        app = Ecomap(store)
+        if args.list:
+            rows = app.scenarios()
+            if args.json:
+                print_json(rows)
+            else:
+                for s in rows:
+                    print(f"{s['id']:<30} {s['saved']}  unmet added {s['summary'].get('unmet_added')}")
+                if not rows:
+                    _err("no saved scenarios")
+            return EXIT_OK
+        if args.run:
+            try:
+                options = app.scenario_options(args.run)
+            except KeyError:
+                raise UsageError(f"--run {args.run!r}: no saved scenario with that id (see --list)") from None
+        else:
+            caps = {}
+            for kv in args.capacity or []:
+                sid, sep, v = kv.partition("=")
+                if not sep:
+                    raise UsageError(f"--capacity {kv!r}: use SERVICE_ID=PEOPLE")
+                try:
+                    caps[sid] = float(v) if v.strip() else None
+                except ValueError:
+                    raise UsageError(f"--capacity {kv!r}: {v!r} is not a number") from None
+            added = _read_services(args.add_service) if args.add_service else None
+            options = an.ScenarioOptions.make(
+                as_of=parse_date_arg(args.as_of), remove_providers=args.remove_provider or (),
+                remove_funders=args.remove_funder or (), remove_funding=args.remove_funding or (),
+                add_services=added, capacity_changes=caps or None, place=args.place, horizon=args.horizon,
+                oversupply=args.oversupply, dependency_threshold=args.dependency_threshold, name=args.save)
+        _check_place(app, options.place)
+        try:
+            result = app.run_scenario(options)
+        except an.ScenarioError as e:
+            raise UsageError(str(e)) from None
+        if args.save:
+            sid = app.save_scenario(args.save, options)
+            _err(f"saved scenario {args.save!r} as {sid}")
+    if args.json:
+        print_json(result.to_dict())
+    else:
+        print(scenario_text(result))
+    return EXIT_OK
+
+
+def scenario_text(result) -> str:
+    d = result.diff_dict()
+    o = result.options
+    lines = [f"Scenario at {o.as_of.isoformat()}" + (f" for {o.place}" if o.place else "")]
+    changes = []
+    for label, items in (("remove provider", o.remove_providers), ("remove funder", o.remove_funders),
+                         ("remove funding", o.remove_funding)):
+        changes += [f"{label} {i}" for i in items]
+    changes += [f"add service {s.get('id')}" for s in o.add_services]
+    changes += [f"capacity of {k} -> {v}" for k, v in o.capacity_changes]
+    lines.append("Changes: " + ("; ".join(changes) if changes else "none"))
+    lines.append(f"Unmet need: {d['unmet_before']:,.1f} -> {d['unmet_after']:,.1f} people a year "
+                 f"({d['unmet_added']:+,.1f})")
+    if d["removed_services"]:
+        lines.append("Services removed: " + ", ".join(d["removed_services"]))
+    if d["deactivated_services"]:
+        lines.append("Services losing all their funding: " + ", ".join(d["deactivated_services"]))
+    lines.append(f"Cells that became unserved: {len(d['became_unserved'])}")
+    for r in d["became_unserved"][:15]:
+        lines.append(f"  {r['place']} / {r['category']}: {r['demand']:,.1f} people in need")
+    if d["unmet_by_category"]:
+        lines.append("Unmet change by category:")
+        for r in d["unmet_by_category"][:15]:
+            lines.append(f"  {r['category']}: {r['unmet_before']:,.1f} -> {r['unmet_after']:,.1f} ({r['change']:+,.1f})")
+    lines.append(f"New funding cliffs: {len(d['new_cliffs'])}")
+    for r in d["new_cliffs"][:10]:
+        lines.append(f"  {r['funding']}: {r['funder']} -> {r['recipient']} £{r['amount']:,.0f} ends {r['end']}")
+    return "\n".join(lines)
+
+
+def register(sp, sub) -> None:
+    a = sub(sp, "analyse", cmd_analyse, "coverage, duplication, fragility and concentration for a place",
+            "ecomap analyse --place E08000009 --as-of 2026-11-21 --json")
+    _add_common(a)
+    a.add_argument("--top", type=int, default=10, help="rows per section in the readable summary")
+    a.add_argument("--write-back", action="store_true",
+                   help="write the findings to the store as Finding nodes (replacing this place's last ones)")
+    s = sub(sp, "scenario", cmd_scenario, "what if providers, funders or flows went, or services were added",
+            "ecomap scenario --remove-provider GB-DEMO-003 --place E08000009 --as-of 2026-11-21")
+    _add_common(s)
+    s.add_argument("--remove-provider", action="append", metavar="ID")
+    s.add_argument("--remove-funder", action="append", metavar="ID")
+    s.add_argument("--remove-funding", action="append", metavar="ID")
+    s.add_argument("--add-service", metavar="FILE", help="a services.csv (template columns) of services to add")
+    s.add_argument("--capacity", action="append", metavar="SERVICE=PEOPLE", help="change a service's capacity")
+    s.add_argument("--save", metavar="NAME", help="save the scenario under this name")
+    s.add_argument("--list", action="store_true", help="list saved scenarios")
+    s.add_argument("--run", metavar="ID", help="re-run a saved scenario on today's data")

@@ -1,0 +1,64 @@
+"""The bundled demo place: Trafford (E08000009) with an illustrative ecosystem.
+
+Real geography, populations and Census 2021 health counts; fictional
+organisations, services, funding and partnerships (every name starts with
+"Illustrative:"). ``scripts/build_demo.py`` rebuilds the folder.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import importlib.util
+import pathlib
+from typing import Any
+
+from ecosystem.store import GraphStore
+
+DEMO_DIR = pathlib.Path(__file__).parent / "demo_data" / "trafford"
+DEMO_SOURCE = "trafford-demo"
+DEMO_PLACE = "E08000009"
+#: the date the demo's findings are built around (see its README)
+DEMO_AS_OF = dt.date(2026, 11, 21)
+
+
+def ensure_loaded(store: GraphStore) -> dict[str, Any]:
+    """Load the demo into the store when the store is empty; say what is there."""
+    from ecosystem import pipeline
+
+    if store.is_empty():
+        result = pipeline.load(store, [DEMO_DIR], fmt="template", source=DEMO_SOURCE)
+        status = "loaded"
+    else:
+        result = {"counts": None}
+        status = "present" if DEMO_SOURCE in set(store.run("list_load_runs")["source"]) else "other-data"
+    counts = store.counts()
+    return {"status": status, "place": DEMO_PLACE, "as_of": DEMO_AS_OF.isoformat(), "store": store.location,
+            "kind": store.kind, "nodes": counts["nodes"], "relationships": counts["relationships"],
+            "loaded": result.get("counts")}
+
+
+def describe(summary: dict[str, Any]) -> str:
+    n = summary["nodes"]
+    r = summary["relationships"]
+    head = {
+        "loaded": "Loaded the Trafford demo (illustrative organisations and services on real geography).",
+        "present": "The Trafford demo is already in the store.",
+        "other-data": "The store already holds data, so the demo was not loaded (`ecomap db wipe` to start again).",
+    }[summary["status"]]
+    lines = [head, f"Store: {summary['kind']} at {summary['store']}",
+             f"  {n.get('Place', 0)} places, {n.get('Category', 0)} categories, {n.get('Organisation', 0)} organisations, "
+             f"{n.get('Service', 0)} services, {n.get('Need', 0)} needs",
+             f"  {r.get('FUNDS', 0)} funding flows, {r.get('PARTNERS_WITH', 0)} partnerships",
+             f"Try: ecomap analyse --place {summary['place']} --as-of {summary['as_of']}"]
+    return "\n".join(lines)
+
+
+def has_dashboard() -> bool:
+    return importlib.util.find_spec("dashboard.app") is not None
+
+
+def serve(args) -> int:  # pragma: no cover - opens a server
+    from dashboard.app import run_server
+
+    return run_server(host=args.host, port=args.port,
+                      query={"place": DEMO_PLACE, "as_of": DEMO_AS_OF.isoformat()}) or 0
