@@ -73,7 +73,7 @@ def summary_text(analysis: Analysis, top: int = 10) -> str:
                          "funders": o["different_funders"].map(lambda b: "different" if b else "shared")})
     out += ["", "Overlapping services (≥ 50% of the smaller area)", _table(view, top)]
 
-    dep = a.funding_dependency[a.funding_dependency["dependent"]]
+    dep = a.funding_dependency[a.funding_dependency["dependent"].astype(bool)]
     view = pd.DataFrame({"provider": dep["provider"], "top_funder": dep["top_funder"],
                          "top_share": dep["top_share"].map(_pct), "hhi": dep["hhi"].map(lambda v: f"{v:.2f}"),
                          "funding": dep["amount"].map(lambda v: f"£{v:,.0f}")})
@@ -104,7 +104,7 @@ def summary_text(analysis: Analysis, top: int = 10) -> str:
             f"Partnership bridges: {'; '.join(f'{x}–{y}' for x, y in a.bridges[:top]) if a.bridges else 'none'}"
             + (f" … and {len(a.bridges) - top} more" if len(a.bridges) > top else "")]
 
-    k = a.concentration[a.concentration["concentrated"]].sort_values(
+    k = a.concentration[a.concentration["concentrated"].astype(bool)].sort_values(
         ["hhi", "place", "category"], ascending=[False, True, True], kind="stable")
     view = pd.DataFrame({"place": k["place"], "category": k["category"], "hhi": k["hhi"].map(lambda v: f"{v:,.0f}"),
                          "providers": k["providers"], "top_provider": k["top_provider"],
@@ -184,7 +184,7 @@ def findings(analysis: Analysis) -> list[dict[str, Any]]:
             services=[r.service_a, r.service_b], figures={"overlap": r.overlap,
                                                           "different_funders": bool(r.different_funders),
                                                           "shared_places": r.shared_places})
-    for r in a.funding_dependency[a.funding_dependency["dependent"]].itertuples(index=False):
+    for r in a.funding_dependency[a.funding_dependency["dependent"].astype(bool)].itertuples(index=False):
         add("funding_dependency", [r.provider], f"{r.provider} gets {_pct(r.top_share)} of its active funding "
             f"from {r.top_funder}.", organisations=[r.provider, r.top_funder],
             figures={"top_share": r.top_share, "hhi": r.hhi, "funders": r.funders, "amount": r.amount})
@@ -210,7 +210,7 @@ def findings(analysis: Analysis) -> list[dict[str, Any]]:
         add("bridge", [x, y], f"The partnership between {x} and {y} is the only link between two parts of the "
             f"network.", organisations=[x, y])
     k = a.concentration
-    for r in k[k["concentrated"]].itertuples(index=False):
+    for r in k[k["concentrated"].astype(bool)].itertuples(index=False):
         add("concentration", [r.place, r.category], f"{r.category} in {r.place} is concentrated "
             f"(HHI {r.hhi:,.0f}); {r.top_provider} has {_pct(r.top_share)} of supply.", place=r.place,
             category=r.category, organisations=[r.top_provider],

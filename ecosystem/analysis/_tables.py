@@ -111,6 +111,13 @@ def _num(v: Any) -> float:
     return f
 
 
+def _obj(df: pd.DataFrame, *cols: str) -> pd.DataFrame:
+    """Id columns as object dtype, so empty tables still merge with full ones."""
+    for c in cols:
+        df[c] = df[c].astype(object)
+    return df
+
+
 def extract(G: nx.MultiDiGraph) -> Frames:
     """Walk ``G`` once and return its :class:`Frames`."""
     place_rows: dict[str, float] = {}
@@ -177,7 +184,7 @@ def extract(G: nx.MultiDiGraph) -> Frames:
         "start": to_timestamps(svc_nodes[s][1] for s in svc_ids),
         "end": to_timestamps(svc_nodes[s][2] for s in svc_ids),
     })
-    services = base.merge(cats, on="service", how="inner")
+    services = _obj(base, "service", "provider").merge(_obj(cats, "service", "category"), on="service", how="inner")
     services = services[["service", "provider", "category", "capacity", "start", "end"]]
     services = services.sort_values(["service", "category"], kind="stable").reset_index(drop=True)
 
@@ -207,14 +214,14 @@ def extract(G: nx.MultiDiGraph) -> Frames:
     orgs |= set(provider.values()) | set(fund["funder"]) | set(fund["recipient"]) | set(part["a"]) | set(part["b"])
     orgs.discard(None)
     return Frames(
-        places=places,
-        part_of=pd.DataFrame(part_of, columns=["child", "parent"]).drop_duplicates(),
-        services=services,
-        service_areas=pd.DataFrame(serves, columns=["service", "area"]).drop_duplicates(),
-        needs=needs,
-        funding=fund,
-        partnerships=part,
-        based_in=pd.DataFrame(based_in, columns=["organisation", "place"]),
+        places=_obj(places, "code"),
+        part_of=_obj(pd.DataFrame(part_of, columns=["child", "parent"]).drop_duplicates(), "child", "parent"),
+        services=_obj(services, "service", "provider", "category"),
+        service_areas=_obj(pd.DataFrame(serves, columns=["service", "area"]).drop_duplicates(), "service", "area"),
+        needs=_obj(needs, "need", "place", "category"),
+        funding=_obj(fund, "funding", "funder", "recipient", "service"),
+        partnerships=_obj(part, "a", "b", "kind"),
+        based_in=_obj(pd.DataFrame(based_in, columns=["organisation", "place"]), "organisation", "place"),
         organisations=sorted(orgs, key=str),
     )
 
@@ -235,7 +242,7 @@ class Hierarchy:
         """(area, leaf) pairs for ``codes`` (default: every place)."""
         codes = self.leaves_of.keys() if codes is None else codes
         rows = [(c, leaf) for c in codes for leaf in self.leaves_of.get(c, (c,))]
-        return pd.DataFrame(rows, columns=["area", "leaf"])
+        return _obj(pd.DataFrame(rows, columns=["area", "leaf"]), "area", "leaf")
 
 
 def hierarchy(frames: Frames) -> Hierarchy:
