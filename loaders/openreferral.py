@@ -441,6 +441,10 @@ class _Loader:
                 self.orgs.setdefault(funder, {"id": funder, "name": funder, **meta})
             elif src and identity.normalise_name(src) in names:
                 funder = names[identity.normalise_name(src)]
+            if svc is not None and funder == svc["provider"]:
+                self.skipped["funding from the provider itself"] = self.skipped.get(
+                    "funding from the provider itself", 0) + 1
+                continue
             if svc is None or funder is None:
                 unnamed += 1
                 if svc is not None and src:
