@@ -248,6 +248,8 @@ class _Loader:
                 charity = parts[1]
             if parts and parts[0] in identity.COMPANY_SCHEMES:
                 company = parts[1]
+        if orgid is None and raw in self.org_alias:  # seen before with its identifiers
+            return self.org_alias[raw]
         key = orgid or raw
         if key is None:
             return None
@@ -268,6 +270,9 @@ class _Loader:
         file, where, row = meta["_file"], meta["_sheet"], meta["_row"]
         if sid is None:
             self.issues.append(Issue(file, where, row, "id", None, "required", "service has no id"))
+            return
+        if sid in self.services:
+            self.skipped["service listed twice"] = self.skipped.get("service listed twice", 0) + 1
             return
         if provider is None and isinstance(s.get("organization"), dict):
             provider = self._org(s["organization"], meta)
@@ -357,9 +362,6 @@ class _Loader:
             if isinstance(fr, dict):
                 self.funding_raw.append((sid, fr, meta))
         start = None
-        if sid in self.services:
-            self.skipped["service listed twice"] = self.skipped.get("service listed twice", 0) + 1
-            return
         ages = [s.get("minimum_age"), s.get("maximum_age")]
         self.services[sid] = {
             "id": sid, "name": parse_text(s.get("name")) or sid, "provider": provider, "category": category,

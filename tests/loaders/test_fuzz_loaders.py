@@ -1,7 +1,6 @@
 """Fuzzed input: every format loader raises only ValidationError, never a stray exception."""
 
 import json
-import pathlib
 
 import pytest
 from hypothesis import HealthCheck, given, settings, strategies as st

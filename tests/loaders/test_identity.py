@@ -3,7 +3,6 @@
 import pathlib
 
 import pandas as pd
-import pytest
 from hypothesis import given, settings, strategies as st
 
 from ecosystem.model import CanonicalTables
