@@ -1,0 +1,283 @@
+"""Gather everything a gap report shows into one JSON-ready document.
+
+:func:`build` asks the application layer (:class:`~ecosystem.service.Ecomap`)
+for the analysis of a place on a date and adds what a reader needs to trust
+and act on it: names for every code, the funding-cliff outlook at 3, 6 and
+12 months, the services and providers active in the place, the sources and
+load runs behind the data, the thresholds used, and any workshop notes and
+actions. The document is what ``report.json`` holds, and the next scheduled
+run reads it back to say what changed (:func:`ecosystem.report.compare`).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import json
+import logging
+import pathlib
+from typing import Any
+
+import networkx as nx
+
+from ecosystem import model as m
+
+log = logging.getLogger(__name__)
+
+#: bumped when report.json changes shape in a way older readers cannot follow
+FORMAT_VERSION = 1
+#: months ahead for the funding-cliff outlook on the summary page
+CLIFF_BANDS = (3, 6, 12)
+#: default change in unmet people a year (per leaf and category) worth reporting
+UNMET_THRESHOLD = 10.0
+
+_NAME_KINDS = {m.PLACE: "places", m.CATEGORY: "categories", m.ORGANISATION: "organisations",
+               m.SERVICE: "services"}
+
+
+class ReportError(ValueError):
+    """The report cannot be made as asked (unknown place, unreadable previous report)."""
+
+
+@dataclasses.dataclass
+class Report:
+    """A built report: ``doc`` (what ``report.json`` holds) and the place boundaries for the map.
+
+    ``boundaries`` maps leaf codes to GeoJSON geometries (dicts); it is not
+    saved in ``report.json`` (it can be large and the next run does not
+    need it).
+    """
+
+    doc: dict[str, Any]
+    boundaries: dict[str, Any] = dataclasses.field(default_factory=dict)
+
+    @property
+    def names(self) -> dict[str, dict[str, str]]:
+        return self.doc["names"]
+
+
+def _tool_version() -> str:
+    try:
+        from importlib.metadata import version
+
+        return version("ecomap")
+    except Exception:  # not installed as a distribution (running from a checkout)
+        return "unknown"
+
+
+def _names(G: nx.MultiDiGraph) -> dict[str, dict[str, str]]:
+    out: dict[str, dict[str, str]] = {k: {} for k in _NAME_KINDS.values()}
+    for n, d in G.nodes(data=True):
+        if not (isinstance(n, tuple) and len(n) == 2):
+            continue
+        kind = _NAME_KINDS.get(n[0])
+        if kind and d.get("name"):
+            out[kind][str(n[1])] = str(d["name"])
+    return {k: dict(sorted(v.items())) for k, v in out.items()}
+
+
+def _load_runs(store) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    """(every load run newest first, the latest complete run of each source)."""
+    runs = []
+    for r in store.records("list_load_runs"):
+        counts = r.get("counts")
+        if isinstance(counts, str):
+            try:
+                counts = json.loads(counts)
+            except ValueError:
+                counts = None
+        runs.append({"run": r.get("id"), "source": r.get("source"), "format": r.get("format"),
+                     "paths": list(r.get("paths") or []), "started": r.get("started"),
+                     "finished": r.get("finished"), "status": r.get("status"), "counts": counts or {},
+                     "warnings": len(r.get("warnings") or [])})
+    latest: dict[str, dict[str, Any]] = {}
+    for r in runs:
+        if r["status"] in (None, "complete"):
+            latest.setdefault(r["source"], r)
+    sources = [latest[s] for s in sorted(latest, key=str)]
+    return runs, sources
+
+
+def _workshop(store, scope_keys: set[str] | None) -> dict[str, Any]:
+    """Notes, votes and actions recorded in workshops that concern this place.
+
+    Fed by the ``report_notes`` and ``report_actions`` queries; both return
+    nothing until the workshop feature stores Note and Action nodes. A
+    record belongs to the report when it concerns (CONCERNS) something in
+    scope, or its ``place`` property is in scope; every record when the
+    report covers every place.
+    """
+    import neo4j
+
+    out: dict[str, Any] = {"notes": [], "actions": [], "error": None}
+    for kind, name in (("notes", "report_notes"), ("actions", "report_actions")):
+        try:
+            rows = store.records(name)
+        except neo4j.exceptions.Neo4jError as e:  # e.g. a store that has never seen the label
+            log.warning("could not read workshop %s: %s", kind, e)
+            out["error"] = f"could not read workshop {kind}: {e}"
+            continue
+        for r in rows:
+            props = {k: _jsonable(v) for k, v in (r.get("properties") or {}).items()
+                     if k not in ("source", "load_run")}
+            concerns = sorted({str(c) for c in (r.get("concerns") or []) if c is not None})
+            if scope_keys is not None:
+                here = set(concerns) | ({str(props["place"])} if props.get("place") else set())
+                if not here & scope_keys:
+                    continue
+            out[kind].append({"id": r.get("id"), "concerns": concerns, **{k: v for k, v in props.items()
+                                                                         if k != "id"}})
+    return out
+
+
+def _jsonable(v: Any) -> Any:
+    if isinstance(v, (dt.date, dt.datetime)):
+        return v.isoformat()
+    if hasattr(v, "iso_format"):
+        return v.iso_format()
+    if isinstance(v, (list, tuple)):
+        return [_jsonable(x) for x in v]
+    return v
+
+
+def _boundaries(store, codes: list[str]) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    if not codes:
+        return out
+    for r in store.records("place_boundaries", {"codes": codes}):
+        text = r.get("boundary")
+        try:
+            geom = json.loads(text) if isinstance(text, str) else text
+        except ValueError:
+            log.warning("place %s has a boundary that is not GeoJSON; left off the map", r.get("code"))
+            continue
+        if isinstance(geom, dict) and geom.get("type") == "Feature":
+            geom = geom.get("geometry")
+        if isinstance(geom, dict) and geom.get("type") in ("Polygon", "MultiPolygon"):
+            out[str(r["code"])] = geom
+    return out
+
+
+def build(app, place: str | None, as_of: dt.date, *, horizon: int = 6, oversupply: float = 1.5,
+          dependency_threshold: float = 0.5, unmet_threshold: float = UNMET_THRESHOLD,
+          generated: dt.datetime | None = None) -> Report:
+    """Build the gap report of ``place`` (``None``: every place) on ``as_of``.
+
+    Parameters
+    ----------
+    app : ecosystem.service.Ecomap
+        The application layer over an open store; only read from.
+    place : str or None
+        Code of the place; a higher place stands for all the leaves beneath it.
+    as_of : datetime.date
+    horizon, oversupply, dependency_threshold
+        As for ``ecomap analyse``: the report's ``analysis`` is exactly the
+        ``ecomap analyse --json`` object for the same options.
+    unmet_threshold : float
+        Change in unmet people a year per cell that the change section lists.
+    generated : datetime, optional
+        Time stamp of the report (default: now, UTC).
+
+    Returns
+    -------
+    Report
+        ``doc`` keys: ``format_version``, ``generated``, ``tool_version``,
+        ``place``, ``place_name``, ``as_of``, ``options``, ``analysis``,
+        ``cliff_outlook`` (cliffs ending within 12 months, each with
+        ``within_months``: 3, 6 or 12), ``leaves``, ``active`` (``services``
+        and ``providers`` active in the place), ``names`` (code → name for
+        places, categories, organisations, services), ``data`` (store
+        kind, data version, ``sources``: the latest load of each source,
+        ``load_runs``), ``workshop`` (``notes``, ``actions``), ``changes``
+        and ``previous`` (``None`` until :func:`ecosystem.report.compare`
+        fills them).
+    """
+    from ecosystem.pull import place_tree
+
+    store = app.store
+    version = app.version()
+    if version == "empty":
+        raise ReportError("the store holds no data: load some first (`ecomap load PATH` or `ecomap demo`)")
+    tree = place_tree(store)
+    if place is not None and place not in tree:
+        raise ReportError(f"--place {place!r}: no such place in the store (see `ecomap query pull_places`)")
+
+    a = app.analysis(place, as_of, horizon=horizon, oversupply=oversupply,
+                     dependency_threshold=dependency_threshold)
+    outlook_h = max(max(CLIFF_BANDS), int(horizon))
+    wide = a if outlook_h == horizon else app.analysis(place, as_of, horizon=outlook_h, oversupply=oversupply,
+                                                       dependency_threshold=dependency_threshold)
+    G = app.graph(place)
+    names = _names(G)
+    for code in tree.nodes:  # places above the chosen one are named too
+        if tree.nodes[code].get("name"):
+            names["places"].setdefault(str(code), str(tree.nodes[code]["name"]))
+
+    analysis = a.to_json_dict()
+    limits = {b: m.add_months(as_of, b) for b in CLIFF_BANDS}
+    outlook = []
+    for r in wide.to_json_dict()["funding_cliffs"]:
+        end = dt.date.fromisoformat(r["end"])
+        within = next((b for b in CLIFF_BANDS if end <= limits[b]), None)
+        if within is None:
+            continue
+        outlook.append({**r, "within_months": within})
+
+    if place is None:
+        leaves = sorted({str(c) for c in tree.nodes if tree.in_degree(c) == 0}, key=str)
+    else:
+        leaves = sorted({str(c) for c in nx.ancestors(tree, place) if tree.in_degree(c) == 0} or {place}, key=str)
+    prov = a.provision
+    active = {"services": sorted({str(s) for s in prov["service"].dropna()}),
+              "providers": sorted({str(p) for p in prov["provider"].dropna()})}
+
+    if place is None:
+        scope_keys = None
+    else:
+        scope_keys = ({place} | set(leaves) | {str(c) for c in nx.ancestors(tree, place)}
+                      | set(active["services"]) | set(active["providers"])
+                      | {r["category"] for r in analysis["coverage"]})
+    runs, sources = _load_runs(store)
+    generated = generated or dt.datetime.now(dt.timezone.utc)
+    doc = {
+        "format_version": FORMAT_VERSION,
+        "generated": generated.isoformat(timespec="seconds"),
+        "tool_version": _tool_version(),
+        "place": place,
+        "place_name": names["places"].get(place) if place else "every place",
+        "as_of": as_of.isoformat(),
+        "options": {"horizon": int(horizon), "oversupply": float(oversupply),
+                    "dependency_threshold": float(dependency_threshold), "unmet_threshold": float(unmet_threshold),
+                    "cliff_bands": list(CLIFF_BANDS), "concentrated_hhi": 2500.0, "overlap_share": 0.5,
+                    "short_term_months": 12},
+        "analysis": analysis,
+        "cliff_outlook": outlook,
+        "leaves": leaves,
+        "active": active,
+        "names": names,
+        "data": {"store": store.kind, "location": store.location, "version": version, "sources": sources,
+                 "load_runs": runs},
+        "workshop": _workshop(store, scope_keys),
+        "changes": None,
+        "previous": None,
+    }
+    return Report(doc=doc, boundaries=_boundaries(store, leaves))
+
+
+def read_previous(path: str | pathlib.Path) -> dict[str, Any]:
+    """The ``report.json`` of an earlier run (``path``: its folder or the file itself)."""
+    p = pathlib.Path(path)
+    f = p / "report.json" if p.is_dir() else p
+    if not f.exists():
+        raise ReportError(f"--previous {path}: no report.json there (the folder an earlier `ecomap report "
+                          f"--out` wrote)")
+    try:
+        doc = json.loads(f.read_text(encoding="utf-8"))
+    except (OSError, ValueError) as e:
+        raise ReportError(f"--previous {f}: not a readable report.json ({e})") from None
+    if not isinstance(doc, dict) or "analysis" not in doc or "as_of" not in doc:
+        raise ReportError(f"--previous {f}: not an ecomap report.json (no analysis or as_of)")
+    if int(doc.get("format_version", 0)) > FORMAT_VERSION:
+        raise ReportError(f"--previous {f}: written by a newer ecomap (report format "
+                          f"{doc.get('format_version')}); upgrade to compare with it")
+    return doc

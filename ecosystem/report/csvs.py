@@ -1,0 +1,129 @@
+"""Every table of the report as CSV: full precision, every row, codes with their names beside them."""
+
+from __future__ import annotations
+
+import csv
+import io
+import logging
+from typing import Any, Iterable
+
+from ecosystem.analysis._core import TABLES
+from ecosystem.report.build import Report
+from ecosystem.report.content import category_totals
+
+log = logging.getLogger(__name__)
+
+#: columns holding a code, and the kind of name that goes beside it (as ``<column>_name``)
+NAMED = {"place": "places", "category": "categories", "provider": "organisations", "funder": "organisations",
+         "recipient": "organisations", "top_funder": "organisations", "top_provider": "organisations",
+         "provider_a": "organisations", "provider_b": "organisations", "service": "services",
+         "service_a": "services", "service_b": "services", "services": "services", "organisation": "organisations",
+         "a": "organisations", "b": "organisations"}
+
+CHANGE_FILES = {"newly_unserved": "changes_newly_unserved.csv", "newly_met": "changes_newly_met.csv",
+                "unmet_changes": "changes_unmet.csv", "new_cliffs": "changes_new_cliffs.csv",
+                "passed_cliffs": "changes_passed_cliffs.csv"}
+
+
+def _value(v: Any) -> Any:
+    if v is None:
+        return ""
+    if isinstance(v, (list, tuple)):
+        return "; ".join(str(x) for x in v)
+    return v
+
+
+def _rows(records: list[dict[str, Any]], columns: list[str], names: dict[str, dict[str, str]]
+          ) -> tuple[list[str], list[list[Any]]]:
+    cols: list[str] = []
+    for c in columns:
+        cols.append(c)
+        if c in NAMED:
+            cols.append(f"{c}_name")
+    out = []
+    for r in records:
+        row = []
+        for c in columns:
+            v = r.get(c)
+            row.append(_value(v))
+            if c in NAMED:
+                table = names.get(NAMED[c], {})
+                if isinstance(v, (list, tuple)):
+                    row.append("; ".join(table.get(str(x), "") for x in v))
+                else:
+                    row.append(table.get(str(v), "") if v is not None else "")
+        out.append(row)
+    return cols, out
+
+
+def _text(columns: list[str], rows: Iterable[list[Any]]) -> str:
+    buf = io.StringIO()
+    w = csv.writer(buf, lineterminator="\n")
+    w.writerow(columns)
+    w.writerows(rows)
+    return buf.getvalue()
+
+
+def csv_tables(report: Report) -> dict[str, str]:
+    """File name → CSV text for every table of the report."""
+    doc = report.doc
+    a = doc["analysis"]
+    names = doc["names"]
+    out: dict[str, str] = {}
+
+    def add(name: str, records: list[dict[str, Any]], columns: list[str]) -> None:
+        cols, rows = _rows(records, columns, names)
+        out[name] = _text(cols, rows)
+
+    for t, columns in TABLES.items():
+        add(f"{t}.csv", a[t], columns)
+    add("coverage_by_category.csv", category_totals(doc),
+        ["category", "demand", "supply", "unmet", "unserved", "under"])
+    add("articulation_points.csv", [{"organisation": o} for o in a["articulation_points"]], ["organisation"])
+    add("bridges.csv", [{"a": x, "b": y} for x, y in a["bridges"]], ["a", "b"])
+    add("cliff_outlook.csv", doc["cliff_outlook"], ["within_months", *TABLES["funding_cliffs"]])
+    t = a["totals"]
+    summary = [{"measure": k, "value": v} for k, v in t.items()]
+    summary += [{"measure": "short_term_share", "value": a["short_term_share"]},
+                {"measure": "as_of", "value": doc["as_of"]}, {"measure": "place", "value": doc["place"]}]
+    add("summary.csv", summary, ["measure", "value"])
+    latest = {s["run"] for s in doc["data"]["sources"]}
+    runs = [{**r, "latest": r["run"] in latest,
+             "counts": "; ".join(f"{k}={v}" for k, v in (r.get("counts") or {}).items())}
+            for r in doc["data"]["load_runs"]]
+    add("sources.csv", runs, ["source", "run", "latest", "format", "started", "finished", "status", "counts",
+                              "warnings", "paths"])
+    w = doc.get("workshop") or {}
+    for kind in ("notes", "actions"):
+        recs = w.get(kind) or []
+        extra = sorted({k for r in recs for k in r} - {"id", "concerns"})
+        add(f"workshop_{kind}.csv", recs, ["id", "concerns", *extra])
+    ch = doc.get("changes")
+    if ch:
+        cols = {"newly_unserved": ["place", "category", "demand", "status_before"],
+                "newly_met": ["place", "category", "coverage", "status", "status_before"],
+                "unmet_changes": ["place", "category", "unmet_before", "unmet_after", "change", "status_before",
+                                  "status_after"],
+                "new_cliffs": TABLES["funding_cliffs"], "passed_cliffs": [*TABLES["funding_cliffs"], "why"]}
+        for key, fname in CHANGE_FILES.items():
+            add(fname, ch[key], cols[key])
+        moves = [{"kind": kind, "change": change, "id": i}
+                 for kind, change, key in (("service", "appeared", "services_appeared"),
+                                           ("service", "left", "services_left"),
+                                           ("provider", "appeared", "providers_appeared"),
+                                           ("provider", "left", "providers_left"))
+                 for i in ch[key]]
+        for m in moves:
+            m["name"] = names.get("services" if m["kind"] == "service" else "organisations", {}).get(m["id"], "")
+        add("changes_services_providers.csv", moves, ["kind", "change", "id", "name"])
+    return out
+
+
+def write_csv(report: Report, directory) -> list:
+    """Write every table as ``<table>.csv`` into ``directory``; return the paths written."""
+    import pathlib
+
+    from ecosystem.report.write import write_text
+
+    d = pathlib.Path(directory)
+    return [write_text(d / name, text) for name, text in csv_tables(report).items()]

@@ -1,0 +1,44 @@
+"""The report as Markdown: the same sections and numbers as the HTML, without the charts."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ecosystem.report.build import Report
+from ecosystem.report.content import Table, sections, subtitle, title
+
+
+def _md(s: Any) -> str:
+    """Text safe inside a Markdown table cell or line."""
+    return str(s).replace("\\", "\\\\").replace("|", "\\|").replace("\n", " ")
+
+
+def _table(t: Table) -> list[str]:
+    if not t.total_rows:
+        return [_md(t.empty), ""]
+    lines = ["| " + " | ".join(_md(c) for c in t.columns) + " |",
+             "|" + "|".join("---:" if i in t.numeric else "---" for i in range(len(t.columns))) + "|"]
+    for r in t.rows:
+        lines.append("| " + " | ".join(_md(c[0] if isinstance(c, tuple) else c) for c in r) + " |")
+    if t.total_rows > len(t.rows):
+        lines += ["", f"_Showing {len(t.rows)} of {t.total_rows} rows; every row is in {t.csv or 'the CSV files'}._"]
+    return lines + [""]
+
+
+def render_md(report: Report) -> str:
+    """The report as one Markdown document (GitHub-flavoured tables)."""
+    doc = report.doc
+    out = [f"# {_md(title(doc))}", "", _md(subtitle(doc)), ""]
+    for s in sections(doc, figures=False):
+        out += [f"## {_md(s.title)}", ""]
+        for kind, value in s.blocks:
+            if kind == "p":
+                out += [_md(value), ""]
+            elif kind == "h":
+                out += [f"### {_md(value)}", ""]
+            elif kind == "list":
+                out += [f"- {_md(i)}" for i in value] + [""]
+            elif kind == "table":
+                out += _table(value)
+    out += ["_Maps and charts are in report.html._", ""]
+    return "\n".join(out)
