@@ -196,7 +196,8 @@ def build(app, place: str | None, as_of: dt.date, *, horizon: int = 6, oversuppl
 
     store = app.store
     version = app.version()
-    if version == "empty":
+    latest = store.run("latest_load_run")
+    if not len(latest) or not int(latest.iloc[0]["runs"] or 0):
         raise ReportError("the store holds no data: load some first (`ecomap load PATH` or `ecomap demo`)")
     tree = place_tree(store)
     if place is not None and place not in tree:
