@@ -114,7 +114,7 @@ def summary_text(analysis: Analysis, top: int = 10) -> str:
     return "\n".join(out)
 
 
-def findings(analysis: Analysis) -> list[dict[str, Any]]:
+def findings(analysis: Analysis, *, max_per_kind: int | None = None) -> list[dict[str, Any]]:
     """The analysis as a list of findings, one per thing worth a commissioner's attention.
 
     Each finding is a JSON-safe dict: ``id`` (stable across runs:
@@ -127,6 +127,9 @@ def findings(analysis: Analysis) -> list[dict[str, Any]]:
     (sorted id lists), ``summary`` (one sentence), ``figures`` (the
     numbers behind it), ``as_of`` (ISO). Only dependent providers, critical
     providers adding unmet need and concentrated markets are listed.
+    ``max_per_kind`` keeps the first rows of each kind (tables are ranked:
+    worst first where there is a ranking), e.g. to cap overlap findings,
+    which run to six figures on a whole local authority.
 
     Examples
     --------
@@ -148,8 +151,13 @@ def findings(analysis: Analysis) -> list[dict[str, Any]]:
         cell_svcs = {k: sorted(set(v)) for k, v in g["service"]}
     out: list[dict[str, Any]] = []
 
+    per_kind: dict[str, int] = {}
+
     def add(kind: str, keys: list, summary: str, *, place=None, category=None, organisations=(), services=(),
             figures=None) -> None:
+        per_kind[kind] = per_kind.get(kind, 0) + 1
+        if max_per_kind is not None and per_kind[kind] > max_per_kind:
+            return
         out.append({
             "id": "|".join([kind, scope, *[str(k) for k in keys]]),
             "kind": kind, "place": place if place is not None else a.place, "category": category,

@@ -441,7 +441,20 @@ def py(v: Any) -> Any:
     return v
 
 
+def _column(s: pd.Series) -> list:
+    """One column as Python values, converted column-wise where the dtype allows."""
+    kind = s.dtype.kind
+    if kind in "iub":
+        return s.tolist()
+    if kind == "f":
+        return [None if v != v else v for v in s.tolist()]
+    if kind == "M":
+        return [None if pd.isna(v) else v.date().isoformat() for v in s]
+    return [py(v) for v in s.tolist()]
+
+
 def records(df: pd.DataFrame) -> list[dict[str, Any]]:
     """A DataFrame as JSON-ready records (Python scalars, ISO dates, None)."""
     cols = list(df.columns)
-    return [{c: py(v) for c, v in zip(cols, row)} for row in df.itertuples(index=False, name=None)]
+    values = [_column(df[c]) for c in cols]
+    return [dict(zip(cols, row)) for row in zip(*values)] if cols else []

@@ -105,44 +105,91 @@ def overlaps_from(ctx: Context, *, threshold: float = 0.5) -> pd.DataFrame:
     c = ctx.contrib[["service", "provider", "category", "place"]]
     if c.empty:
         return pd.DataFrame(columns=OVERLAP_COLUMNS)
-    pop = pd.Series(ctx.hier.population, dtype=float)
-    c = c.assign(pop=c["place"].map(pop).astype(float))
-    c = c.assign(miss=c["pop"].isna())
-    per = c.groupby(["category", "service"], sort=False).agg(
-        n=("place", "size"), total=("pop", "sum"), missing=("miss", "any"))
+    # integer codes (sorted, so code order is id order) keep the self-join cheap
+    s_code, s_ids = pd.factorize(c["service"], sort=True)
+    p_code, p_ids = pd.factorize(c["provider"], sort=True)
+    k_code, k_ids = pd.factorize(c["category"], sort=True)
+    l_code, l_ids = pd.factorize(c["place"], sort=True)
+    n_s, n_l = len(s_ids), len(l_ids)
+    leaf_pop = pd.Series(ctx.hier.population, dtype=float).reindex(l_ids).to_numpy()
+    pop = leaf_pop[l_code]
+    miss = np.isnan(pop)
+    pop0 = np.where(miss, 0.0, pop)
+    k64, s64 = k_code.astype(np.int64), s_code.astype(np.int64)
+    # per (category, service): number of leaves, population, any population missing
+    cs = k64 * n_s + s64
+    cs_code, cs_ids = pd.factorize(cs, sort=True)
+    per_n = np.bincount(cs_code)
+    per_pop = np.bincount(cs_code, weights=pop0)
+    per_miss = np.bincount(cs_code, weights=miss.astype(float)) > 0
     # only cells with two or more providers can hold a pair
-    multi = c.groupby(["category", "place"], sort=False)["provider"].transform("nunique") > 1
-    cm = c[multi]
-    if cm.empty:
+    cell = k64 * n_l + l_code.astype(np.int64)
+    cp = pd.DataFrame({"cell": cell, "p": p_code}).drop_duplicates()
+    n_prov = cp.groupby("cell")["p"].size()
+    keep = np.isin(cell, n_prov.index[n_prov.to_numpy() > 1])
+    if not keep.any():
         return pd.DataFrame(columns=OVERLAP_COLUMNS)
-    left = cm.rename(columns={"service": "service_a", "provider": "provider_a"})
-    right = cm[["service", "provider", "category", "place"]].rename(
-        columns={"service": "service_b", "provider": "provider_b"})
-    pairs = left.merge(right, on=["category", "place"])
-    pairs = pairs[(pairs["service_a"] < pairs["service_b"]) & (pairs["provider_a"] != pairs["provider_b"])]
-    if pairs.empty:
+    # every pair of rows within a cell, generated with numpy (rows sorted by cell, then service)
+    idx = np.flatnonzero(keep)
+    order = idx[np.lexsort((s64[idx], cell[idx]))]
+    cell_sorted = cell[order]
+    n = len(order)
+    change = np.flatnonzero(np.diff(cell_sorted)) + 1
+    starts = np.concatenate(([0], change))
+    sizes = np.diff(np.concatenate((starts, [n])))
+    start_of = np.repeat(starts, sizes)
+    size_of = np.repeat(sizes, sizes)
+    cnt = size_of - (np.arange(n) - start_of) - 1
+    total = int(cnt.sum())
+    left_pos = np.repeat(np.arange(n), cnt)
+    offs = np.arange(total) - np.repeat(np.cumsum(cnt) - cnt, cnt) + 1
+    li, ri = order[left_pos], order[left_pos + offs]
+    ok = p_code[li] != p_code[ri]
+    li, ri = li[ok], ri[ok]
+    if len(li) == 0:
         return pd.DataFrame(columns=OVERLAP_COLUMNS)
-    g = pairs.groupby(["category", "service_a", "service_b", "provider_a", "provider_b"], as_index=False,
-                      sort=False).agg(shared_places=("place", "size"), shared_pop=("pop", "sum"))
-    a = per.reindex(pd.MultiIndex.from_arrays([g["category"], g["service_a"]]))
-    b = per.reindex(pd.MultiIndex.from_arrays([g["category"], g["service_b"]]))
-    missing = a["missing"].to_numpy(bool) | b["missing"].to_numpy(bool)
-    min_pop = np.minimum(a["total"].to_numpy(float), b["total"].to_numpy(float))
-    min_n = np.minimum(a["n"].to_numpy(float), b["n"].to_numpy(float))
-    by_count = missing | (min_pop <= 0)
+    key = (k64[li] * n_s + s64[li]) * n_s + s64[ri]
+    keys, first, key_code = np.unique(key, return_index=True, return_inverse=True)
+    shared_n = np.bincount(key_code)
+    shared_pop = np.bincount(key_code, weights=pop0[li])
+    pa = p_code[li][first]
+    pb = p_code[ri][first]
+    b = keys % n_s
+    ka = keys // n_s
+    a = ka % n_s
+    k = ka // n_s
+    ia = np.searchsorted(cs_ids, k * n_s + a)
+    ib = np.searchsorted(cs_ids, k * n_s + b)
+    by_count = per_miss[ia] | per_miss[ib]
+    min_pop = np.minimum(per_pop[ia], per_pop[ib])
+    min_n = np.minimum(per_n[ia], per_n[ib]).astype(float)
+    by_count = by_count | (min_pop <= 0)
     with np.errstate(divide="ignore", invalid="ignore"):
-        ov = np.where(by_count, g["shared_places"].to_numpy(float) / min_n,
-                      g["shared_pop"].to_numpy(float) / np.where(min_pop > 0, min_pop, 1.0))
-    g["overlap"] = np.round(ov, DECIMALS)
-    g = g[g["overlap"] >= threshold].copy()
+        ov = np.where(by_count, shared_n / min_n, shared_pop / np.where(min_pop > 0, min_pop, 1.0))
+    ov = np.round(ov, DECIMALS)
+    sel = ov >= threshold
+    s_ids = pd.Index(s_ids)
+    g = pd.DataFrame({
+        "service_a": np.asarray(s_ids)[a[sel]], "service_b": np.asarray(s_ids)[b[sel]],
+        "category": np.asarray(k_ids)[k[sel]], "overlap": ov[sel],
+        "provider_a": np.asarray(p_ids)[pa[sel]], "provider_b": np.asarray(p_ids)[pb[sel]],
+        "shared_places": shared_n[sel].astype(int),
+    })
     if g.empty:
         return pd.DataFrame(columns=OVERLAP_COLUMNS)
+    # different_funders: no funder in common, checked on integer codes
     sf = service_funders(ctx)
-    shared = (g[["service_a", "service_b"]]
-              .merge(sf.rename(columns={"service": "service_a"}), on="service_a")
-              .merge(sf.rename(columns={"service": "service_b"}), on=["service_b", "funder"]))
-    both = set(zip(shared["service_a"], shared["service_b"]))
-    g["different_funders"] = [(x, y) not in both for x, y in zip(g["service_a"], g["service_b"])]
-    g["shared_places"] = g["shared_places"].astype(int)
-    g = g.sort_values(["category", "service_a", "service_b"], kind="stable").reset_index(drop=True)
-    return g[OVERLAP_COLUMNS]
+    sf = sf[sf["service"].isin(s_ids)]
+    f_code, _ = pd.factorize(sf["funder"])
+    sf_s = s_ids.get_indexer(sf["service"]).astype(np.int64)
+    n_f = int(f_code.max()) + 1 if len(f_code) else 1
+    sf_key = np.unique(sf_s * n_f + f_code)
+    ga, gb = a[sel], b[sel]
+    fa = pd.DataFrame({"row": np.arange(len(ga)), "s": ga}).merge(
+        pd.DataFrame({"s": sf_s, "f": f_code.astype(np.int64)}), on="s")
+    hit = np.isin(gb[fa["row"].to_numpy()] * n_f + fa["f"].to_numpy(), sf_key)
+    shares = np.zeros(len(ga), dtype=bool)
+    shares[fa["row"].to_numpy()[hit]] = True
+    g["different_funders"] = ~shares
+    # keys came out of np.unique sorted by (category, service_a, service_b) codes = id order
+    return g[OVERLAP_COLUMNS].reset_index(drop=True)

@@ -1,0 +1,85 @@
+"""Invariants over random small ecosystems (hypothesis)."""
+
+from __future__ import annotations
+
+import hypothesis.strategies as st
+from hypothesis import HealthCheck, given, settings
+
+from analysis_fixtures import AS_OF, D, graph
+from ecosystem.analysis import ScenarioOptions, coverage, extract, run_options, run_scenario
+
+WARDS = ["W1", "W2", "W3", "W4"]
+PROVIDERS = ["P0", "P1", "P2", "P3"]
+DATES = st.sampled_from([None, D(2024, 6, 30), D(2025, 1, 1), D(2025, 5, 31), D(2026, 1, 1)])
+SETTINGS = settings(max_examples=8, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+
+
+@st.composite
+def ecosystems(draw):
+    n = draw(st.integers(1, 4))
+    wards = WARDS[:n]
+    pops = {w: draw(st.one_of(st.none(), st.integers(0, 1000))) for w in wards}
+    places = [{"code": "LA"}] + [{"code": w, "parent": "LA", "population": p} for w, p in pops.items()]
+    areas = st.one_of(st.just(["LA"]), st.lists(st.sampled_from(wards), min_size=1, max_size=n, unique=True))
+    services = []
+    for i in range(draw(st.integers(0, 6))):
+        start, end = draw(DATES), draw(DATES)
+        services.append({"id": f"S{i}", "provider": draw(st.sampled_from(PROVIDERS)),
+                         "category": draw(st.sampled_from(["C", "D"])), "areas": draw(areas),
+                         "capacity": draw(st.one_of(st.none(), st.integers(0, 100))), "start": start, "end": end})
+    needs = [{"id": f"N{i}", "place": draw(st.sampled_from(["LA"] + wards)),
+              "category": draw(st.sampled_from(["C", "D"])), "people": draw(st.integers(0, 100))}
+             for i in range(draw(st.integers(0, 5)))]
+    funding = []
+    for i in range(draw(st.integers(0, 6))):
+        funding.append({"id": f"F{i}", "funder": draw(st.sampled_from(["X", "Y", "P0"])),
+                        "recipient": draw(st.sampled_from(PROVIDERS)), "amount": draw(st.integers(1, 1000)),
+                        "start": draw(DATES), "end": draw(DATES),
+                        "service": draw(st.one_of(st.none(), st.sampled_from([s["id"] for s in services] or [None])))})
+    orgs = [{"id": o, "name": o} for o in PROVIDERS + ["X", "Y"]]
+    return graph(places=places, services=services, needs=needs, funding=funding, organisations=orgs), services, needs
+
+
+@SETTINGS
+@given(ecosystems())
+def test_coverage_invariants_and_conservation(eco):
+    G, services, needs = eco
+    cov = coverage(G, as_of=AS_OF)
+    assert (cov["unmet"] >= 0).all() and (cov["supply"] >= 0).all()
+    assert ((cov["unmet"] - (cov["demand"] - cov["supply"]).clip(lower=0)).abs() < 1e-6).all()
+    assert set(cov["status"]) <= {"unserved", "under", "met", "over", "no_demand"}
+    assert ((cov["status"] == "unserved") == ((cov["demand"] > 0) & (cov["providers"] == 0))).all()
+    # apportioning conserves people: every need and every active capacity lands on the leaves exactly once
+    assert abs(cov["demand"].sum() - sum(n["people"] for n in needs)) < 1e-6
+    active = [s for s in services if (s["start"] is None or s["start"] <= AS_OF) and (s["end"] is None or AS_OF <= s["end"])]
+    assert abs(cov["supply"].sum() - sum(s["capacity"] or 0 for s in active)) < 1e-6
+
+
+@SETTINGS
+@given(ecosystems(), st.sampled_from(PROVIDERS), st.sampled_from(["X", "Y"]))
+def test_removal_never_lowers_unmet_and_ranges_hold(eco, provider, funder):
+    G, services, _ = eco
+    nodes, edges = sorted(map(repr, G.nodes(data=True))), sorted(map(repr, G.edges(keys=True, data=True)))
+    r = run_scenario(G, remove_providers=[provider], as_of=AS_OF)
+    base = r.baseline
+    assert r.unmet_after >= r.unmet_before - 1e-9
+    crit = dict(zip(base.critical_providers["provider"], base.critical_providers["unmet_added"]))
+    assert abs(crit.get(provider, 0.0) - r.unmet_added) < 1e-6
+    k = base.concentration
+    assert ((k["hhi"] >= 10000 / k["providers"] - 1e-6) & (k["hhi"] <= 10000 + 1e-6)).all()
+    dep = base.funding_dependency
+    assert ((dep["hhi"] > 0) & (dep["hhi"] <= dep["top_share"] + 1e-9)
+            & (dep["hhi"] >= dep["top_share"] ** 2 - 1e-9) & (dep["top_share"] <= 1)).all()
+    assert base.short_term_share is None or 0 <= base.short_term_share <= 1
+    # removing a funder never lowers unmet need either
+    if funder in {f for f in r.baseline.funding_dependency["top_funder"]}:
+        rf = run_scenario(G, remove_funders=[funder], as_of=AS_OF)
+        assert rf.unmet_after >= rf.unmet_before - 1e-9
+    # an empty scenario is the baseline
+    frames = extract(G)
+    empty = run_options(frames, ScenarioOptions.make(as_of=AS_OF))
+    assert empty.analysis.to_json_dict() == empty.baseline.to_json_dict() == base.to_json_dict()
+    assert empty.unmet_change.empty
+    # and nothing changed the input
+    assert sorted(map(repr, G.nodes(data=True))) == nodes
+    assert sorted(map(repr, G.edges(keys=True, data=True))) == edges
