@@ -1,0 +1,197 @@
+"""Pure data preparation for the pages: analysis results and edge tables in, small DataFrames out.
+
+Nothing here reads the store or imports Dash; every function is a plain
+function of its arguments, so the figures the pages draw are tested here.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from ecosystem import analysis as an
+from ecosystem.analysis._tables import active_mask
+
+#: coverage statuses in the order they are worst to best
+STATUSES = ("unserved", "under", "met", "over", "no_demand")
+LEAF_COLUMNS = ["place", "demand", "supply", "unmet", "coverage", "status", "providers"]
+
+
+def leaf_values(coverage: pd.DataFrame, category: str | None = None) -> pd.DataFrame:
+    """Per leaf, for one category (or all added together): demand, supply, unmet, coverage, status, providers.
+
+    With every category, ``coverage`` is total supply ÷ total demand, ``status``
+    is the worst status of the leaf's cells and ``providers`` the largest
+    provider count of any cell. Ordered by place code.
+    """
+    cov = coverage if category is None else coverage[coverage["category"] == category]
+    if not len(cov):
+        return pd.DataFrame(columns=LEAF_COLUMNS)
+    rank = {s: i for i, s in enumerate(STATUSES)}
+    g = cov.groupby("place", sort=True)
+    out = g[["demand", "supply", "unmet"]].sum()
+    out["providers"] = g["providers"].max().astype(int)
+    out["status"] = g["status"].agg(lambda s: min(s, key=lambda x: rank.get(x, len(rank))))
+    out["coverage"] = np.where(out["demand"] > 0, out["supply"] / out["demand"].where(out["demand"] > 0), np.nan)
+    out = out.reset_index()
+    return out[LEAF_COLUMNS]
+
+
+def headline(a: an.Analysis, funding: pd.DataFrame, *, horizon: int | None = None,
+             removed: an.ScenarioOptions | None = None) -> dict[str, Any]:
+    """The overview's headline figures.
+
+    ``people_in_need`` (demand), ``unmet``, ``unserved_cells``, ``providers``
+    (distinct providers of active services in the place), ``funding`` (active
+    funding received by those providers, £), ``ending_soon`` (£ of that funding
+    in flows ending after ``as_of`` and within ``horizon`` months, default the
+    analysis's), ``cliff_amount`` (£ at risk in funding cliffs),
+    ``short_term_share``. ``removed``: a scenario's options, whose removed
+    providers, funders and flows are left out of the money figures.
+    """
+    t = a.totals()
+    providers = set(a.provision["provider"]) if len(a.provision) else set()
+    flows = active_flows(funding, a.as_of, removed)
+    flows = flows[flows["recipient"].isin(providers)]
+    months = a.horizon if horizon is None else horizon
+    end_by = pd.Timestamp(a.as_of) + pd.DateOffset(months=months)
+    ending = flows[(flows["end"] > pd.Timestamp(a.as_of)) & (flows["end"] <= end_by)]
+    return {
+        "people_in_need": float(t["demand"]),
+        "unmet": float(t["unmet"]),
+        "unserved_cells": int(t["unserved_cells"]),
+        "cells": int(t["cells"]),
+        "providers": len(providers),
+        "funding": float(flows["amount"].fillna(0).sum()),
+        "ending_soon": float(ending["amount"].fillna(0).sum()),
+        "cliff_amount": float(a.funding_cliffs["amount"].fillna(0).sum()) if len(a.funding_cliffs) else 0.0,
+        "short_term_share": a.short_term_share,
+        "horizon": months,
+    }
+
+
+def active_flows(funding: pd.DataFrame, as_of: dt.date, removed: an.ScenarioOptions | None = None) -> pd.DataFrame:
+    """Funding flows active on ``as_of`` (SPEC §5), less those a scenario removes."""
+    f = funding[active_mask(funding["start"], funding["end"], as_of)]
+    if removed is not None and not removed.is_empty:
+        gone = set(removed.remove_providers)
+        drop = (f["funding"].isin(set(removed.remove_funding)) | f["funder"].isin(set(removed.remove_funders))
+                | f["funder"].isin(gone) | f["recipient"].isin(gone))
+        f = f[~drop]
+    return f
+
+
+def quarter_label(ts: pd.Timestamp) -> str:
+    return f"{ts.year} Q{(ts.month - 1) // 3 + 1}"
+
+
+CLIFF_TIMELINE_COLUMNS = ["quarter", "start", "kind", "amount", "flows"]
+
+
+def cliff_timeline(funding: pd.DataFrame, as_of: dt.date, recipients: set[str] | None = None, *,
+                   quarters: int = 8) -> pd.DataFrame:
+    """Money in active flows ending in each of the next ``quarters`` calendar quarters.
+
+    ``kind`` is ``no follow-on`` when no other flow from the same funder to
+    the same recipient (for the same service, when the flow names one) ends
+    later or is open — the SPEC §5 funding-cliff rule without the horizon —
+    and ``followed on`` otherwise. Columns: quarter (``2027 Q1``), start
+    (first day of the quarter), kind, amount (£), flows (count). Quarters
+    with nothing ending are left out.
+    """
+    f = funding[active_mask(funding["start"], funding["end"], as_of)]
+    if recipients is not None:
+        f = f[f["recipient"].isin(recipients)]
+    ts = pd.Timestamp(as_of)
+    q0 = pd.Timestamp(year=ts.year, month=3 * ((ts.month - 1) // 3) + 1, day=1)
+    last = q0 + pd.DateOffset(months=3 * quarters)
+    ending = f[(f["end"] > ts) & (f["end"] < last)]
+    if not len(ending):
+        return pd.DataFrame(columns=CLIFF_TIMELINE_COLUMNS)
+    far = pd.Timestamp.max
+    allf = funding.assign(_end=funding["end"].fillna(far))
+    kinds = []
+    for r in ending.itertuples(index=False):
+        same = allf[(allf["funder"] == r.funder) & (allf["recipient"] == r.recipient) & (allf["funding"] != r.funding)]
+        if isinstance(r.service, str) and r.service:
+            same = same[(same["service"] == r.service) | same["service"].isna()]
+        kinds.append("followed on" if (same["_end"] > r.end).any() else "no follow-on")
+    e = ending.assign(kind=kinds)
+    e["start"] = e["end"].dt.to_period("Q").dt.start_time
+    g = e.groupby(["start", "kind"], as_index=False).agg(amount=("amount", "sum"), flows=("funding", "count"))
+    g["quarter"] = g["start"].map(quarter_label)
+    g["amount"] = g["amount"].astype(float)
+    return g.sort_values(["start", "kind"], kind="stable")[CLIFF_TIMELINE_COLUMNS].reset_index(drop=True)
+
+
+def service_funders(services: pd.DataFrame, funding: pd.DataFrame, as_of: dt.date) -> dict[str, list[str]]:
+    """SPEC §5 *funders* of each service: funders of active flows naming it, plus the funders of
+    its provider's active flows that name no service. Sorted ids per service."""
+    f = funding[active_mask(funding["start"], funding["end"], as_of)]
+    out: dict[str, set[str]] = {}
+    for sid, funder in zip(f["service"], f["funder"]):
+        if isinstance(sid, str) and sid:
+            out.setdefault(sid, set()).add(funder)
+    general = f[f["service"].isna()]
+    by_provider: dict[str, set[str]] = {}
+    for rec, funder in zip(general["recipient"], general["funder"]):
+        by_provider.setdefault(rec, set()).add(funder)
+    for sid, prov in zip(services["service"], services["provider"]):
+        got = out.setdefault(sid, set())
+        got |= by_provider.get(prov, set())
+    return {k: sorted(v) for k, v in out.items()}
+
+
+SANKEY_COLUMNS = ["source", "target", "amount", "stage"]
+
+
+def sankey_links(services: pd.DataFrame, funding: pd.DataFrame, as_of: dt.date, providers: set[str], *,
+                 max_providers: int = 30) -> pd.DataFrame:
+    """Funder → provider → category flows of active money (£) into ``providers``.
+
+    A flow naming a service goes to that service's category; a flow naming
+    none is split over the provider's active services' categories in
+    proportion to their capacity (equally when any capacity is unknown).
+    Providers beyond the ``max_providers`` best funded are joined as
+    ``other providers``. Columns: source, target (ids; categories prefixed
+    ``cat:``), amount, stage (``funder`` or ``provider``).
+    """
+    f = funding[active_mask(funding["start"], funding["end"], as_of)]
+    f = f[f["recipient"].isin(providers) & f["amount"].notna()]
+    if not len(f):
+        return pd.DataFrame(columns=SANKEY_COLUMNS)
+    totals = f.groupby("recipient")["amount"].sum().sort_values(ascending=False)
+    keep = set(totals.index[:max_providers])
+    svc = services[active_mask(services["start"], services["end"], as_of) & services["provider"].isin(providers)]
+    cat_of = dict(zip(svc["service"], svc["category"]))
+    shares: dict[str, dict[str, float]] = {}
+    for prov, grp in svc.groupby("provider"):
+        caps = grp.groupby("category")["capacity"].apply(lambda s: s.sum() if s.notna().all() else np.nan)
+        if caps.isna().any() or caps.sum() <= 0:
+            w = {c: 1.0 / len(caps) for c in caps.index}
+        else:
+            w = {c: float(v / caps.sum()) for c, v in caps.items()}
+        shares[prov] = w
+
+    def prov_node(p: str) -> str:
+        return p if p in keep else "other providers"
+
+    first: dict[tuple[str, str], float] = {}
+    second: dict[tuple[str, str], float] = {}
+    for r in f.itertuples(index=False):
+        p = prov_node(r.recipient)
+        first[(r.funder, p)] = first.get((r.funder, p), 0.0) + float(r.amount)
+        if isinstance(r.service, str) and r.service in cat_of:
+            split = {cat_of[r.service]: 1.0}
+        else:
+            split = shares.get(r.recipient) or {"uncategorised": 1.0}
+        for c, w in split.items():
+            key = (p, "cat:" + c)
+            second[key] = second.get(key, 0.0) + float(r.amount) * w
+    rows = [(a, b, v, "funder") for (a, b), v in first.items()] + [(a, b, v, "provider") for (a, b), v in second.items()]
+    df = pd.DataFrame(rows, columns=SANKEY_COLUMNS)
+    return df.sort_values(["stage", "amount", "source", "target"], ascending=[False, False, True, True],
+                          kind="stable").reset_index(drop=True)

@@ -1,0 +1,241 @@
+"""Plotly figures, built from plain DataFrames (pure functions).
+
+Colours are colour-blind safe: the Okabe–Ito palette for categories and
+statuses, cividis for quantities. Maps use ``choroplethmap`` on the
+tile-free ``white-bg`` style with the boundaries from the store, so they
+need no internet; without boundaries the leaves are drawn as a tile grid.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any, Iterable
+
+import numpy as np
+import pandas as pd
+import plotly.graph_objects as go
+
+#: Okabe & Ito's colour-blind-safe palette
+OKABE_ITO = ["#E69F00", "#56B4E9", "#009E73", "#F0E442", "#0072B2", "#D55E00", "#CC79A7", "#000000"]
+STATUS_COLOURS = {"unserved": "#D55E00", "under": "#E69F00", "met": "#009E73", "over": "#0072B2",
+                  "no_demand": "#999999"}
+STATUS_LABELS = {"unserved": "Unserved", "under": "Under-served", "met": "Met", "over": "Over-supplied",
+                 "no_demand": "No recorded need"}
+SEQUENTIAL = "Cividis"
+METRICS = {"unmet": "Unmet need (people)", "coverage": "Coverage (supply ÷ need)", "demand": "People in need",
+           "supply": "Supply (people)", "change": "Added unmet need (people)"}
+#: coverage is drawn capped here so one large value does not wash out the scale
+COVERAGE_CAP = 2.0
+
+_FONT = dict(family="system-ui, -apple-system, 'Segoe UI', Roboto, Arial, sans-serif", size=13)
+
+
+def _base(fig: go.Figure, title: str | None = None, height: int = 480) -> go.Figure:
+    fig.update_layout(title=dict(text=title, x=0.01) if title else None, font=_FONT, height=height,
+                      margin=dict(l=10, r=10, t=40 if title else 10, b=10), paper_bgcolor="white",
+                      plot_bgcolor="white")
+    return fig
+
+
+def empty_figure(message: str, height: int = 300) -> go.Figure:
+    """A blank figure that says why it is blank."""
+    fig = go.Figure()
+    fig.add_annotation(text=message, showarrow=False, x=0.5, y=0.5, xref="paper", yref="paper",
+                       font=dict(size=15, color="#555"))
+    fig.update_xaxes(visible=False)
+    fig.update_yaxes(visible=False)
+    return _base(fig, height=height)
+
+
+def _metric_z(values: pd.DataFrame, metric: str) -> pd.Series:
+    z = values[metric].astype(float)
+    if metric == "coverage":
+        z = z.clip(upper=COVERAGE_CAP)
+    return z
+
+
+def _hover(values: pd.DataFrame) -> list[str]:
+    out = []
+    for r in values.itertuples(index=False):
+        cov = "–" if r.coverage is None or (isinstance(r.coverage, float) and math.isnan(r.coverage)) \
+            else f"{r.coverage:.0%}"
+        out.append(f"<b>{_esc(r.name)}</b><br>need {r.demand:,.0f} · supply {r.supply:,.0f}<br>"
+                   f"unmet {r.unmet:,.0f} · coverage {cov}<br>{STATUS_LABELS.get(r.status, r.status)}")
+    return out
+
+
+def _esc(s: Any) -> str:
+    """Plotly hover text is HTML-like: escape user text so it shows as text."""
+    return str(s).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def _coords(geom: dict) -> Iterable[tuple[float, float]]:
+    t = geom.get("type")
+    c = geom.get("coordinates") or []
+    if t == "Polygon":
+        rings = c
+    elif t == "MultiPolygon":
+        rings = [ring for poly in c for ring in poly]
+    elif t == "GeometryCollection":
+        for g in geom.get("geometries") or []:
+            yield from _coords(g)
+        return
+    else:
+        return
+    for ring in rings:
+        for pt in ring:
+            yield float(pt[0]), float(pt[1])
+
+
+def map_view(geometries: dict[str, dict]) -> tuple[dict[str, float], float]:
+    """Centre and zoom that fit every geometry (web-mercator zoom for a ~600-px-wide map)."""
+    xs, ys = [], []
+    for g in geometries.values():
+        for x, y in _coords(g):
+            xs.append(x)
+            ys.append(y)
+    if not xs:
+        return {"lon": -1.5, "lat": 53.0}, 5.0
+    lon0, lon1, lat0, lat1 = min(xs), max(xs), min(ys), max(ys)
+    span = max(lon1 - lon0, (lat1 - lat0) * 1.6, 1e-4)
+    zoom = max(0.0, min(14.0, math.log2(360.0 / span) - 0.1))
+    return {"lon": (lon0 + lon1) / 2, "lat": (lat0 + lat1) / 2}, round(zoom, 2)
+
+
+def choropleth(values: pd.DataFrame, geometries: dict[str, dict], *, metric: str = "unmet",
+               title: str | None = None, height: int = 520) -> go.Figure:
+    """A map of ``metric`` per leaf.
+
+    ``values``: place, name, demand, supply, unmet, coverage, status (one
+    row per leaf). Leaves with a geometry are drawn on the map; without any,
+    :func:`tile_grid` is returned instead.
+    """
+    if not len(values):
+        return empty_figure("No needs or services recorded for this place and category.")
+    have = values[values["place"].isin(list(geometries))]
+    if not len(have):
+        return tile_grid(values, metric=metric, title=title, height=height)
+    fc = {"type": "FeatureCollection",
+          "features": [{"type": "Feature", "id": c, "properties": {}, "geometry": geometries[c]}
+                       for c in have["place"]]}
+    centre, zoom = map_view({c: geometries[c] for c in have["place"]})
+    z = _metric_z(have, metric)
+    fig = go.Figure(go.Choroplethmap(
+        geojson=fc, locations=list(have["place"]), z=z.fillna(0 if metric != "coverage" else np.nan),
+        featureidkey="id", colorscale=SEQUENTIAL, reversescale=(metric != "coverage"),
+        zmin=0, zmax=COVERAGE_CAP if metric == "coverage" else None,
+        marker=dict(line=dict(width=1, color="#444"), opacity=0.85),
+        colorbar=dict(title=dict(text=METRICS.get(metric, metric)), thickness=14),
+        text=_hover(have), hovertemplate="%{text}<extra></extra>", name=METRICS.get(metric, metric)))
+    fig.update_layout(map=dict(style="white-bg", center=centre, zoom=zoom))
+    return _base(fig, title, height)
+
+
+def tile_grid(values: pd.DataFrame, *, metric: str = "unmet", title: str | None = None,
+              height: int = 520) -> go.Figure:
+    """Leaves as equal tiles in name order, coloured by ``metric`` (the map when no boundaries are loaded)."""
+    if not len(values):
+        return empty_figure("No needs or services recorded for this place and category.")
+    v = values.sort_values(["name", "place"], kind="stable").reset_index(drop=True)
+    n = len(v)
+    cols = max(1, math.ceil(math.sqrt(n * 1.6)))
+    rows = math.ceil(n / cols)
+    z = np.full((rows, cols), np.nan)
+    text = np.full((rows, cols), "", dtype=object)
+    labels = np.full((rows, cols), "", dtype=object)
+    zs = _metric_z(v, metric).to_numpy()
+    hov = _hover(v)
+    for i in range(n):
+        r, c = divmod(i, cols)
+        z[r, c] = zs[i]
+        text[r, c] = hov[i]
+        nm = str(v.loc[i, "name"])
+        labels[r, c] = _esc(nm if len(nm) <= 14 else nm[:13] + "…")
+    fig = go.Figure(go.Heatmap(
+        z=z, hovertext=text, hovertemplate="%{hovertext}<extra></extra>", colorscale=SEQUENTIAL,
+        reversescale=(metric != "coverage"), zmin=0, zmax=COVERAGE_CAP if metric == "coverage" else None,
+        xgap=3, ygap=3, colorbar=dict(title=dict(text=METRICS.get(metric, metric)), thickness=14),
+        text=labels, texttemplate="%{text}", textfont=dict(size=10)))
+    fig.update_xaxes(visible=False)
+    fig.update_yaxes(visible=False, autorange="reversed", scaleanchor="x")
+    fig = _base(fig, title, height)
+    fig.add_annotation(text="No boundaries loaded: each tile is a leaf place, in name order.", showarrow=False,
+                       x=0, y=-0.02, xref="paper", yref="paper", xanchor="left", yanchor="top",
+                       font=dict(size=11, color="#555"))
+    return fig
+
+
+def heatmap(matrix: pd.DataFrame, *, title: str | None = None, value: str = "coverage") -> go.Figure:
+    """Place × category heatmap; ``matrix`` has place names as index and category names as columns.
+
+    Coverage is capped at :data:`COVERAGE_CAP`; empty cells (no need
+    recorded) stay blank.
+    """
+    if matrix.empty:
+        return empty_figure("No coverage rows for this place.")
+    z = matrix.astype(float)
+    if value == "coverage":
+        z = z.clip(upper=COVERAGE_CAP)
+    height = max(360, min(2400, 28 * len(z.index) + 140))
+    fig = go.Figure(go.Heatmap(
+        z=z.to_numpy(), x=[_esc(c) for c in z.columns], y=[_esc(i) for i in z.index], colorscale=SEQUENTIAL,
+        zmin=0, zmax=COVERAGE_CAP if value == "coverage" else None, xgap=1, ygap=1,
+        colorbar=dict(title=dict(text=METRICS.get(value, value)), thickness=14),
+        hovertemplate="%{y} · %{x}<br>" + METRICS.get(value, value) + ": %{z:.2f}<extra></extra>"))
+    fig.update_yaxes(autorange="reversed", automargin=True)
+    fig.update_xaxes(side="top", automargin=True)
+    return _base(fig, title, height)
+
+
+def cliff_bars(timeline: pd.DataFrame, *, title: str | None = None) -> go.Figure:
+    """Stacked bars of money ending per quarter: ``no follow-on`` (a cliff) and ``followed on``."""
+    if not len(timeline):
+        return empty_figure("No active funding ends in the next two years.")
+    fig = go.Figure()
+    for kind, colour in (("no follow-on", "#D55E00"), ("followed on", "#56B4E9")):
+        d = timeline[timeline["kind"] == kind]
+        if len(d):
+            fig.add_bar(x=d["quarter"], y=d["amount"], name=kind, marker_color=colour,
+                        customdata=d["flows"], hovertemplate="%{x}: £%{y:,.0f} in %{customdata} flow(s)<extra>"
+                                                             + kind + "</extra>")
+    fig.update_layout(barmode="stack", yaxis_title="£ ending", xaxis_title="quarter the funding ends",
+                      legend=dict(orientation="h", y=1.08))
+    fig.update_xaxes(categoryorder="array", categoryarray=list(dict.fromkeys(timeline["quarter"])))
+    return _base(fig, title, 360)
+
+
+def hbar(labels: list[str], values: list[float], *, title: str | None = None, x_title: str = "",
+         colour: str = "#0072B2", fmt: str = ",.0f", highlight: list[bool] | None = None) -> go.Figure:
+    """Horizontal bars, largest at the top; ``highlight`` bars drawn in vermillion."""
+    if not labels:
+        return empty_figure("Nothing to show.")
+    colours = [("#D55E00" if h else colour) for h in (highlight or [False] * len(labels))]
+    fig = go.Figure(go.Bar(y=[_esc(x) for x in labels], x=values, orientation="h", marker_color=colours,
+                           hovertemplate="%{y}: %{x:" + fmt + "}<extra></extra>"))
+    fig.update_yaxes(autorange="reversed", automargin=True)
+    fig.update_layout(xaxis_title=x_title)
+    return _base(fig, title, max(260, 26 * len(labels) + 100))
+
+
+def sankey(links: pd.DataFrame, labels: dict[str, str], *, title: str | None = None,
+           kinds: dict[str, str] | None = None) -> go.Figure:
+    """A Sankey of ``links`` (source, target, amount); node labels from ``labels`` (ids as fallback).
+
+    ``kinds`` maps a node id to ``funder``, ``provider`` or ``category`` for
+    its colour (Okabe–Ito blue, orange, green).
+    """
+    if not len(links):
+        return empty_figure("No active funding reaches providers in this place.")
+    nodes = list(dict.fromkeys(list(links["source"]) + list(links["target"])))
+    index = {n: i for i, n in enumerate(nodes)}
+    kinds = kinds or {}
+    colour = {"funder": "#0072B2", "provider": "#E69F00", "category": "#009E73"}
+    fig = go.Figure(go.Sankey(
+        arrangement="snap",
+        node=dict(label=[_esc(labels.get(n, n)) for n in nodes], pad=12, thickness=14,
+                  color=[colour.get(kinds.get(n, ""), "#999999") for n in nodes],
+                  hovertemplate="%{label}: £%{value:,.0f}<extra></extra>"),
+        link=dict(source=[index[s] for s in links["source"]], target=[index[t] for t in links["target"]],
+                  value=[float(v) for v in links["amount"]], color="rgba(120,120,120,0.25)",
+                  hovertemplate="%{source.label} → %{target.label}: £%{value:,.0f}<extra></extra>")))
+    return _base(fig, title, max(480, 18 * len(nodes)))

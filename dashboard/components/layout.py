@@ -1,0 +1,139 @@
+"""Layout pieces every page uses: the view controls, messages, figure cards and charts with a table alternative."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+import pandas as pd
+import plotly.graph_objects as go
+from dash import dcc, html
+
+from dashboard.state import LEVEL_ORDER, Names, View
+
+
+def graph_config(filename: str) -> dict[str, Any]:
+    """dcc.Graph config: PNG download from the mode bar, no logo, no external links."""
+    return {"displaylogo": False, "showLink": False, "showSendToCloud": False, "showEditInChartStudio": False,
+            "toImageButtonOptions": {"format": "png", "filename": filename, "scale": 2},
+            "modeBarButtonsToRemove": ["lasso2d", "select2d"]}
+
+
+def message(text: str | None, kind: str = "danger") -> Any:
+    """A readable message box (Bootstrap alert), or nothing. ``text`` is shown as text."""
+    if not text:
+        return None
+    return html.Div(text, className=f"alert alert-{kind} mb-3", role="alert" if kind == "danger" else "status")
+
+
+def messages(notes: list[str], kind: str = "warning") -> list:
+    return [message(n, kind) for n in notes if n]
+
+
+def place_options(places: pd.DataFrame) -> list[dict[str, str]]:
+    """Dropdown options ``Name (level)`` for every place, larger areas first."""
+    if not len(places):
+        return []
+    p = places.assign(_rank=[LEVEL_ORDER.get(str(lv), 9) for lv in places["level"]])
+    p = p.sort_values(["depth", "_rank", "name", "code"], kind="stable")
+    return [{"label": f"{r.name} ({r.level})" if r.level else str(r.name), "value": str(r.code)}
+            for r in p.itertuples(index=False)]
+
+
+def category_options(names: Names) -> list[dict[str, str]]:
+    return [{"label": n, "value": c} for c, n in sorted(names.categories.items(), key=lambda kv: (kv[1], kv[0]))]
+
+
+def scenario_options(saved: list[dict[str, Any]]) -> list[dict[str, str]]:
+    return [{"label": "Baseline (no scenario)", "value": ""}] + [
+        {"label": f"{s['name']} (saved {str(s.get('saved') or '')[:10]})", "value": s["id"]} for s in saved]
+
+
+def controls(prefix: str, view: View, *, places: list[dict], categories: list[dict] | None = None,
+             scenarios: list[dict] | None = None, extra: list | None = None) -> html.Div:
+    """The view controls (place, category, date, scenario) with page-prefixed ids.
+
+    ``categories=None`` or ``scenarios=None`` leaves that control out.
+    """
+    cols = [html.Div([
+        html.Label("Place", htmlFor=f"{prefix}-place", className="form-label small mb-0"),
+        dcc.Dropdown(id=f"{prefix}-place", options=places, value=view.place, clearable=False,
+                     placeholder="Choose a place"),
+    ], className="col-md-4")]
+    if categories is not None:
+        cols.append(html.Div([
+            html.Label("Category", htmlFor=f"{prefix}-category", className="form-label small mb-0"),
+            dcc.Dropdown(id=f"{prefix}-category", options=categories, value=view.category, clearable=True,
+                         placeholder="All categories"),
+        ], className="col-md-3"))
+    cols.append(html.Div([
+        html.Label("As of", htmlFor=f"{prefix}-as-of", className="form-label small mb-0"),
+        dcc.Input(id=f"{prefix}-as-of", type="date", value=view.as_of.isoformat(), debounce=True,
+                  className="form-control", required=True),
+    ], className="col-md-2"))
+    if scenarios is not None:
+        cols.append(html.Div([
+            html.Label("Scenario", htmlFor=f"{prefix}-scenario", className="form-label small mb-0"),
+            dcc.Dropdown(id=f"{prefix}-scenario", options=scenarios, value=view.scenario or "", clearable=False),
+        ], className="col-md-3"))
+    cols += extra or []
+    return html.Div([dcc.Location(id=f"{prefix}-url", refresh=False),
+                     html.Div(cols, className="row g-2 align-items-end")],
+                    className="ecomap-controls mb-3", role="search", **{"aria-label": "View"})
+
+
+def figure_cards(items: list[tuple[str, str, str | None]]) -> html.Div:
+    """Headline figures as cards: (label, value, note)."""
+    cards = []
+    for label, value, note in items:
+        cards.append(html.Div(html.Div([
+            html.Div(label, className="small text-muted"),
+            html.Div(value, className="fs-4 fw-semibold"),
+            html.Div(note, className="small text-muted") if note else None,
+        ], className="card-body py-2"), className="card h-100"))
+    return html.Div([html.Div(c, className="col") for c in cards],
+                    className="row row-cols-2 row-cols-md-3 row-cols-xl-6 g-2 mb-3", role="list",
+                    **{"aria-label": "Headline figures"})
+
+
+def chart(graph_id: str, fig: go.Figure, table: Any, *, title: str, description: str | None = None,
+          filename: str | None = None) -> html.Section:
+    """A chart, the text saying what it shows, and its table alternative (a disclosure under it)."""
+    return html.Section([
+        html.H2(title, className="h5 mt-2"),
+        html.P(description, className="small text-muted mb-1") if description else None,
+        html.Div(dcc.Graph(id=graph_id, figure=fig, config=graph_config(filename or graph_id), className="ecomap-graph"),
+                 role="figure", **{"aria-label": f"{title} (chart; the same figures are in the table below it)"}),
+        html.Details([html.Summary(f"{title}: as a table", className="small"), table], className="mb-3"),
+    ], className="mb-3")
+
+
+def money(v: float | None) -> str:
+    if v is None:
+        return "–"
+    if abs(v) >= 1e6:
+        return f"£{v / 1e6:,.1f}m"
+    if abs(v) >= 1e3:
+        return f"£{v / 1e3:,.0f}k"
+    return f"£{v:,.0f}"
+
+
+def people(v: float | None) -> str:
+    return "–" if v is None else f"{v:,.0f}"
+
+
+def pct(v: float | None) -> str:
+    return "–" if v is None else f"{v:.0%}"
+
+
+def scenario_banner(name: str | None, view: View) -> Any:
+    if not name:
+        return None
+    return html.Div([html.Strong("Scenario: "), html.Span(name),
+                     html.Span(" — figures show the analysis with this scenario's changes. ", className="small"),
+                     dcc.Link("Back to the baseline", href=view.search(scenario=None) or "?", className="small")],
+                    className="alert alert-info py-2", role="status")
+
+
+def today() -> dt.date:
+    return dt.date.today()

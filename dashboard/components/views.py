@@ -1,0 +1,353 @@
+"""What each analysis page shows, built from the analysis (pure functions: data in, components out).
+
+The page callbacks fetch the analysis and edge tables for the view and
+hand them here. Names people read replace codes; organisations and
+services link to their detail pages, keeping the view's query string.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pandas as pd
+from dash import html
+
+from dashboard.components import data as cd
+from dashboard.components import figures as fg
+from dashboard.components.layout import chart, figure_cards, money, pct, people
+from dashboard.components.tables import data_table, detail_href, md_link
+from dashboard.state import Names, Result, View
+from ecosystem import analysis as an
+
+STATUS_STYLE = [
+    {"if": {"filter_query": f'{{Status}} = "{fg.STATUS_LABELS[s]}"', "column_id": "Status"},
+     "backgroundColor": c, "color": "white" if s in ("unserved", "over", "met") else "black", "fontWeight": "600"}
+    for s, c in fg.STATUS_COLOURS.items()
+]
+
+
+def org_link(names: Names, oid: Any, view: View) -> str:
+    return md_link(names.organisation(oid), detail_href("organisation", oid, view.search()))
+
+
+def svc_link(names: Names, sid: Any, view: View) -> str:
+    return md_link(names.service(sid), detail_href("service", sid, view.search()))
+
+
+def org_links(names: Names, ids: Any, view: View) -> str:
+    return ", ".join(org_link(names, i, view) for i in (ids or []))
+
+
+def svc_links(names: Names, ids: Any, view: View) -> str:
+    return ", ".join(svc_link(names, i, view) for i in (ids or []))
+
+
+def cell_providers(provision: pd.DataFrame) -> dict[tuple[str, str], list[str]]:
+    """(place, category) → sorted provider ids of the active services behind the cell."""
+    if not len(provision):
+        return {}
+    g = provision.groupby(["place", "category"])["provider"].agg(lambda s: sorted(set(s), key=str))
+    return {k: list(v) for k, v in g.items()}
+
+
+# --------------------------------------------------------------------------
+# overview
+# --------------------------------------------------------------------------
+def leaf_table(values: pd.DataFrame, names: Names) -> pd.DataFrame:
+    """The map's table alternative: one row per leaf, readable headers."""
+    return pd.DataFrame({
+        "Place": [names.place(p) for p in values["place"]],
+        "Code": list(values["place"]),
+        "Need": values["demand"].astype(float).round(1),
+        "Supply": values["supply"].astype(float).round(1),
+        "Unmet": values["unmet"].astype(float).round(1),
+        "Coverage %": (values["coverage"].astype(float) * 100).round(1),
+        "Status": [fg.STATUS_LABELS.get(s, s) for s in values["status"]],
+    })
+
+
+def overview_view(res: Result, funding: pd.DataFrame, geometries: dict[str, dict], *, metric: str = "unmet",
+                  options: an.ScenarioOptions | None = None) -> list:
+    a, names, view = res.analysis, res.names, res.view
+    h = cd.headline(a, funding, removed=options)
+    cards = figure_cards([
+        ("People in need", people(h["people_in_need"]), "per year"),
+        ("Unmet need", people(h["unmet"]), f"{h['unmet'] / h['people_in_need']:.0%} of need"
+         if h["people_in_need"] else None),
+        ("Unserved cells", f"{h['unserved_cells']:,}", f"of {h['cells']:,} place × category cells"),
+        ("Providers", f"{h['providers']:,}", "with active services here"),
+        ("Active funding", money(h["funding"]), "to those providers"),
+        (f"Ending in {h['horizon']} months", money(h["ending_soon"]), f"{money(h['cliff_amount'])} with no follow-on"),
+    ])
+    values = cd.leaf_values(a.coverage, view.category)
+    values = values.assign(name=[names.place(p) for p in values["place"]])
+    title = f"{fg.METRICS.get(metric, metric)} by place — {names.category(view.category)}"
+    fig = fg.choropleth(values, geometries, metric=metric)
+    table = data_table("overview-leaves", leaf_table(values, names), caption="By place",
+                       numeric={"Need": 0, "Supply": 0, "Unmet": 0, "Coverage %": 0}, row_style=STATUS_STYLE,
+                       sort_by=[{"column_id": "Unmet", "direction": "desc"}])
+    worst = a.coverage[a.coverage["unmet"] > 0].sort_values(["unmet", "place", "category"],
+                                                            ascending=[False, True, True]).head(10)
+    provs = cell_providers(a.provision)
+    worst_df = pd.DataFrame({
+        "Place": [names.place(p) for p in worst["place"]],
+        "Category": [names.category(c) for c in worst["category"]],
+        "Unmet": worst["unmet"].astype(float).round(1),
+        "Status": [fg.STATUS_LABELS.get(s, s) for s in worst["status"]],
+        "Providers": [org_links(names, provs.get((p, c)), view) for p, c in zip(worst["place"], worst["category"])],
+    })
+    return [
+        cards,
+        chart("overview-map", fig, table, title=title, filename="ecomap-map",
+              description="Darker means more unmet need (or, for coverage, less of the need met). "
+                          "Hover a place for its figures; the table under the map lists the same values."),
+        data_table("overview-worst", worst_df, caption="Largest gaps (place × category)", markdown=["Providers"],
+                   numeric={"Unmet": 0}, row_style=STATUS_STYLE, page_size=10),
+    ]
+
+
+# --------------------------------------------------------------------------
+# gaps
+# --------------------------------------------------------------------------
+def coverage_table(cov: pd.DataFrame, provision: pd.DataFrame, names: Names, view: View) -> pd.DataFrame:
+    provs = cell_providers(provision)
+    return pd.DataFrame({
+        "Place": [names.place(p) for p in cov["place"]],
+        "Category": [names.category(c) for c in cov["category"]],
+        "Need": cov["demand"].astype(float).round(1),
+        "Supply": cov["supply"].astype(float).round(1),
+        "Unmet": cov["unmet"].astype(float).round(1),
+        "Coverage %": (cov["coverage"].astype(float) * 100).round(1),
+        "Status": [fg.STATUS_LABELS.get(s, s) for s in cov["status"]],
+        "Providers": [org_links(names, provs.get((p, c)), view) for p, c in zip(cov["place"], cov["category"])],
+        "Capacity unknown": ["yes" if x else "" for x in cov["capacity_unknown"]],
+    })
+
+
+def coverage_matrix(cov: pd.DataFrame, names: Names) -> pd.DataFrame:
+    """Place name × category name matrix of coverage (blank where no need is recorded)."""
+    if not len(cov):
+        return pd.DataFrame()
+    c = cov.assign(pn=[names.place(p) for p in cov["place"]], cn=[names.category(x) for x in cov["category"]])
+    mat = c.pivot_table(index="pn", columns="cn", values="coverage", aggfunc="first")
+    return mat.sort_index().reindex(sorted(mat.columns), axis=1)
+
+
+def gaps_view(res: Result) -> list:
+    a, names, view = res.analysis, res.names, res.view
+    cov = a.coverage
+    mat = coverage_matrix(cov, names)
+    fig = fg.heatmap(mat)
+    mat_table = mat.round(2).reset_index().rename(columns={"pn": "Place"}) if len(mat) else pd.DataFrame()
+    shown = cov if view.category is None else cov[cov["category"] == view.category]
+    shown = shown.sort_values(["unmet", "place", "category"], ascending=[False, True, True], kind="stable")
+    counts = shown["status"].value_counts()
+    summary = html.P(", ".join(f"{counts.get(s, 0):,} {fg.STATUS_LABELS[s].lower()}" for s in fg.STATUS_LABELS
+                               if counts.get(s, 0)) or "No coverage rows.", className="mb-2")
+    return [
+        chart("gaps-heatmap", fig, data_table("gaps-matrix", mat_table, caption="Coverage by place and category",
+                                              numeric={c: 2 for c in mat_table.columns if c != "Place"}),
+              title="Coverage by place and category", filename="ecomap-gaps-heatmap",
+              description="Coverage is supply ÷ need (1 = need met; capped at 2 for colour). "
+                          "Blank cells have no recorded need and no provision."),
+        html.H2(f"Coverage rows — {names.category(view.category)}", className="h5"),
+        summary,
+        data_table("gaps-coverage", coverage_table(shown, a.provision, names, view), caption="Coverage",
+                   markdown=["Providers"], numeric={"Need": 0, "Supply": 0, "Unmet": 0, "Coverage %": 0},
+                   row_style=STATUS_STYLE, page_size=20),
+    ]
+
+
+# --------------------------------------------------------------------------
+# duplication
+# --------------------------------------------------------------------------
+def duplication_view(res: Result, frames: an.Frames) -> list:
+    a, names, view = res.analysis, res.names, res.view
+    funders = cd.service_funders(frames.services, frames.funding, a.as_of)
+    prov = a.provision
+    dup = a.duplication if view.category is None else a.duplication[a.duplication["category"] == view.category]
+    rows = []
+    for r in dup.itertuples(index=False):
+        cell = prov[(prov["place"] == r.place) & (prov["category"] == r.category)]
+        svcs = sorted(set(cell["service"]), key=str)
+        fund = sorted({f for s in svcs for f in funders.get(s, [])}, key=str)
+        rows.append({"Place": names.place(r.place), "Category": names.category(r.category),
+                     "Coverage %": round(float(r.coverage) * 100, 1), "Need": round(float(r.demand), 1),
+                     "Supply": round(float(r.supply), 1),
+                     "Providers": org_links(names, sorted(set(cell["provider"]), key=str), view),
+                     "Services": svc_links(names, svcs, view), "Funded by": org_links(names, fund, view)})
+    dup_df = pd.DataFrame(rows, columns=["Place", "Category", "Coverage %", "Need", "Supply", "Providers",
+                                         "Services", "Funded by"])
+    ov = a.overlaps if view.category is None else a.overlaps[a.overlaps["category"] == view.category]
+    ov_df = pd.DataFrame({
+        "Service A": [svc_link(names, s, view) for s in ov["service_a"]],
+        "Provider A": [org_link(names, p, view) for p in ov["provider_a"]],
+        "Funded A by": [org_links(names, funders.get(s), view) for s in ov["service_a"]],
+        "Service B": [svc_link(names, s, view) for s in ov["service_b"]],
+        "Provider B": [org_link(names, p, view) for p in ov["provider_b"]],
+        "Funded B by": [org_links(names, funders.get(s), view) for s in ov["service_b"]],
+        "Category": [names.category(c) for c in ov["category"]],
+        "Overlap %": (ov["overlap"].astype(float) * 100).round(0),
+        "Shared places": list(ov["shared_places"]),
+        "Different funders": ["yes" if x else "no" for x in ov["different_funders"]],
+    })
+    links = ["Providers", "Services", "Funded by"]
+    return [
+        html.P(f"{len(dup_df):,} over-supplied cell(s) with two or more providers, and {len(ov_df):,} pair(s) of "
+               "services in the same category from different providers covering mostly the same people.",
+               className="mb-3"),
+        data_table("duplication-cells", dup_df, caption="Duplicated cells (over-supplied, 2+ providers)",
+                   markdown=links, numeric={"Coverage %": 0, "Need": 0, "Supply": 0},
+                   empty="No over-supplied cell has more than one provider."),
+        data_table("duplication-overlaps", ov_df, caption="Overlapping service pairs",
+                   markdown=["Service A", "Provider A", "Funded A by", "Service B", "Provider B", "Funded B by"],
+                   numeric={"Overlap %": 0}, empty="No overlapping services."),
+    ]
+
+
+# --------------------------------------------------------------------------
+# fragility
+# --------------------------------------------------------------------------
+def fragility_view(res: Result, frames: an.Frames) -> list:
+    a, names, view = res.analysis, res.names, res.view
+    dep = a.funding_dependency
+    providers = set(a.provision["provider"]) if len(a.provision) else set()
+    cards = figure_cards([
+        ("Dependent providers", f"{int(dep['dependent'].sum()) if len(dep) else 0:,}",
+         f"of {len(dep):,} funded: one funder gives half or more"),
+        ("Funding cliffs", money(float(a.funding_cliffs["amount"].sum()) if len(a.funding_cliffs) else 0.0),
+         f"{len(a.funding_cliffs):,} flow(s) ending within {a.horizon} months, no follow-on"),
+        ("Short-term funding", pct(a.short_term_share), "of active money in flows of 12 months or less"),
+        ("Sole-provider cells", f"{len(a.sole_providers):,}", "one provider meets all provision"),
+        ("Articulation points", f"{len(a.articulation_points):,}", "organisations holding the partnerships together"),
+        ("Concentrated markets", f"{int(a.concentration['concentrated'].sum()) if len(a.concentration) else 0:,}",
+         "categories with HHI above 2,500"),
+    ])
+    top = dep.sort_values(["top_share", "amount"], ascending=[False, False]).head(25)
+    dep_fig = fg.hbar([names.organisation(p) for p in top["provider"]], [float(x) for x in top["top_share"]],
+                      x_title="largest funder's share", fmt=".0%", highlight=[bool(x) for x in top["dependent"]])
+    dep_df = pd.DataFrame({
+        "Provider": [org_link(names, p, view) for p in dep["provider"]],
+        "Top funder": [org_link(names, f, view) if f else "" for f in dep["top_funder"]],
+        "Top share %": (dep["top_share"].astype(float) * 100).round(1),
+        "HHI": dep["hhi"].astype(float).round(3),
+        "Dependent": ["yes" if x else "no" for x in dep["dependent"]],
+        "Funders": list(dep["funders"]), "Active funding £": dep["amount"].astype(float).round(0),
+    })
+    timeline = cd.cliff_timeline(frames.funding, a.as_of, providers)
+    tl_df = timeline.rename(columns={"quarter": "Quarter", "kind": "Kind", "amount": "Amount £", "flows": "Flows"})
+    tl_df = tl_df.drop(columns=["start"]) if "start" in tl_df else tl_df
+    cl = a.funding_cliffs
+    cl_df = pd.DataFrame({
+        "Funding": list(cl["funding"]), "Funder": [org_link(names, f, view) for f in cl["funder"]],
+        "Recipient": [org_link(names, r, view) for r in cl["recipient"]],
+        "Ends": [str(e)[:10] for e in cl["end"]], "Amount £": cl["amount"].astype(float).round(0),
+        "Services depending on it": [svc_links(names, s, view) for s in cl["services"]],
+    })
+    sole = a.sole_providers if view.category is None else a.sole_providers[a.sole_providers["category"] == view.category]
+    sole_df = pd.DataFrame({
+        "Place": [names.place(p) for p in sole["place"]], "Category": [names.category(c) for c in sole["category"]],
+        "Provider": [org_link(names, p, view) for p in sole["provider"]],
+        "Need": sole["demand"].astype(float).round(1), "Supply": sole["supply"].astype(float).round(1),
+    })
+    crit = a.critical_providers
+    ctop = crit.head(20)
+    crit_fig = fg.hbar([names.organisation(p) for p in ctop["provider"]], [float(x) for x in ctop["unmet_added"]],
+                       x_title="people whose need would go unmet if the provider left", colour="#E69F00")
+    crit_df = pd.DataFrame({
+        "Provider": [org_link(names, p, view) for p in crit["provider"]],
+        "Unmet added": crit["unmet_added"].astype(float).round(1),
+        "Cells becoming unserved": list(crit["unserved_added"]), "Cells served": list(crit["cells"]),
+    })
+    ap_df = pd.DataFrame({"Organisation": [org_link(names, o, view) for o in a.articulation_points]})
+    br_df = pd.DataFrame({"Organisation A": [org_link(names, b[0], view) for b in a.bridges],
+                          "Organisation B": [org_link(names, b[1], view) for b in a.bridges]})
+    conc = a.concentration if view.category is None else a.concentration[a.concentration["category"] == view.category]
+    conc_df = pd.DataFrame({
+        "Place": [names.place(p) for p in conc["place"]], "Category": [names.category(c) for c in conc["category"]],
+        "HHI": conc["hhi"].astype(float).round(0), "Concentrated": ["yes" if x else "no" for x in conc["concentrated"]],
+        "Providers": list(conc["providers"]), "Largest provider": [org_link(names, p, view) if p else ""
+                                                                  for p in conc["top_provider"]],
+        "Largest share %": (conc["top_share"].astype(float) * 100).round(1),
+    })
+    return [
+        cards,
+        chart("fragility-dependency", dep_fig,
+              data_table("fragility-dependency-table", dep_df, caption="Funding dependency",
+                         markdown=["Provider", "Top funder"], numeric={"Top share %": 1, "Active funding £": 0},
+                         sort_by=[{"column_id": "Top share %", "direction": "desc"}]),
+              title="Funding dependency: largest funder's share", filename="ecomap-dependency",
+              description="Providers whose largest funder gives half or more of their active funding are "
+                          "dependent (vermillion)."),
+        chart("fragility-cliffs", fg.cliff_bars(timeline),
+              data_table("fragility-timeline", tl_df, caption="Funding ending by quarter", numeric={"Amount £": 0}),
+              title="Funding cliff timeline by quarter", filename="ecomap-cliffs",
+              description="Money in active flows ending each quarter; 'no follow-on' means no later flow from the "
+                          "same funder to the same recipient."),
+        data_table("fragility-cliff-flows", cl_df, caption=f"Funding cliffs within {a.horizon} months",
+                   markdown=["Funder", "Recipient", "Services depending on it"], numeric={"Amount £": 0},
+                   empty="No funding cliffs in the horizon."),
+        chart("fragility-critical", crit_fig,
+              data_table("fragility-critical-table", crit_df, caption="Critical providers",
+                         markdown=["Provider"], numeric={"Unmet added": 0}),
+              title="Critical providers: unmet need if each left", filename="ecomap-critical"),
+        data_table("fragility-sole", sole_df, caption="Sole providers", markdown=["Provider"],
+                   numeric={"Need": 0, "Supply": 0}, empty="No cell depends on a single provider."),
+        html.Div([
+            html.Div(data_table("fragility-articulation", ap_df, caption="Articulation points", markdown=["Organisation"],
+                                empty="None: no single organisation holds the partnership network together."),
+                     className="col-md-5"),
+            html.Div(data_table("fragility-bridges", br_df, caption="Bridges (partnerships that are the only link)",
+                                markdown=["Organisation A", "Organisation B"], empty="No bridges."),
+                     className="col-md-7"),
+        ], className="row"),
+        data_table("fragility-concentration", conc_df, caption="Concentration (HHI of providers' supply)",
+                   markdown=["Largest provider"], numeric={"HHI": 0, "Largest share %": 1}),
+    ]
+
+
+# --------------------------------------------------------------------------
+# funding
+# --------------------------------------------------------------------------
+def funding_view(res: Result, frames: an.Frames, *, max_providers: int = 30) -> list:
+    a, names, view = res.analysis, res.names, res.view
+    providers = set(a.provision["provider"]) if len(a.provision) else set()
+    links = cd.sankey_links(frames.services, frames.funding, a.as_of, providers, max_providers=max_providers)
+    if view.category is not None and len(links):
+        cat = "cat:" + view.category
+        provs = set(links.loc[links["target"] == cat, "source"])
+        links = links[((links["stage"] == "provider") & (links["target"] == cat))
+                      | ((links["stage"] == "funder") & links["target"].isin(provs))]
+    labels: dict[str, str] = {"other providers": "Other providers", "cat:uncategorised": "Uncategorised"}
+    kinds: dict[str, str] = {}
+    for s, t, stage in zip(links["source"], links["target"], links["stage"]):
+        if stage == "funder":
+            labels.setdefault(s, names.organisation(s))
+            labels.setdefault(t, names.organisation(t))
+            kinds[s], kinds[t] = "funder", "provider"
+        else:
+            labels.setdefault(t, names.category(t[4:]))
+            kinds[t] = "category"
+    fig = fg.sankey(links, labels, kinds=kinds)
+
+    def cell(x: str) -> str:
+        if x.startswith("cat:"):
+            return labels.get(x, x[4:])
+        if x == "other providers":
+            return "Other providers"
+        return org_link(names, x, view)
+
+    table = pd.DataFrame({"From": [cell(s) for s in links["source"]], "To": [cell(t) for t in links["target"]],
+                          "Amount £": links["amount"].astype(float).round(0),
+                          "Stage": ["funder → provider" if s == "funder" else "provider → category"
+                                    for s in links["stage"]]})
+    total = float(links.loc[links["stage"] == "funder", "amount"].sum()) if len(links) else 0.0
+    return [
+        html.P(f"{money(total)} of active funding reaches providers serving {names.place(view.place) if view.place else 'any place'} "
+               f"on {view.as_of:%-d %B %Y}.", className="mb-2"),
+        chart("funding-sankey", fig, data_table("funding-flows", table, caption="Funding flows", markdown=["From", "To"],
+                                                numeric={"Amount £": 0}),
+              title=f"Funder → provider → category — {names.category(view.category)}", filename="ecomap-funding",
+              description="Blue: funders; orange: providers; green: categories. Money a provider receives without "
+                          "naming a service is split over its categories by capacity."),
+    ]

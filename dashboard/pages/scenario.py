@@ -1,0 +1,159 @@
+"""``/scenario`` — what if providers, funders or flows went, or capacities changed; save it by name."""
+
+from __future__ import annotations
+
+import dash
+from dash import Input, Output, State, callback, dash_table, dcc, html, no_update
+
+from dashboard import state
+from dashboard.components import scenario as sc
+from dashboard.components.layout import message
+from dashboard.pages._common import fail, frame, sync_url
+
+dash.register_page(__name__, path="/scenario", name="Scenario", title="ecomap — scenario", order=6)
+
+
+def _saved(view: state.View) -> dict:
+    """The saved scenario the URL names, as form values (empty when none or unknown)."""
+    if not view.scenario:
+        return {}
+    try:
+        o = state.service().scenario_options(view.scenario)
+    except Exception:
+        return {}
+    return {"providers": list(o.remove_providers), "funders": list(o.remove_funders), "flows": list(o.remove_funding),
+            "capacity": [{"service": k, "capacity": v} for k, v in o.capacity_changes], "name": o.name or ""}
+
+
+def layout(**kwargs):
+    view, _ = state.make_view(**{k: kwargs.get(k) for k in state.QUERY_KEYS})
+    saved = _saved(view)
+
+    def multi(id_, label, value):
+        return html.Div([html.Label(label, htmlFor=id_, className="form-label small mb-0"),
+                         dcc.Dropdown(id=id_, options=[], value=value or [], multi=True, placeholder="none")],
+                        className="col-md-4")
+
+    form = html.Section([
+        html.H2("What changes", className="h5"),
+        html.Div([
+            multi("scenario-providers", "Providers that leave", saved.get("providers")),
+            multi("scenario-funders", "Funders that stop funding", saved.get("funders")),
+            multi("scenario-flows", "Funding flows that end", saved.get("flows")),
+        ], className="row g-2 mb-2"),
+        html.Label("Capacity changes (people a year; blank = unknown)", htmlFor="scenario-capacity",
+                   className="form-label small mb-0"),
+        dash_table.DataTable(id="scenario-capacity", columns=[
+            {"name": "Service", "id": "service", "presentation": "dropdown", "editable": True},
+            {"name": "New capacity", "id": "capacity", "type": "numeric", "editable": True}],
+            data=saved.get("capacity") or [], dropdown={"service": {"options": []}}, row_deletable=True,
+            editable=True, style_table={"maxWidth": "720px", "overflow": "visible"},
+            style_cell={"textAlign": "left", "fontFamily": "inherit"}, css=[{"selector": ".Select-menu-outer",
+                                                                             "rule": "display: block !important"}]),
+        html.Button("Add a capacity change", id="scenario-add-row", n_clicks=0,
+                    className="btn btn-sm btn-outline-secondary mt-1 mb-3"),
+        html.Div([
+            html.Button("Run scenario", id="scenario-run", n_clicks=0, className="btn btn-primary me-3"),
+            html.Label("Name", htmlFor="scenario-name", className="visually-hidden"),
+            dcc.Input(id="scenario-name", type="text", placeholder="Name to save it under", value=saved.get("name", ""),
+                      className="form-control d-inline-block me-2", style={"maxWidth": "320px"}, maxLength=120),
+            html.Button("Save scenario", id="scenario-save", n_clicks=0, className="btn btn-outline-primary"),
+        ], className="d-flex align-items-center flex-wrap gap-1"),
+        html.Div(id="scenario-saved", className="mt-2 ecomap-spa", **{"aria-live": "polite"}),
+    ], className="mb-3")
+    return frame("scenario", "Scenario", kwargs, before_body=[form],
+                 intro="Test a decision before making it: remove providers, funders or flows, or change capacities, "
+                       "and see the new gaps against today's.")
+
+
+sync_url("scenario")
+
+
+@callback(Output("scenario-providers", "options"), Output("scenario-funders", "options"),
+          Output("scenario-flows", "options"), Output("scenario-capacity", "dropdown"),
+          Input("scenario-place", "value"), Input("scenario-as-of", "value"))
+def choices(place, as_of):
+    """What the form offers for the chosen place and date."""
+    try:
+        view, _ = state.make_view(place, None, as_of)
+        res = state.analysis_for(view)
+        c = sc.choices(res.analysis, state.frames(res.view.place), res.names)
+        return c["providers"], c["funders"], c["flows"], {"service": {"options": c["services"]}}
+    except Exception:
+        return [], [], [], {"service": {"options": []}}
+
+
+def _triggered():
+    try:
+        return dash.ctx.triggered_id
+    except Exception:  # called outside a request (tests)
+        return None
+
+
+@callback(Output("scenario-providers", "value"), Output("scenario-funders", "value"), Output("scenario-flows", "value"),
+          Output("scenario-capacity", "data", allow_duplicate=True), Output("scenario-name", "value"),
+          Input("scenario-scenario", "value"), prevent_initial_call=True)
+def load_saved(scenario):
+    """Fill the form with a saved scenario (or clear it for the baseline)."""
+    view, _ = state.make_view(None, None, None, scenario)
+    saved = _saved(view)
+    return (saved.get("providers", []), saved.get("funders", []), saved.get("flows", []), saved.get("capacity", []),
+            saved.get("name", ""))
+
+
+@callback(Output("scenario-capacity", "data"), Input("scenario-add-row", "n_clicks"), State("scenario-capacity", "data"),
+          prevent_initial_call=True)
+def add_row(_n, rows):
+    return (rows or []) + [{"service": None, "capacity": None}]
+
+
+@callback(Output("scenario-body", "children"), Output("scenario-message", "children"),
+          Input("scenario-run", "n_clicks"), Input("scenario-place", "value"), Input("scenario-category", "value"),
+          Input("scenario-as-of", "value"), Input("scenario-scenario", "value"),
+          State("scenario-providers", "value"), State("scenario-funders", "value"), State("scenario-flows", "value"),
+          State("scenario-capacity", "data"))
+def run(_n, place, category, as_of, scenario, providers, funders, flows, capacity, *, trigger=None):
+    """Run the scenario the form describes against the baseline (a saved one when just chosen)."""
+    try:
+        trigger = trigger or _triggered()
+        view, _ = state.make_view(place, category, as_of)
+        view = state.resolve_place(view)
+        if scenario and (trigger == "scenario-scenario" or not (providers or funders or flows or capacity)):
+            saved = state.service().scenario_options(scenario)
+            providers, funders, flows = saved.remove_providers, saved.remove_funders, saved.remove_funding
+            capacity = [{"service": k, "capacity": v} for k, v in saved.capacity_changes]
+        opts = sc.make_options(view, providers=providers, funders=funders, flows=flows, capacity_rows=capacity)
+        if opts.is_empty:
+            return [html.P("Choose providers, funders or flows to remove, or change a capacity, then run the scenario.",
+                           className="text-muted")], None
+        r = state.service().run_scenario(opts)
+        names = state.names(view.place)
+        geoms = state.boundaries(list(r.analysis.coverage["place"].unique()))
+        return sc.result_view(r, names, view, geoms), None
+    except Exception as e:
+        return fail(e, 2)
+
+
+@callback(Output("scenario-saved", "children"), Input("scenario-save", "n_clicks"),
+          State("scenario-name", "value"), State("scenario-place", "value"), State("scenario-as-of", "value"),
+          State("scenario-providers", "value"), State("scenario-funders", "value"), State("scenario-flows", "value"),
+          State("scenario-capacity", "data"), prevent_initial_call=True)
+def save(_n, name, place, as_of, providers, funders, flows, capacity):
+    """Save the scenario under a name (kept in the store; the data themselves are not changed)."""
+    try:
+        if not (name or "").strip():
+            return message("Give the scenario a name before saving it.", "warning")
+        view, _ = state.make_view(place, None, as_of)
+        view = state.resolve_place(view)
+        opts = sc.make_options(view, providers=providers, funders=funders, flows=flows, capacity_rows=capacity,
+                               name=name.strip())
+        if opts.is_empty:
+            return message("Nothing to save: the scenario changes nothing.", "warning")
+        sid = state.service().save_scenario(name.strip(), opts)
+        state.note_scenario_saved()
+        href = view.search(scenario=sid)
+        return html.Div([f"Saved as “{name.strip()}”. ", dcc.Link("See the overview with this scenario", href="/" + href,
+                                                                    id="scenario-saved-link")],
+                        className="alert alert-success py-2", role="status")
+    except Exception as e:
+        return message(state.friendly_error(e))
