@@ -30,6 +30,7 @@ class Table:
     csv: str | None = None  # the CSV file holding every row
     total_rows: int | None = None  # rows before MAX_ROWS was applied
     empty: str = "None."
+    nowrap: set[int] = dataclasses.field(default_factory=set)  # ids and dates kept on one line
 
 
 @dataclasses.dataclass
@@ -81,8 +82,8 @@ class Namer:
         return ", ".join(self(kind, c) for c in codes) if codes else "–"
 
 
-def _table(columns: list[str], rows: list[list[Cell]], *, numeric=(), csv=None, empty="None.") -> Table:
-    return Table(columns, rows[:MAX_ROWS], set(numeric), csv, len(rows), empty)
+def _table(columns: list[str], rows: list[list[Cell]], *, numeric=(), csv=None, empty="None.", nowrap=()) -> Table:
+    return Table(columns, rows[:MAX_ROWS], set(numeric), csv, len(rows), empty, set(nowrap))
 
 
 # ---------------------------------------------------------------- sections
@@ -195,7 +196,7 @@ def changes_section(doc: dict[str, Any], n: Namer) -> Section | None:
         ["Funding", "Funder", "Recipient", "Ended / ends", "Amount", "Why"],
         [[r["funding"], n.cell("organisations", r["funder"]), n.cell("organisations", r["recipient"]), r["end"],
           money(r["amount"]), "ended" if r["why"] == "ended" else "renewed, extended or withdrawn"]
-         for r in ch["passed_cliffs"]], numeric=(4,), csv="changes_passed_cliffs.csv"))]
+         for r in ch["passed_cliffs"]], numeric=(4,), csv="changes_passed_cliffs.csv", nowrap=(0, 3)))]
     moves = [("Services that appeared", "services", ch["services_appeared"]),
              ("Services that left", "services", ch["services_left"]),
              ("Providers that appeared", "organisations", ch["providers_appeared"]),
@@ -215,7 +216,8 @@ def _cliff_table(rows: list[dict[str, Any]], n: Namer, csv: str, *, band: bool =
         row += [r["funding"], n.cell("organisations", r["funder"]), n.cell("organisations", r["recipient"]),
                 r["end"], money(r["amount"]), n.many("services", r.get("services") or [])]
         out.append(row)
-    return _table(cols, out, numeric=(5 if band else 4,), csv=csv, empty="No funding cliffs.")
+    k = 1 if band else 0
+    return _table(cols, out, numeric=(4 + k,), csv=csv, empty="No funding cliffs.", nowrap=(0, k, 3 + k))
 
 
 def figures_section(doc: dict[str, Any], has_map: bool) -> Section:

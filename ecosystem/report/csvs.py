@@ -4,14 +4,12 @@ from __future__ import annotations
 
 import csv
 import io
-import logging
 from typing import Any, Iterable
 
 from ecosystem.analysis._core import TABLES
 from ecosystem.report.build import Report
 from ecosystem.report.content import category_totals
 
-log = logging.getLogger(__name__)
 
 #: columns holding a code, and the kind of name that goes beside it (as ``<column>_name``)
 NAMED = {"place": "places", "category": "categories", "provider": "organisations", "funder": "organisations",

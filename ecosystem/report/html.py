@@ -28,7 +28,8 @@ p.lead{font-size:17px;font-weight:600}
 table{border-collapse:collapse;width:100%;margin:6px 0 4px;font-size:13px}
 th,td{border-bottom:1px solid var(--line);padding:4px 8px;text-align:left;vertical-align:top}
 th{background:var(--band);font-weight:600}
-td.n,th.n{text-align:right;font-variant-numeric:tabular-nums}
+td.n,th.n{text-align:right;font-variant-numeric:tabular-nums;white-space:nowrap}
+td.k{white-space:nowrap}
 tr{page-break-inside:avoid;break-inside:avoid}
 p.more{font-size:12px;color:var(--muted);margin:2px 0 10px}
 abbr{text-decoration:none}
@@ -68,8 +69,8 @@ def _table(t: Table) -> str:
         return f"<p>{_e(t.empty)}</p>"
     head = "".join(f'<th class="n">{_e(c)}</th>' if i in t.numeric else f"<th>{_e(c)}</th>"
                    for i, c in enumerate(t.columns))
-    body = "".join("<tr>" + "".join(_cell(c, "n" if i in t.numeric else "") for i, c in enumerate(r)) + "</tr>"
-                   for r in t.rows)
+    cls = ["n" if i in t.numeric else ("k" if i in t.nowrap else "") for i in range(len(t.columns))]
+    body = "".join("<tr>" + "".join(_cell(c, cls[i]) for i, c in enumerate(r)) + "</tr>" for r in t.rows)
     out = f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
     if t.total_rows > len(t.rows):
         out += (f'<p class="more">Showing {len(t.rows)} of {t.total_rows} rows; every row is in '
