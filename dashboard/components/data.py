@@ -111,14 +111,13 @@ def cliff_timeline(funding: pd.DataFrame, as_of: dt.date, recipients: set[str] |
     ending = f[(f["end"] > ts) & (f["end"] < last)]
     if not len(ending):
         return pd.DataFrame(columns=CLIFF_TIMELINE_COLUMNS)
-    far = pd.Timestamp.max
-    allf = funding.assign(_end=funding["end"].fillna(far))
+    allf = funding
     kinds = []
     for r in ending.itertuples(index=False):
         same = allf[(allf["funder"] == r.funder) & (allf["recipient"] == r.recipient) & (allf["funding"] != r.funding)]
         if isinstance(r.service, str) and r.service:
             same = same[(same["service"] == r.service) | same["service"].isna()]
-        kinds.append("followed on" if (same["_end"] > r.end).any() else "no follow-on")
+        kinds.append("followed on" if (same["end"].isna() | (same["end"] > r.end)).any() else "no follow-on")
     e = ending.assign(kind=kinds)
     e["start"] = e["end"].dt.to_period("Q").dt.start_time
     g = e.groupby(["start", "kind"], as_index=False).agg(amount=("amount", "sum"), flows=("funding", "count"))

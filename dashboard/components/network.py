@@ -171,7 +171,7 @@ def build(a: an.Analysis, frames: an.Frames, names: Names, view: View, *, catego
             k = max(1, k // 2)
             keep = set(ranked[:k])
             ns, es = assemble(keep, True)
-            why = (f"services are grouped by provider and category, and only the {k:,} providers with the most "
+            why = (f"services are grouped by provider and category, and only the {k:,} provider(s) with the most "
                    "supply are shown; the rest are one 'other providers' node")
     elements = _position(ns, es)
     table = pd.DataFrame([{"id": n["id"], "kind": KIND_LABEL.get(n["kind"], n["kind"]), "name": n["name"],

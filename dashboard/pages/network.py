@@ -36,7 +36,7 @@ def layout(**kwargs):
                  before_body=[legend, tools,
                               html.Div(id="network-selected", className="mb-2", **{"aria-live": "polite"}),
                               cyto.Cytoscape(id="network-graph", elements=[], layout={"name": "preset", "fit": True},
-                                             stylesheet=nw.STYLESHEET, className="ecomap-network",
+                                             stylesheet=nw.STYLESHEET, className="ecomap-network", style={"width": "100%", "height": "640px"},
                                              minZoom=0.05, maxZoom=3, boxSelectionEnabled=False,
                                              responsive=True, wheelSensitivity=0.2)])
 

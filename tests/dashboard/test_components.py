@@ -1,0 +1,242 @@
+"""Pure builders on the riverside example (figures checked by hand in ecosystem/examples.py)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+import json
+
+import openpyxl
+import pandas as pd
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from dashboard import state
+from dashboard.components import data as cd
+from dashboard.components import figures as fg
+from dashboard.components import network as nw
+from dashboard.components import scenario as sc
+from dashboard.components.data_page import default_source, safe_filename, save_uploads
+from dashboard.components.tables import escape_md, export_bytes, md_link, plain
+from ecosystem import analysis as an
+from ecosystem.examples import RIVERSIDE_AS_OF, riverside
+
+
+@pytest.fixture(scope="module")
+def river():
+    G = riverside()
+    return G, an.analyse(G, place="LA1", as_of=RIVERSIDE_AS_OF), an.extract(G), state.names_from_graph(G)
+
+
+def test_leaf_values_all_categories_take_sums_and_the_worst_status(river):
+    _, a, _, _ = river
+    v = cd.leaf_values(a.coverage).set_index("place")
+    # W1: FOOD 40 need / 60 supply (over), MH 30 / 20 (under, unmet 10)
+    assert v.loc["W1", ["demand", "supply", "unmet"]].tolist() == [70.0, 80.0, 10.0]
+    assert v.loc["W1", "status"] == "under"
+    assert v.loc["W1", "coverage"] == pytest.approx(80 / 70)
+    assert v.loc["W2", "status"] == "met" and v.loc["W2", "unmet"] == 0
+    assert v.loc["W3", ["demand", "supply", "unmet"]].tolist() == [30.0, 10.0, 20.0]
+    assert v.loc["W3", "status"] == "unserved"
+    assert v.loc["W1", "providers"] == 2
+
+
+def test_leaf_values_one_category_and_an_unknown_one(river):
+    _, a, _, _ = river
+    v = cd.leaf_values(a.coverage, "FOOD").set_index("place")
+    assert v["unmet"].to_dict() == {"W1": 0.0, "W2": 0.0, "W3": 20.0}
+    assert v.loc["W1", "status"] == "over"
+    assert cd.leaf_values(a.coverage, "NOPE").empty
+
+
+def test_headline_figures(river):
+    _, a, fr, _ = river
+    h = cd.headline(a, fr.funding)
+    assert h["people_in_need"] == 160 and h["unmet"] == 30 and h["unserved_cells"] == 1 and h["cells"] == 6
+    assert h["providers"] == 4  # FOODBANK, PANTRY, MIND, ACME (S5 has ended, S6 is in LA2)
+    # active on 2025-01-01 to those providers: F1 30k + F2 20k + F3 60k + F4 40k + F6 10k
+    assert h["funding"] == 160_000
+    # ending by 2025-07-01: F1 (31 March) and F4 (31 May); only F1 has no follow-on
+    assert h["ending_soon"] == 70_000 and h["cliff_amount"] == 30_000
+
+
+def test_headline_leaves_out_what_a_scenario_removes(river):
+    _, a, fr, _ = river
+    opts = an.ScenarioOptions.make(as_of=RIVERSIDE_AS_OF, remove_funders=["TRUST"], remove_funding=["F1"])
+    h = cd.headline(a, fr.funding, removed=opts)
+    assert h["funding"] == 70_000  # F3 60k + F6 10k
+    assert h["ending_soon"] == 0
+
+
+def test_cliff_timeline_by_quarter(river):
+    _, a, fr, _ = river
+    t = cd.cliff_timeline(fr.funding, RIVERSIDE_AS_OF)
+    got = [(r.quarter, r.kind, r.amount, r.flows) for r in t.itertuples()]
+    assert got == [("2025 Q1", "no follow-on", 30_000, 1), ("2025 Q2", "followed on", 40_000, 1),
+                   ("2025 Q3", "no follow-on", 10_000, 1), ("2025 Q4", "no follow-on", 20_000, 1),
+                   ("2026 Q1", "no follow-on", 60_000, 1)]
+    only_mind = cd.cliff_timeline(fr.funding, RIVERSIDE_AS_OF, {"MIND"}, quarters=4)
+    assert only_mind["quarter"].tolist() == ["2025 Q2"]  # F3 ends in 2026 Q1, beyond four quarters
+    assert cd.cliff_timeline(fr.funding, dt.date(2030, 1, 1)).empty
+
+
+def test_service_funders_follow_the_spec(river):
+    _, _, fr, _ = river
+    f = cd.service_funders(fr.services, fr.funding, RIVERSIDE_AS_OF)
+    assert f["S1"] == ["COUNCIL"]  # F1 names no service: funds the provider's services
+    assert f["S2"] == ["TRUST"]  # F2 names S2
+    assert f["S3"] == ["COUNCIL", "TRUST"]  # F3 and F4 to MIND
+    assert f["S4"] == ["COUNCIL"]
+    assert f["S5"] == []
+
+
+def test_sankey_links_split_money_by_service_and_category(river):
+    _, _, fr, _ = river
+    links = cd.sankey_links(fr.services, fr.funding, RIVERSIDE_AS_OF, {"FOODBANK", "PANTRY", "MIND", "ACME"})
+    d = {(r.source, r.target): r.amount for r in links.itertuples()}
+    assert d == {("COUNCIL", "MIND"): 60_000, ("TRUST", "MIND"): 40_000, ("COUNCIL", "FOODBANK"): 30_000,
+                 ("TRUST", "PANTRY"): 20_000, ("COUNCIL", "ACME"): 10_000,
+                 ("MIND", "cat:MH"): 100_000, ("FOODBANK", "cat:FOOD"): 30_000, ("PANTRY", "cat:FOOD"): 20_000,
+                 ("ACME", "cat:MH"): 10_000}
+    # money in equals money out, stage by stage
+    assert links.loc[links.stage == "funder", "amount"].sum() == links.loc[links.stage == "provider", "amount"].sum()
+    capped = cd.sankey_links(fr.services, fr.funding, RIVERSIDE_AS_OF, {"FOODBANK", "PANTRY", "MIND", "ACME"},
+                             max_providers=1)
+    assert set(capped.loc[capped.stage == "funder", "target"]) == {"MIND", "other providers"}
+
+
+def test_names_fall_back_to_codes(river):
+    *_, names = river
+    assert names.place("W3") == "Mill End" and names.organisation("MIND") == "Riverside Mind"
+    assert names.service("S2") == "Community pantry" and names.category(None) == "All categories"
+    assert names.place("ZZ9") == "ZZ9"
+
+
+def test_markdown_links_escape_user_text_and_export_as_text():
+    name = "Smith & [Sons] *Ltd* <script>"
+    link = md_link(name, "/organisation/X")
+    assert "<script>" not in link and r"\[Sons\]" in link and r"\*Ltd\*" in link
+    assert plain(link) == name
+    assert plain(escape_md("a_b")) == "a_b" and plain(3.5) == 3.5
+
+
+def test_export_csv_and_xlsx_round_trip():
+    rows = [{"Provider": md_link("Café (North)", "/organisation/A"), "Unmet": 12.5},
+            {"Provider": "Plain", "Unmet": None}]
+    csv = export_bytes(rows, ["Provider", "Unmet"], "csv")
+    assert csv.startswith(b"\xef\xbb\xbf")
+    back = pd.read_csv(io.BytesIO(csv), encoding="utf-8-sig")
+    assert back["Provider"].tolist() == ["Café (North)", "Plain"] and back["Unmet"].iloc[0] == 12.5
+    wb = openpyxl.load_workbook(io.BytesIO(export_bytes(rows, ["Provider", "Unmet"], "xlsx")))
+    ws = wb.active
+    assert [c.value for c in ws[1]] == ["Provider", "Unmet"] and ws["A2"].value == "Café (North)"
+    with pytest.raises(ValueError, match="unknown export format"):
+        export_bytes(rows, ["Provider"], "pdf")
+
+
+@given(st.text(max_size=40))
+@settings(max_examples=200, deadline=None)
+def test_any_text_survives_a_markdown_link(text):
+    assert plain(md_link(text, "/x")) == text
+
+
+@given(place=st.one_of(st.none(), st.text(min_size=1, max_size=12).filter(lambda s: s.strip() == s and s)),
+       category=st.one_of(st.none(), st.sampled_from(["FOOD", "MH & co", "a=b"])),
+       day=st.dates(min_value=dt.date(2000, 1, 1), max_value=dt.date(2100, 1, 1)))
+@settings(max_examples=100, deadline=None)
+def test_view_search_round_trips(place, category, day):
+    v = state.View(place, category, day)
+    parsed = state.parse_search(v.search())
+    assert parsed.get("place") == place and parsed.get("category") == category
+    assert parsed["as_of"] == day.isoformat() and "scenario" not in parsed
+
+
+def test_make_view_reads_defaults_and_reports_a_bad_date():
+    state.configure(None, defaults={"place": "LA1", "as_of": "2025-01-01"})
+    try:
+        v, notes = state.make_view(None, "", "not-a-date")
+        assert v == state.View("LA1", None, dt.date(2025, 1, 1)) and "not a date" in notes[0]
+        v, notes = state.make_view("W1", "MH", "2024-02-29", "plan-a")
+        assert v == state.View("W1", "MH", dt.date(2024, 2, 29), "plan-a") and notes == []
+    finally:
+        state.configure(None)
+
+
+def test_places_frame_and_default_place():
+    import networkx as nx
+
+    T = nx.DiGraph()
+    for code, name, level in [("LA1", "Riverside", "la"), ("W1", "Northbank", "ward"), ("W2", "Southbank", "ward")]:
+        T.add_node(code, name=name, level=level)
+    T.add_edge("W1", "LA1")
+    T.add_edge("W2", "LA1")
+    df = state.places_frame(T)
+    assert df["code"].tolist() == ["LA1", "W1", "W2"] and df.set_index("code").loc["LA1", "leaves"] == 2
+    assert state.default_place(df) == "LA1"
+    T.add_node("LA2", name="Hillside", level="la")
+    assert state.default_place(state.places_frame(T)) is None  # two top-level places: every place
+
+
+def test_choropleth_uses_a_tile_free_map_and_falls_back_to_tiles(river):
+    _, a, _, names = river
+    v = cd.leaf_values(a.coverage).assign(name=lambda d: [names.place(p) for p in d["place"]])
+    square = {"type": "Polygon", "coordinates": [[[-2.0, 53.0], [-1.9, 53.0], [-1.9, 53.1], [-2.0, 53.1], [-2.0, 53.0]]]}
+    fig = fg.choropleth(v, {"W1": square})
+    assert fig.data[0].type == "choroplethmap" and fig.layout.map.style == "white-bg"
+    assert list(fig.data[0].locations) == ["W1"] and list(fig.data[0].z) == [10.0]
+    centre, zoom = fg.map_view({"W1": square})
+    assert centre == {"lon": pytest.approx(-1.95), "lat": pytest.approx(53.05)} and 8 < zoom < 12
+    tiles = fg.choropleth(v, {})
+    assert tiles.data[0].type == "heatmap"
+    # three leaves in name order: Mill End, Northbank, Southbank → unmet 20, 10, 0
+    assert [x for x in tiles.data[0].z.flatten() if x == x] == [20.0, 10.0, 0.0]
+    assert "<" not in json.dumps(fg.hbar(["<b>x</b>"], [1.0]).data[0].y)
+
+
+def test_capacity_changes_parse_and_name_bad_rows():
+    assert sc.capacity_changes([{"service": "S1", "capacity": "1,200"}, {"service": "S2", "capacity": None},
+                                {"service": None, "capacity": None}]) == {"S1": 1200.0, "S2": None}
+    with pytest.raises(ValueError, match=r"row 1: capacity 'lots' is not a number; row 2: capacity -3 must be 0"):
+        sc.capacity_changes([{"service": "S1", "capacity": "lots"}, {"service": "S2", "capacity": -3}])
+
+
+def test_scenario_leaf_change_matches_the_diff(river):
+    G, a, _, _ = river
+    r = an.run_scenario(G, remove_providers=["FOODBANK"], place="LA1", as_of=RIVERSIDE_AS_OF)
+    ch = sc.leaf_change(r, "FOOD").set_index("place")["change"]
+    # FOODBANK gave W1 40 (PANTRY's 20 remain for 40 need) and W2 40
+    assert ch.to_dict() == {"W1": 20.0, "W2": 40.0, "W3": 0.0}
+    assert ch.sum() == r.unmet_added
+
+
+def test_network_elements_and_aggregation(river):
+    G, a, fr, names = river
+    view = state.View("LA1", None, RIVERSIDE_AS_OF)
+    net = nw.build(a, fr, names, view)
+    ids = {e["data"]["id"] for e in net.elements if "source" not in e["data"]}
+    assert {"o:COUNCIL", "o:TRUST", "o:MIND", "s:S3", "l:W3"} <= ids
+    assert "s:S5" not in ids  # ended
+    fragile = {e["data"]["id"] for e in net.elements if "fragile" in e.get("classes", "")}
+    assert {"o:FOODBANK", "o:MIND", "s:S1"} <= fragile  # cliff F1, articulation point MIND
+    only_trust = nw.build(a, fr, names, view, funder="TRUST")
+    provs = {e["data"]["id"] for e in only_trust.elements if "provider" in e.get("classes", "").split()}
+    assert provs == {"o:MIND", "o:PANTRY"}
+    assert net.aggregated is None and len(net.elements) == 29  # 13 nodes, 16 links
+    # at most 22 elements: services grouped, the two largest providers kept (FOODBANK 80, MIND 50 supply)
+    mid = nw.build(a, fr, names, view, limit=22)
+    assert len(mid.elements) == 22 and "2 provider(s)" in mid.aggregated
+    assert {"o:FOODBANK", "o:MIND", "other"} <= {e["data"]["id"] for e in mid.elements}
+    small = nw.build(a, fr, names, view, limit=15)
+    assert len(small.elements) == 13 and "1 provider(s)" in small.aggregated
+
+
+def test_uploads_are_saved_with_safe_names(tmp_path):
+    import base64
+
+    data = "data:text/csv;base64," + base64.b64encode(b"a,b\n1,2\n").decode()
+    paths = save_uploads([data], ["../../etc/services.csv"], tmp_path / "up")
+    assert paths == [tmp_path / "up" / "services.csv"] and paths[0].read_bytes() == b"a,b\n1,2\n"
+    with pytest.raises(ValueError, match="damaged"):
+        save_uploads(["data:text/csv;base64,!!!"], ["x.csv"], tmp_path / "up")
+    assert safe_filename("..") == "upload" and default_source("Trafford 2026.xlsx") == "Trafford 2026"
