@@ -20,7 +20,9 @@ from typing import Any
 
 import networkx as nx
 
+from ecosystem import analysis as an
 from ecosystem import model as m
+from ecosystem.analysis._tables import records
 
 log = logging.getLogger(__name__)
 
@@ -205,9 +207,6 @@ def build(app, place: str | None, as_of: dt.date, *, horizon: int = 6, oversuppl
 
     a = app.analysis(place, as_of, horizon=horizon, oversupply=oversupply,
                      dependency_threshold=dependency_threshold)
-    outlook_h = max(max(CLIFF_BANDS), int(horizon))
-    wide = a if outlook_h == horizon else app.analysis(place, as_of, horizon=outlook_h, oversupply=oversupply,
-                                                       dependency_threshold=dependency_threshold)
     G = app.graph(place)
     names = _names(G)
     for code in tree.nodes:  # places above the chosen one are named too
@@ -215,9 +214,13 @@ def build(app, place: str | None, as_of: dt.date, *, horizon: int = 6, oversuppl
             names["places"].setdefault(str(code), str(tree.nodes[code]["name"]))
 
     analysis = a.to_json_dict()
+    # the 12-month outlook: cliffs at a longer horizon are a superset (the successor test does not depend on it)
+    outlook_h = max(max(CLIFF_BANDS), int(horizon))
+    wide = (analysis["funding_cliffs"] if outlook_h == horizon else
+            records(an.funding_cliffs(G, place=place, as_of=as_of, horizon=outlook_h)))
     limits = {b: m.add_months(as_of, b) for b in CLIFF_BANDS}
     outlook = []
-    for r in wide.to_json_dict()["funding_cliffs"]:
+    for r in wide:
         end = dt.date.fromisoformat(r["end"])
         within = next((b for b in CLIFF_BANDS if end <= limits[b]), None)
         if within is None:
