@@ -26,7 +26,7 @@ def dash_app(demo_store):
     return create_app(demo_store, query=DEMO_QUERY)
 
 
-@pytest.fixture
+@pytest.fixture(scope="module")
 def app_over_demo(dash_app, demo_store):
     """The app reading the demo store (re-pointed here in case a test pointed it elsewhere)."""
     from dashboard import state

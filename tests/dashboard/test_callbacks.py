@@ -1,0 +1,207 @@
+"""Page callbacks called as plain functions on the Trafford demo in the session's real store."""
+
+from __future__ import annotations
+
+import base64
+import io
+import json
+
+import pandas as pd
+import pytest
+
+from dashboard import state
+from ecosystem.demo import DEMO_AS_OF, DEMO_PLACE
+
+AS_OF = DEMO_AS_OF.isoformat()
+
+
+def text(component) -> str:
+    """Every string in a component tree (what a person would read, plus table cells)."""
+    out: list[str] = []
+
+    def walk(x):
+        if x is None:
+            return
+        if isinstance(x, str):
+            out.append(x)
+        elif isinstance(x, (list, tuple)):
+            for y in x:
+                walk(y)
+        elif isinstance(x, dict):
+            for y in x.values():
+                walk(y)
+        elif hasattr(x, "to_plotly_json"):
+            d = x.to_plotly_json()
+            walk(d.get("props", d))
+    walk(component)
+    return " ".join(out)
+
+
+@pytest.fixture(scope="module")
+def pages(app_over_demo):
+    from dashboard.pages import (data, duplication, fragility, funding, gaps, network, organisation, overview,
+                                 scenario, service)
+    return dict(overview=overview, gaps=gaps, duplication=duplication, fragility=fragility, network=network,
+                funding=funding, scenario=scenario, organisation=organisation, service=service, data=data)
+
+
+def expected_demo_totals(store):
+    """Need and unmet recomputed from the store's own analysis (the dashboard must show the same)."""
+    from ecosystem.service import Ecomap
+
+    return Ecomap(store).analysis(DEMO_PLACE, DEMO_AS_OF).totals()
+
+
+def test_overview_shows_headline_figures_with_names(pages, demo_store):
+    body, msg = pages["overview"].update(DEMO_PLACE, None, AS_OF, "", "unmet")
+    assert msg is None
+    t = expected_demo_totals(demo_store)
+    shown = text(body)
+    assert f"{t['demand']:,.0f}" in shown and f"{t['unmet']:,.0f}" in shown
+    assert f"of {t['cells']:,} place × category cells" in shown
+    assert "Altrincham" in shown and "E05015239" in shown  # a ward's name, its code in the table
+    graph = [c for c in body[2].children if getattr(c, "role", None) == "figure"][0].children
+    assert graph.figure.data[0].type == "choroplethmap" and len(graph.figure.data[0].locations) == 21
+
+
+def test_overview_category_and_date_change_the_figures(pages):
+    all_cats, _ = pages["overview"].update(DEMO_PLACE, None, AS_OF, "", "unmet")
+    food, _ = pages["overview"].update(DEMO_PLACE, "FOOD", AS_OF, "", "coverage")
+    assert "Coverage (supply ÷ need) by place — Food support" in text(food)
+    later, _ = pages["overview"].update(DEMO_PLACE, None, "2029-01-01", "", "unmet")
+    assert text(later) != text(all_cats)
+
+
+def test_unknown_place_and_bad_date_are_readable_messages(pages):
+    body, msg = pages["overview"].update("E99999999", None, AS_OF, "", "unmet")
+    assert body == [] and "no place with code 'E99999999'" in text(msg)
+    body, msg = pages["overview"].update(DEMO_PLACE, None, "21/11/2026", "", "unmet")
+    assert body and "The date '21/11/2026' is not a date in YYYY-MM-DD form; showing 2026-11-21 instead." in text(msg)
+
+
+def test_gaps_table_rows_and_status(pages, demo_store):
+    body, msg = pages["gaps"].update(DEMO_PLACE, "HEALTH", AS_OF, "")
+    assert msg is None
+    table = [c for c in body if getattr(c, "id", "") == "gaps-coverage-wrap"][0]
+    dt = table.children[2]
+    assert len(dt.data) == 21  # one row per ward for the chosen category
+    assert {r["Category"] for r in dt.data} == {"Health and wellbeing support"}
+    assert all(r["Status"] in {"Unserved", "Under-served", "Met", "Over-supplied", "No recorded need"} for r in dt.data)
+    # providers link to their detail page, keeping the view
+    linked = [r["Providers"] for r in dt.data if r["Providers"]]
+    assert linked and "(/organisation/GB-DEMO-" in linked[0] and f"as_of={AS_OF}" in linked[0]
+
+
+def test_duplication_and_fragility_pages(pages, demo_store):
+    from ecosystem.service import Ecomap
+
+    a = Ecomap(demo_store).analysis(DEMO_PLACE, DEMO_AS_OF)
+    body, msg = pages["duplication"].update(DEMO_PLACE, None, AS_OF, "")
+    assert msg is None and f"{len(a.duplication):,} over-supplied cell(s)" in text(body)
+    body, msg = pages["fragility"].update(DEMO_PLACE, None, AS_OF, "")
+    shown = text(body)
+    assert msg is None and "Funding cliff timeline by quarter" in shown
+    assert f"{len(a.articulation_points):,}" in shown and "Illustrative:" in shown
+
+
+def test_network_and_funding(pages):
+    elements, body, options, msg = pages["network"].update(DEMO_PLACE, None, AS_OF, None)
+    assert msg is None and len(elements) < 2000 and options
+    nodes = [e for e in elements if "source" not in e["data"]]
+    assert all(not e["data"]["label"].startswith("GB-") for e in nodes)  # names, not codes
+    funder = options[0]["value"]
+    only, _, _, _ = pages["network"].update(DEMO_PLACE, None, AS_OF, funder)
+    assert 0 < len(only) < len(elements)
+    link = pages["network"].selected({"kind": "provider", "name": "X", "href": "/organisation/GB-DEMO-006"})
+    assert "/organisation/GB-DEMO-006" in json.dumps(link.to_plotly_json(), default=str)
+    body, msg = pages["funding"].update(DEMO_PLACE, None, AS_OF)
+    assert msg is None and "of active funding reaches providers serving Trafford" in text(body)
+
+
+def test_scenario_run_save_and_show(pages, demo_store):
+    sc = pages["scenario"]
+    body, msg = sc.run(1, DEMO_PLACE, None, AS_OF, "", ["GB-DEMO-006"], [], [], [], trigger="scenario-run")
+    assert msg is None
+    from ecosystem import analysis as an
+    from ecosystem.service import Ecomap
+
+    r = Ecomap(demo_store).run_scenario(an.ScenarioOptions.make(as_of=DEMO_AS_OF, place=DEMO_PLACE,
+                                                                remove_providers=["GB-DEMO-006"]))
+    assert f"+{r.unmet_added:,.0f}" in text(body) and r.unmet_added > 0
+    saved = sc.save(1, "Sale trust leaves", DEMO_PLACE, AS_OF, ["GB-DEMO-006"], [], [], [])
+    assert "Saved as “Sale trust leaves”" in text(saved)
+    sid = "sale-trust-leaves"
+    assert sid in [s["id"] for s in state.scenario_list()]
+    # the overview with ?scenario= shows the scenario's analysis
+    body, msg = pages["overview"].update(DEMO_PLACE, None, AS_OF, sid, "unmet")
+    assert msg is None and "Scenario:" in text(body) and f"{r.unmet_after:,.0f}" in text(body)
+    # the form fills from a saved scenario
+    assert sc.load_saved(sid)[0] == ["GB-DEMO-006"]
+    bad, msg = sc.run(1, DEMO_PLACE, None, AS_OF, "", [], [], [], [{"service": "DEMO-S01", "capacity": "lots"}],
+                      trigger="scenario-run")
+    assert bad == [] and "capacity 'lots' is not a number" in text(msg)
+    _, msg = pages["gaps"].update(DEMO_PLACE, None, AS_OF, "no-such-scenario")
+    assert "no saved scenario 'no-such-scenario'" in text(msg)
+
+
+def test_detail_pages(pages):
+    org = pages["organisation"].layout(org_id="GB-DEMO-006", place=DEMO_PLACE, as_of=AS_OF)
+    shown = text(org)
+    assert "Illustrative: Sale Community Wellbeing Trust" in shown and "Funding received" in shown
+    svc = pages["service"].layout(service_id="DEMO-S02", place=DEMO_PLACE, as_of=AS_OF)
+    assert "Illustrative: Sale Wellbeing Navigators" in text(svc)
+    missing = pages["organisation"].layout(org_id="GB-NOPE", place=DEMO_PLACE, as_of=AS_OF)
+    assert "no organisation with id 'GB-NOPE'" in text(missing)
+
+
+def test_export_callback_returns_the_rows_shown(app_over_demo):
+    from dashboard.exports import export_table
+
+    rows = [{"Provider": "[Illustrative: A \\& B](/organisation/X)", "Unmet": 3.0}]
+    cols = [{"id": "Provider", "name": "Provider"}, {"id": "Unmet", "name": "Unmet"}]
+    out = export_table(1, 0, rows, rows, cols, trigger={"type": "ecomap-export-csv", "table": "gaps-coverage"})
+    assert out["filename"] == "ecomap-gaps-coverage.csv"
+    assert base64.b64decode(out["content"]).decode("utf-8-sig").splitlines() == ["Provider,Unmet",
+                                                                                "Illustrative: A & B,3.0"]
+    x = export_table(0, 1, rows, rows, cols, trigger={"type": "ecomap-export-xlsx", "table": "gaps-coverage"})
+    assert x["filename"].endswith(".xlsx") and pd.read_excel(io.BytesIO(base64.b64decode(x["content"]))).shape == (1, 2)
+
+
+def test_data_page_status_and_a_rejected_upload(pages, demo_store):
+    body, msg = pages["data"].status(0)
+    shown = text(body)
+    assert msg is None and "trafford-demo" in shown and "Organisations" in shown
+    bad = "organisations.csv"
+    content = "data:text/csv;base64," + base64.b64encode(b"id,sector\nX1,vcse\n").decode()
+    before = demo_store.counts()
+    result, loaded = pages["data"].upload([content], [bad], "template", "bad-upload", 0)
+    shown = text(result)
+    assert "nothing was loaded" in shown.lower() and "name" in shown
+    assert demo_store.counts() == before  # the page keeps working, the store is unchanged
+
+
+def test_store_down_is_a_readable_message(pages, demo_store):
+    from ecosystem.store import StoreUnavailable
+
+    def down():
+        raise StoreUnavailable("cannot reach the graph store at /nowhere")
+
+    state.configure(down)
+    try:
+        body, msg = pages["overview"].update(DEMO_PLACE, None, AS_OF, "", "unmet")
+        assert body == [] and "graph store cannot be reached" in text(msg) and "Traceback" not in text(msg)
+        layout = pages["gaps"].layout(place=DEMO_PLACE, as_of=AS_OF)
+        assert "graph store cannot be reached" in text(layout)
+        body, msg = pages["data"].status(0)
+        assert "graph store cannot be reached" in text(msg)
+    finally:
+        state.configure(demo_store, defaults={"place": DEMO_PLACE, "as_of": AS_OF})
+    body, msg = pages["overview"].update(DEMO_PLACE, None, AS_OF, "", "unmet")
+    assert msg is None and body  # back once the store is
+
+
+def test_url_sync_builds_shareable_links(pages):
+    from dashboard.pages._common import search_for
+
+    assert search_for(DEMO_PLACE, "FOOD", AS_OF, "") == f"?place={DEMO_PLACE}&category=FOOD&as_of={AS_OF}"
+    assert search_for(None, None, AS_OF, "plan-a") == f"?place={DEMO_PLACE}&as_of={AS_OF}&scenario=plan-a"
