@@ -84,14 +84,28 @@ def _progress_bar(total_hint: str):
 
 
 # ---------------------------------------------------------------- commands
+def _load_options(args) -> dict[str, Any]:
+    """Loader options from the command line (and the user's category map when there is one)."""
+    from ecosystem.server import default_home
+
+    opts: dict[str, Any] = {}
+    cmap = pathlib.Path(args.category_map) if args.category_map else default_home() / "category_map.csv"
+    if args.category_map and not cmap.exists():
+        raise UsageError(f"--category-map {cmap}: no such file (make one with `ecomap categories map`)")
+    if cmap.exists():
+        opts["category_map"] = cmap
+    return opts
+
+
 def cmd_load(args) -> int:
     from ecosystem import pipeline
 
+    options = _load_options(args)
     store = None if args.dry_run and args.no_store else open_store()
     try:
         if args.dry_run:
             try:
-                tables = pipeline.prepare(args.paths, fmt=args.format, store=store)
+                tables = pipeline.prepare(args.paths, fmt=args.format, store=store, options=options)
             except m.ValidationError as e:
                 if args.json:
                     print_json({"tables": {}, "issues": [i.to_dict() for i in e.issues], "warnings": e.warnings,
@@ -111,7 +125,8 @@ def cmd_load(args) -> int:
             return EXIT_OK
         update, close = _progress_bar("loading")
         try:
-            result = pipeline.load(store, args.paths, fmt=args.format, source=args.source, progress=update)
+            result = pipeline.load(store, args.paths, fmt=args.format, source=args.source, progress=update,
+                                   options=options)
         except m.ValidationError as e:
             close()
             if args.json:
@@ -320,6 +335,8 @@ def build_parser() -> argparse.ArgumentParser:
     lo.add_argument("--dry-run", action="store_true", help="validate and count, write nothing")
     lo.add_argument("--no-store", action="store_true", help="with --dry-run: do not check references against "
                                                             "the store")
+    lo.add_argument("--category-map", help="taxonomy-term → category map for Open Referral data (default: the one "
+                                            "`ecomap categories map` keeps in ECOMAP_HOME, else the bundled map)")
     lo.add_argument("--json", action="store_true")
 
     t = _sub(sp, "template", cmd_template, "write empty template CSVs with a README of the columns",

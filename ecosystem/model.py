@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import functools
 from typing import Any, Iterable
 
 import pandas as pd
@@ -80,7 +81,7 @@ class TableSpec:
     optional: dict[str, str]
     notes: dict[str, str]
 
-    @property
+    @functools.cached_property
     def columns(self) -> dict[str, str]:
         return {**self.required, **self.optional}
 
@@ -291,11 +292,7 @@ class CanonicalTables:
 
     def records(self, name: str) -> list[dict[str, Any]]:
         """Rows of a table as plain dicts with ``None`` for missing values."""
-        df = self.tables[name]
-        out = []
-        for rec in df.to_dict("records"):
-            out.append({k: _clean(v) for k, v in rec.items()})
-        return out
+        return [{k: _clean(v) for k, v in rec.items()} for rec in fast_records(self.tables[name])]
 
     @classmethod
     def concat(cls, parts: Iterable["CanonicalTables"]) -> "CanonicalTables":
@@ -310,6 +307,14 @@ class CanonicalTables:
             for k, v in p.skipped.items():
                 skipped[k] = skipped.get(k, 0) + v
         return cls(tables, warnings, skipped)
+
+
+def fast_records(df: pd.DataFrame) -> list[dict[str, Any]]:
+    """``df.to_dict("records")`` without pandas' per-value boxing (several times faster)."""
+    cols = list(df.columns)
+    if not cols:
+        return [{} for _ in range(len(df))]
+    return [dict(zip(cols, row)) for row in zip(*(df[c].tolist() for c in cols))]
 
 
 def _clean(v: Any) -> Any:

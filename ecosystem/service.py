@@ -70,7 +70,7 @@ class Ecomap:
     def version(self) -> str:
         """Changes whenever a load (or a wipe) changes the data."""
         df = self.store.run("latest_load_run")
-        if not len(df):
+        if not len(df) or df.iloc[0]["id"] is None:
             return "empty"
         row = df.iloc[0]
         return f"{row['id']}#{row['runs']}"

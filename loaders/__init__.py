@@ -89,4 +89,38 @@ def load_paths(paths: Iterable[str | pathlib.Path], fmt: str = "auto", **options
             warnings += e.warnings
     if issues:
         raise ValidationError(issues, warnings)
-    return CanonicalTables.concat(parts)
+    return CanonicalTables.concat(_merge_places_across(parts))
+
+
+def _merge_places_across(parts: list[CanonicalTables]) -> list[CanonicalTables]:
+    """A place several files describe (boundaries in one, population in another) becomes one row.
+
+    Within one file a repeated code stays an error (the cross-table check
+    reports it); across files the first non-blank value of each column wins.
+    """
+    if len(parts) < 2:
+        return parts
+    import pandas as pd
+
+    from loaders.parse import is_blank
+
+    first: dict = {}  # code -> (part index, record)
+    rows: list[dict] = []
+    for i, part in enumerate(parts):
+        for rec in part.tables["places"].to_dict("records"):
+            prev = first.get(rec.get("code"))
+            if prev is not None and prev[0] != i:
+                base = prev[1]
+                for k, v in rec.items():
+                    if (k not in base or is_blank(base[k])) and not isinstance(v, list) and not is_blank(v):
+                        base[k] = v
+                continue
+            first.setdefault(rec.get("code"), (i, rec))
+            rows.append(rec)
+    out = []
+    for i, part in enumerate(parts):
+        tables = dict(part.tables)
+        tables["places"] = (pd.DataFrame.from_records(rows) if rows else part.tables["places"]) if i == 0 \
+            else part.tables["places"].iloc[0:0]
+        out.append(CanonicalTables(tables, part.warnings, part.skipped))
+    return out

@@ -120,20 +120,6 @@ def read_sheets(path: pathlib.Path) -> dict[str, tuple[str, str | None, list, li
     return sheets
 
 
-def _parse(kind: str, v: Any) -> Any:
-    if kind == "str":
-        return parse_text(v)
-    if kind == "float":
-        return parse_number(v)
-    if kind == "int":
-        return parse_int(v)
-    if kind == "date":
-        return parse_date(v)
-    if kind == "list":
-        return parse_codes(v)
-    raise AssertionError(kind)
-
-
 def parse_table(table: str, fname: str, sheet: str | None, header: list, rows: list,
                 issues: list[Issue]) -> pd.DataFrame:
     spec = TABLES[table]
@@ -156,33 +142,39 @@ def parse_table(table: str, fname: str, sheet: str | None, header: list, rows: l
         issues.append(Issue(fname, sheet, 1, c, None, "required_column", msg))
     if missing:
         return empty_table(table)
+    columns = spec.columns
+    plan = [(c, i, header[i], columns.get(c, "str"), c in columns,
+             c in spec.required and (table, c) not in NULLABLE_REQUIRED, CHOICES.get((table, c)))
+            for c, i in index.items()]
+    defaults = {c: ([] if k == "list" else None) for c, k in columns.items() if c not in index}
+    parsers = {"str": parse_text, "float": parse_number, "int": parse_int, "date": parse_date, "list": parse_codes}
     records = []
     for n, raw in enumerate(rows, start=2):
         if all(is_blank(v) for v in raw):
             continue
         rec: dict[str, Any] = {"_file": fname, "_sheet": sheet, "_row": n}
-        for c, i in index.items():
-            v = raw[i] if i < len(raw) else None
-            kind = spec.columns.get(c, "str")
-            try:
-                val = _parse(kind, v) if c in spec.columns else (None if is_blank(v) else v)
-            except ParseError as e:
-                issues.append(Issue(fname, sheet, n, header[i], v, f"type_{kind}", f"{c}: {e}"))
-                val = None
-            if c in spec.required and (val is None or val == []) and (table, c) not in NULLABLE_REQUIRED:
-                if not is_blank(v):
-                    pass  # already reported as a parse problem
+        width = len(raw)
+        for c, i, head, kind, canonical, required, choices in plan:
+            v = raw[i] if i < width else None
+            if canonical:
+                try:
+                    val = parsers[kind](v)
+                except ParseError as e:
+                    issues.append(Issue(fname, sheet, n, head, v, f"type_{kind}", f"{c}: {e}"))
+                    val = None
+                    v = "reported"
+            else:
+                val = None if is_blank(v) else v
+            if required and (val is None or val == []) and is_blank(v):
+                issues.append(Issue(fname, sheet, n, head, None, "required_value", f"{c} is required"))
+            if choices and val is not None:
+                if str(val).lower() not in choices:
+                    issues.append(Issue(fname, sheet, n, head, v, "choice", f"{c} must be one of {', '.join(choices)}"))
                 else:
-                    issues.append(Issue(fname, sheet, n, header[i], None, "required_value", f"{c} is required"))
-            choices = CHOICES.get((table, c))
-            if choices and val is not None and str(val).lower() not in choices:
-                issues.append(Issue(fname, sheet, n, header[i], v, "choice",
-                                    f"{c} must be one of {', '.join(choices)}"))
-            elif choices and val is not None:
-                val = str(val).lower()
+                    val = str(val).lower()
             rec[c] = val
-        for c in spec.columns:
-            rec.setdefault(c, [] if spec.columns[c] == "list" else None)
+        for c, d in defaults.items():
+            rec[c] = [] if d == [] else None
         if table == "needs" and rec.get("id") is None and rec.get("place") and rec.get("category"):
             rec["id"] = need_id(rec["place"], rec["category"], rec.get("period"))
         if table == "funding" and rec.get("currency") is None:

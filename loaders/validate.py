@@ -13,7 +13,7 @@ from typing import Any, Iterable
 
 import pandas as pd
 
-from ecosystem.model import TABLES, Issue
+from ecosystem.model import TABLES, Issue, fast_records
 
 #: table -> [(column, referenced table)]
 REFERENCES = {
@@ -47,6 +47,7 @@ def check_tables(tables: dict[str, pd.DataFrame], *, source: str,
     known = known or {}
     issues: list[Issue] = []
     keys: dict[str, set[str]] = {}
+    records = {name: fast_records(df) for name, df in tables.items() if df is not None and len(df)}
     for name, spec in TABLES.items():
         df = tables.get(name)
         if df is None or not len(df):
@@ -55,7 +56,7 @@ def check_tables(tables: dict[str, pd.DataFrame], *, source: str,
         key = spec.key[0] if len(spec.key) == 1 else None
         seen: dict[str, int | None] = {}
         ids = set()
-        for rec in df.to_dict("records"):
+        for rec in records[name]:
             if key is None:
                 continue
             k = rec.get(key)
@@ -75,7 +76,7 @@ def check_tables(tables: dict[str, pd.DataFrame], *, source: str,
         df = tables.get(name)
         if df is None or not len(df):
             continue
-        for rec in df.to_dict("records"):
+        for rec in records[name]:
             for col, target in refs:
                 if col not in rec:
                     continue
@@ -93,13 +94,13 @@ def check_tables(tables: dict[str, pd.DataFrame], *, source: str,
         for col in NON_NEGATIVE.get(name, []):
             if col not in df.columns:
                 continue
-            for rec in df.to_dict("records"):
+            for rec in records[name]:
                 v = rec.get(col)
                 if v is not None and v == v and v < 0:
                     f, sh, row = _loc(rec, source)
                     issues.append(Issue(f, sh, row, col, v, "non_negative", f"{col} must not be negative"))
         if "start" in df.columns and "end" in df.columns:
-            for rec in df.to_dict("records"):
+            for rec in records[name]:
                 s, e = rec.get("start"), rec.get("end")
                 if s is not None and e is not None and s == s and e == e and e < s:
                     f, sh, row = _loc(rec, source)
@@ -113,7 +114,7 @@ def check_tables(tables: dict[str, pd.DataFrame], *, source: str,
 def _cycles(df: pd.DataFrame | None, name: str, source: str) -> list[Issue]:
     if df is None or not len(df) or "parent" not in df.columns:
         return []
-    recs = {r["code"]: r for r in df.to_dict("records") if r.get("code") is not None}
+    recs = {r["code"]: r for r in fast_records(df) if r.get("code") is not None}
     parent = {c: r.get("parent") for c, r in recs.items()}
     issues, reported = [], set()
     for start in parent:

@@ -1,0 +1,127 @@
+"""Load benchmark: the la-scale synthetic folder into a fresh embedded store.
+
+Prints rows/s per table, total seconds and peak RSS (this process and the
+store's server process), then pushes the same rows through a bare
+``UNWIND … CREATE`` on the same server (no MERGE, no source bookkeeping, no
+validation) and prints the ratio. Targets on a 2-core machine: under 30 s,
+no more than 2x the bare baseline.
+
+    python benchmarks/load.py [--scale la] [--seed 1] [--keep DIR]
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import pathlib
+import resource
+import shutil
+import sys
+import tempfile
+import time
+
+sys.path.insert(0, str(pathlib.Path(__file__).resolve().parent.parent))
+
+
+def rss_mib(pid: int | None = None) -> float:
+    import psutil
+
+    p = psutil.Process(pid) if pid else psutil.Process()
+    return p.memory_info().rss / 2**20
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--scale", default="la")
+    ap.add_argument("--seed", type=int, default=1)
+    ap.add_argument("--keep", help="keep the generated folder here")
+    args = ap.parse_args()
+
+    work = pathlib.Path(tempfile.mkdtemp(prefix="ecomap-bench-"))
+    os.environ["ECOMAP_HOME"] = str(work / "home")
+    os.environ.pop("NEO4J_URI", None)
+    from ecosystem import server
+    from ecosystem.generate import generate
+    from ecosystem.load import plan, write_tables
+    from ecosystem.pipeline import prepare
+    from ecosystem.store import GraphStore
+
+    folder = pathlib.Path(args.keep) if args.keep else work / args.scale
+    t = time.perf_counter()
+    counts = generate(args.scale, args.seed, folder)
+    print(f"generated {args.scale} seed {args.seed} in {time.perf_counter() - t:.1f} s: {counts}")
+
+    t = time.perf_counter()
+    store = GraphStore.open()
+    print(f"store start: {time.perf_counter() - t:.1f} s")
+    state = server.read_state(server.default_home())
+    try:
+        # -------- the real load: read + validate + write (one transaction)
+        t0 = time.perf_counter()
+        tables = prepare([folder], fmt="template", store=store)
+        t_read = time.perf_counter() - t0
+        steps = plan(tables)
+        per_step: dict[str, float] = {}
+        rows_step = {name: len(rows) for name, rows in steps}
+        last = {"t": time.perf_counter(), "done": 0}
+        marks = []
+
+        def progress(done: int, total: int) -> None:
+            marks.append((time.perf_counter(), done))
+
+        t1 = time.perf_counter()
+        result = write_tables(store, tables, source="bench", fmt="template", progress=progress)
+        t_write = time.perf_counter() - t1
+        total = time.perf_counter() - t0
+        # attribute batch times to steps by cumulative row counts
+        bounds, acc = [], 0
+        for name, n in rows_step.items():
+            acc += n
+            bounds.append((name, acc))
+        prev_t, prev_done = t1, 0
+        for when, done in marks:
+            name = next(nm for nm, b in bounds if done <= b)
+            per_step[name] = per_step.get(name, 0.0) + (when - prev_t)
+            prev_t, prev_done = when, done
+        all_rows = sum(rows_step.values())
+        print(f"\nreal load ({result['status']}): {all_rows:,} rows written in {t_write:.1f} s "
+              f"(+{t_read:.1f} s read and validate) = {total:.1f} s total, {all_rows / total:,.0f} rows/s overall")
+        print(f"{'step':<24}{'rows':>10}{'seconds':>10}{'rows/s':>12}")
+        for name, n in rows_step.items():
+            s = per_step.get(name, 0.0)
+            print(f"{name:<24}{n:>10,}{s:>10.2f}{(n / s if s else 0):>12,.0f}")
+        print(f"peak RSS: this process {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:,.0f} MiB; "
+              f"store server now {rss_mib(state['pid']):,.0f} MiB")
+
+        # -------- reload identical data: must be a no-op
+        t2 = time.perf_counter()
+        again = write_tables(store, tables, source="bench", fmt="template")
+        print(f"identical reload: {again['status']} in {time.perf_counter() - t2:.2f} s")
+
+        # -------- bare baseline: UNWIND … CREATE of the same rows, same server, empty store
+        store.wipe()
+        labels = {"merge_places": "BPlace", "merge_categories": "BCategory", "merge_organisations": "BOrganisation",
+                  "merge_services": "BService", "merge_needs": "BNeed"}
+        t3 = time.perf_counter()
+        with store.transaction() as tx:
+            for name, rows in steps:
+                if name in labels:
+                    stmt = f"UNWIND $rows AS row CREATE (n:{labels[name]}) SET n = row.props, n.key = row.key"
+                else:
+                    stmt = "UNWIND $rows AS row CREATE (n:BRel) SET n.a = row.a, n.b = row.b"
+                for i in range(0, len(rows), 5000):
+                    tx.run(stmt, {"rows": rows[i:i + 5000]}).consume()
+        t_bare = time.perf_counter() - t3
+        print(f"\nbare UNWIND … CREATE of the same {all_rows:,} rows: {t_bare:.1f} s ({all_rows / t_bare:,.0f} rows/s)")
+        print(f"ratio real write / bare: {t_write / t_bare:.2f}x; real total (with read+validate) / bare: "
+              f"{total / t_bare:.2f}x")
+        print(f"targets: total under 30 s -> {'met' if total < 30 else 'MISSED'}; "
+              f"no more than 2x bare -> {'met' if total / t_bare <= 2 else 'MISSED'}")
+    finally:
+        store.close()
+        server.stop(server.default_home())
+        shutil.rmtree(work, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()
