@@ -29,8 +29,9 @@ NOTE = "Note"
 ACTION = "Action"
 FINDING = "Finding"
 SCENARIO = "Scenario"
+WORKSHOP = "Workshop"
 
-LABELS = (PLACE, CATEGORY, ORGANISATION, SERVICE, NEED, LOAD_RUN, NOTE, ACTION, FINDING, SCENARIO)
+LABELS = (PLACE, CATEGORY, ORGANISATION, SERVICE, NEED, LOAD_RUN, NOTE, ACTION, FINDING, SCENARIO, WORKSHOP)
 
 PART_OF = "PART_OF"  # (Place)->(Place)
 BROADER = "BROADER"  # (Category)->(Category)
@@ -43,8 +44,11 @@ FUNDS = "FUNDS"  # (Organisation)->(Organisation)
 PARTNERS_WITH = "PARTNERS_WITH"  # (Organisation)->(Organisation)
 BASED_IN = "BASED_IN"  # (Organisation)->(Place)
 CONCERNS = "CONCERNS"  # (Finding|Note|Action)->(Place|Category|Organisation|Service)
+ON = "ON"  # (Note|Action)->(Workshop): recorded in that workshop
+VOTED_ON = "VOTED_ON"  # (Workshop)-[{member, at}]->(Note): one dot-vote by a board member
 
-REL_TYPES = (PART_OF, BROADER, DELIVERS, SERVES, IN_CATEGORY, IN, FOR, FUNDS, PARTNERS_WITH, BASED_IN, CONCERNS)
+REL_TYPES = (PART_OF, BROADER, DELIVERS, SERVES, IN_CATEGORY, IN, FOR, FUNDS, PARTNERS_WITH, BASED_IN, CONCERNS,
+             ON, VOTED_ON)
 
 #: The key property of each node label (unique constraint).
 NODE_KEYS = {
@@ -58,6 +62,7 @@ NODE_KEYS = {
     ACTION: "id",
     FINDING: "id",
     SCENARIO: "id",
+    WORKSHOP: "id",
 }
 
 SECTORS = ("vcse", "private", "public", "other")
