@@ -41,11 +41,17 @@ def cmd_analyse(args) -> int:
         if args.write_back:
             n = app.write_findings(a)
             _err(f"wrote {n} findings to the store (label Finding, linked by CONCERNS)")
+        names = display_names(app.graph(args.place)) if not args.json and not args.codes else None
     if args.json:
         print_json(a.to_json_dict())
     else:
-        print(an.summary_text(a, top=args.top))
+        print(an.summary_text(a, top=args.top, names=names))
     return EXIT_OK
+
+
+def display_names(G) -> dict[str, str]:
+    """id or code -> name, for every node of the graph that has one."""
+    return {key: d["name"] for (label, key), d in G.nodes(data=True) if d.get("name")}
 
 
 def _read_services(path: str):
@@ -148,6 +154,7 @@ def register(sp, sub) -> None:
             "ecomap analyse --place E08000009 --as-of 2026-11-21 --json")
     _add_common(a)
     a.add_argument("--top", type=int, default=10, help="rows per section in the readable summary")
+    a.add_argument("--codes", action="store_true", help="show codes and ids instead of names in the summary")
     a.add_argument("--write-back", action="store_true",
                    help="write the findings to the store as Finding nodes (replacing this place's last ones)")
     s = sub(sp, "scenario", cmd_scenario, "what if providers, funders or flows went, or services were added",

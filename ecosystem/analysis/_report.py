@@ -36,8 +36,37 @@ def _table(df: pd.DataFrame, top: int) -> str:
     return "\n".join(lines)
 
 
-def summary_text(analysis: Analysis, top: int = 10) -> str:
+_NAMED_COLUMNS = ("place", "category", "provider", "top_funder", "funder", "recipient", "service_a", "service_b",
+                  "top_provider", "provider_a", "provider_b")
+
+
+def with_names(analysis: Analysis, names: dict[str, str]) -> Analysis:
+    """A copy of the analysis with ids and codes replaced by display names, for people to read."""
+    import dataclasses
+
+    def nm(v: Any) -> Any:
+        return names.get(v, v) if isinstance(v, str) else v
+
+    frames = {}
+    for f in dataclasses.fields(analysis):
+        df = getattr(analysis, f.name)
+        if isinstance(df, pd.DataFrame):
+            df = df.copy()
+            for c in _NAMED_COLUMNS:
+                if c in df.columns:
+                    df[c] = df[c].map(nm)
+            if "services" in df.columns:
+                df["services"] = df["services"].map(lambda s: [nm(x) for x in s] if isinstance(s, list) else s)
+            frames[f.name] = df
+    return dataclasses.replace(analysis, **frames, place=nm(analysis.place),
+                               articulation_points=[nm(x) for x in analysis.articulation_points],
+                               bridges=[[nm(x) for x in b] for b in analysis.bridges])
+
+
+def summary_text(analysis: Analysis, top: int = 10, *, names: dict[str, str] | None = None) -> str:
     """A readable summary: the headline figures, then the top rows of each finding.
+
+    With ``names`` (id or code -> display name) people read names, not codes.
 
     Examples
     --------
@@ -46,7 +75,7 @@ def summary_text(analysis: Analysis, top: int = 10) -> str:
     >>> print(summary_text(analyse(riverside(), place="LA1", as_of="2025-01-01"), top=3).splitlines()[0])
     Ecosystem analysis of LA1 on 2025-01-01
     """
-    a = analysis
+    a = with_names(analysis, names) if names else analysis
     t = a.totals()
     where = a.place or "every place"
     out = [f"Ecosystem analysis of {where} on {a.as_of.isoformat()}",
