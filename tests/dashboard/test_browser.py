@@ -1,0 +1,148 @@
+"""The dashboard in a real headless browser (Debian's chromium driven by Playwright) on the demo.
+
+One browser session for the module. Every request the pages make is
+recorded: nothing may leave localhost (the app must work with no internet).
+"""
+
+from __future__ import annotations
+
+import re
+import shutil
+import threading
+
+import pytest
+
+from ecosystem.demo import DEMO_AS_OF, DEMO_PLACE
+
+CHROMIUM = "/usr/bin/chromium"
+ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+        "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+AS_OF = DEMO_AS_OF.isoformat()
+VIEW = f"?place={DEMO_PLACE}&as_of={AS_OF}"
+WAIT = 60_000  # ms: software WebGL in a headless browser on two shared cores is slow to draw the map
+
+pytestmark = pytest.mark.skipif(shutil.which(CHROMIUM) is None, reason="Debian's chromium is not installed")
+
+
+@pytest.fixture(scope="module")
+def server(app_over_demo):
+    from werkzeug.serving import make_server
+
+    srv = make_server("127.0.0.1", 0, app_over_demo.server, threaded=True)
+    thread = threading.Thread(target=srv.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{srv.server_port}"
+    srv.shutdown()
+    thread.join(timeout=10)
+
+
+@pytest.fixture(scope="module")
+def browser_page(server):
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+        page = browser.new_page(viewport={"width": 1300, "height": 900})
+        page.set_default_timeout(WAIT)
+        requests: list[str] = []
+        page.on("request", lambda r: requests.append(r.url))
+        errors: list[str] = []
+        page.on("pageerror", lambda e: errors.append(str(e)))
+        page.requests, page.errors, page.base = requests, errors, server  # type: ignore[attr-defined]
+        yield page
+        browser.close()
+
+
+def external(requests: list[str], base: str) -> list[str]:
+    return sorted({u for u in requests if not (u.startswith(base + "/") or u == base or u.startswith(("data:", "blob:")))})
+
+
+ROUTES = [
+    ("/", "#overview-map", "People in need"),
+    ("/gaps", "#gaps-heatmap", "Coverage rows"),
+    ("/duplication", "#duplication-overlaps-wrap", "Overlapping service pairs"),
+    ("/fragility", "#fragility-cliffs", "Funding cliff timeline by quarter"),
+    ("/network", "#network-graph canvas", "providers"),
+    ("/funding", "#funding-sankey", "of active funding reaches providers"),
+    ("/scenario", "#scenario-run", "Choose providers, funders or flows to remove"),
+    ("/organisation/GB-DEMO-006", "#organisation-name", "Illustrative: Sale Community Wellbeing Trust"),
+    ("/service/DEMO-S02", "#service-name", "Illustrative: Sale Wellbeing Navigators"),
+    ("/data", "#data-store", "trafford-demo"),
+    ("/workshop", "#workshop-placeholder", "Workshop mode is coming"),
+]
+
+
+def test_every_route_loads_on_the_demo_with_nothing_from_outside(browser_page):
+    page = browser_page
+    for path, selector, words in ROUTES:
+        page.goto(page.base + path + VIEW)
+        page.wait_for_selector(selector, state="attached")
+        page.wait_for_function("w => document.body.innerText.includes(w)", arg=words)
+        assert "Traceback" not in page.inner_text("body"), path
+    page.goto(page.base + "/no-such-page")
+    page.wait_for_selector("#not-found")
+    assert external(page.requests, page.base) == []
+    assert page.errors == []
+    css = page.evaluate("() => [...document.styleSheets].map(s => s.href).filter(Boolean)")
+    assert any(h.startswith(page.base + "/assets/bootstrap.min.css") for h in css)
+
+
+def test_change_category_date_and_place_updates_view_and_link(browser_page):
+    page = browser_page
+    page.goto(page.base + "/" + VIEW)
+    page.wait_for_selector("#overview-map .main-svg", state="attached")
+    page.click("#overview-category")
+    page.keyboard.type("Food support")
+    page.keyboard.press("Enter")
+    page.wait_for_function("() => location.search.includes('category=FOOD')")
+    page.wait_for_function("() => document.body.innerText.includes('by place — Food support')")
+    page.fill("#overview-as-of", "2029-01-01")
+    page.press("#overview-as-of", "Enter")
+    page.wait_for_function("() => location.search.includes('as_of=2029-01-01')")
+    page.click("#overview-place")
+    page.get_by_placeholder("Search").fill("Altrinch")
+    page.get_by_text("Altrincham (ward)", exact=True).click()
+    page.wait_for_function("() => location.search.includes('place=E05015239')")
+    # one ward: its 8 categories with recorded need (the demo has 168 cells over 21 wards)
+    page.wait_for_function("() => document.body.innerText.includes('of 8 place × category cells')")
+    # the link is shareable: opening it again shows the same view
+    url = page.url
+    page.goto(url)
+    page.wait_for_function("() => document.body.innerText.includes('of 8 place × category cells')")
+    assert page.input_value("#overview-as-of") == "2029-01-01"
+    # the navbar carries the view to the next page
+    page.click("#app-navbar >> text=Gaps")
+    page.wait_for_function("() => location.pathname === '/gaps' && location.search.includes('place=E05015239')")
+    page.wait_for_selector("#gaps-heatmap", state="attached")
+    assert external(page.requests, page.base) == []
+
+
+def test_follow_a_table_link_to_an_organisation(browser_page):
+    page = browser_page
+    page.goto(page.base + "/gaps" + VIEW + "&category=HEALTH")
+    link = page.locator("#gaps-coverage-wrap a[href^='/organisation/']").first
+    link.wait_for()
+    name = link.inner_text()
+    link.click()
+    page.wait_for_function("() => location.pathname.startsWith('/organisation/')")
+    page.wait_for_selector("#organisation-name")
+    assert page.inner_text("#organisation-name") == name
+    assert f"as_of={AS_OF}" in page.url
+
+
+def test_run_a_scenario_and_see_the_new_gaps(browser_page):
+    page = browser_page
+    page.goto(page.base + "/scenario" + VIEW)
+    page.wait_for_function("() => document.body.innerText.includes('Choose providers, funders or flows')")
+    page.click("#scenario-providers")
+    page.keyboard.type("Sale Community Wellbeing")
+    page.keyboard.press("Enter")
+    page.keyboard.press("Escape")
+    page.click("#scenario-run")
+    page.wait_for_function("() => document.body.innerText.includes('Added unmet need')")
+    added = page.locator("text=Added unmet need").first.locator("xpath=..").inner_text()
+    assert re.search(r"\+\d[\d,]*", added), added
+    page.wait_for_selector("#scenario-map", state="attached")
+    assert page.locator("#scenario-changes-wrap").inner_text().count("Under-served") + \
+        page.locator("#scenario-changes-wrap").inner_text().count("Unserved") > 0
+    assert external(page.requests, page.base) == []
