@@ -1,0 +1,8 @@
+// name: workshop_concerning_organisation
+// purpose: workshop notes, vote items and actions that concern one organisation (for its detail page)
+// params: $key
+// returns: record, properties
+MATCH (t:Organisation {id: $key})<-[:CONCERNS]-(n)
+WHERE n:Note OR n:Action
+RETURN CASE WHEN n:Action THEN 'action' ELSE 'note' END AS record, properties(n) AS properties
+ORDER BY n.created, n.id
