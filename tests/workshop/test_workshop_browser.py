@@ -1,0 +1,173 @@
+"""The workshop page in a real headless browser: a presenter and a board member, each in their own browser context.
+
+The server reports a non-loopback bind address (as ``ecomap serve --host 0.0.0.0`` would) so links need
+their tokens, while the socket itself stays on 127.0.0.1.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import shutil
+import threading
+
+import pytest
+
+from ecosystem import workshop as ws
+
+AS_OF = dt.date(2026, 1, 1)  # the date in conftest.py
+
+CHROMIUM = "/usr/bin/chromium"
+ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+        "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+WAIT = 30_000
+UNDER = "under|LA|W1|mh"
+XSS = "<script>window.__pwned=1</script><img src=x onerror=\"window.__pwned=2\"> & <b>bold</b>"
+
+pytestmark = pytest.mark.skipif(shutil.which(CHROMIUM) is None, reason="Debian's chromium is not installed")
+
+
+@pytest.fixture(scope="module")
+def server(small):
+    from werkzeug.serving import make_server
+
+    from dashboard import state
+    from dashboard.app import create_app
+
+    app = create_app(small, query={"place": "LA", "as_of": AS_OF.isoformat()})
+    state.configure(small, defaults={"place": "LA", "as_of": AS_OF.isoformat()})
+
+    def as_if_bound_beyond_loopback(environ, start_response):
+        environ["SERVER_NAME"] = "192.0.2.10"  # what werkzeug reports when bound to a LAN address
+        return app.server(environ, start_response)
+
+    srv = make_server("127.0.0.1", 0, as_if_bound_beyond_loopback, threaded=True)
+    thread = threading.Thread(target=srv.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{srv.server_port}"
+    srv.shutdown()
+    thread.join(timeout=10)
+
+
+@pytest.fixture(scope="module")
+def browser():
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        b = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+        yield b
+        b.close()
+
+
+@pytest.fixture
+def two(browser):
+    """Two separate browser contexts (separate storage, like two devices): presenter and board member."""
+    made = []
+
+    def page():
+        c = browser.new_context(viewport={"width": 1400, "height": 1000})
+        made.append(c)
+        pg = c.new_page()
+        pg.set_default_timeout(WAIT)
+        pg.errors = []  # type: ignore[attr-defined]
+        pg.on("pageerror", lambda e: pg.errors.append(str(e)))
+        return pg
+
+    yield page(), page()
+    for c in made:
+        c.close()
+
+
+def _name(page, name):
+    page.fill("#workshop-name-input", name)
+    page.click("#workshop-name-save")
+    page.wait_for_function("n => document.querySelector('#workshop-you').innerText.includes(n)", arg=name)
+
+
+def test_presenter_and_board_member_run_a_meeting(small, server, two, fresh):
+    links = ws.create(small, fresh("Board"), "LA", as_of=AS_OF, votes_per_member=2)
+    wid = links.workshop.id
+    presenter, member = two
+    presenter.goto(links.presenter_link(server))
+    member.goto(links.board_link(server))
+    presenter.wait_for_selector("#workshop-step-title:has-text('Place overview')")
+    member.wait_for_selector("#workshop-step-title:has-text('Place overview')")
+    assert presenter.inner_text("#workshop-role") == "Presenter"
+    assert member.inner_text("#workshop-role") == "Board member"
+    assert member.is_hidden("#workshop-next") and member.is_hidden(".workshop-action-form")
+    assert presenter.is_visible("#workshop-next") and presenter.is_visible(".workshop-action-form")
+    _name(presenter, "Chair")
+    _name(member, "Ann")
+
+    # the presenter moves on; the member's screen follows by polling
+    presenter.click("#workshop-next")
+    presenter.wait_for_selector("#workshop-step-title:has-text('Gaps')")
+    member.wait_for_selector("#workshop-step-title:has-text('Gaps')")
+    assert member.inner_text("#workshop-step-count") == "Step 2 of 5"
+
+    # a dot-vote from the member shows on both screens and is in the store
+    vote = f"li[data-finding='{UNDER}'] button.workshop-vote"
+    member.click(vote)
+    member.wait_for_selector(f"li[data-finding='{UNDER}'] .workshop-dots:has-text('1 vote (1 yours)')")
+    presenter.wait_for_selector(f"li[data-finding='{UNDER}'] .workshop-dots:has-text('1 vote')")
+    member.click(vote)
+    member.wait_for_selector(f"li[data-finding='{UNDER}'] .workshop-dots:has-text('2 votes (2 yours)')")
+    member.wait_for_function("() => document.querySelector('#workshop-you').innerText.includes('0 of 2 votes left')")
+    assert member.is_disabled(vote)  # budget spent
+    assert [(t["finding"], t["votes"]) for t in ws.tally(small, wid)] == [(UNDER, 2)]
+
+    # a note with script and HTML payloads arrives as text on both screens and runs nothing
+    member.fill("#workshop-note-text", XSS)
+    member.click("#workshop-note-add")
+    for page in (member, presenter):
+        page.wait_for_selector(".workshop-note-text")
+        page.wait_for_function("t => [...document.querySelectorAll('.workshop-note-text')].some(e => e.innerText === t)",
+                               arg=XSS)
+        assert page.evaluate("window.__pwned") is None
+        assert page.evaluate("document.querySelectorAll('#workshop-notes script, #workshop-notes img, "
+                             "#workshop-notes b').length") == 0
+    assert member.input_value("#workshop-note-text") == ""
+    [note] = ws.notes(small, wid)
+    assert note["text"] == XSS and note["author"] == "Ann" and note["view"] == "gaps"
+
+    # the presenter records an action against a finding; the member sees it
+    presenter.fill("#workshop-action-text", "Ask the ICB to extend Talk into North")
+    presenter.fill("#workshop-action-owner", "Commissioning lead")
+    presenter.fill("#workshop-action-due", "2026-03-31")
+    presenter.click("#workshop-action-add")
+    member.wait_for_selector(".workshop-action-text:has-text('Ask the ICB to extend Talk into North')")
+    [action] = ws.actions(small, wid)
+    assert (action["owner"], action["due"], action["status"]) == ("Commissioning lead", "2026-03-31", "open")
+    assert presenter.errors == [] and member.errors == []
+
+    rec = ws.record(small, wid)
+    assert [s["title"] for s in rec["shown"]] == ["Gaps"] and rec["members"] == ["Ann"]
+
+
+def test_presenter_reorders_the_walkthrough(small, server, two, fresh):
+    links = ws.create(small, fresh("Reorder"), "LA", as_of=AS_OF)
+    presenter, member = two
+    presenter.goto(links.presenter_link(server))
+    presenter.wait_for_selector("#workshop-step-list")
+    presenter.click("button[aria-label='Move Place overview down']")
+    presenter.wait_for_function(
+        "() => document.querySelector('#workshop-step-list li').innerText.startsWith('Gaps')")
+    assert [s["view"] for s in ws.get(small, links.workshop.id).steps][:2] == ["gaps", "overview"]
+    member.goto(links.board_link(server))
+    member.wait_for_selector("#workshop-step-title")
+    assert member.query_selector("#workshop-step-list") is None  # board members do not get the editor
+
+
+def test_without_a_valid_token_nothing_is_shown_or_writable(small, server, two, fresh):
+    links = ws.create(small, fresh("Closed"), "LA", as_of=AS_OF)
+    page, _ = two
+    for url in (f"{server}/workshop?workshop={links.workshop.id}",
+                f"{server}/workshop?workshop={links.workshop.id}&token=wrong",
+                f"{server}/workshop?workshop=no-such-workshop&token={links.board_token}"):
+        page.goto(url)
+        page.wait_for_selector("#workshop-page .alert")
+        assert "not valid" in page.inner_text("#workshop-page")
+        assert page.query_selector("#workshop-note-add") is None and page.query_selector("#workshop-stage") is None
+    page.goto(f"{server}/workshop")
+    page.wait_for_selector("#workshop-page .alert")
+    assert page.query_selector("#workshop-lobby") is None  # the list of workshops is for this machine only
+    assert ws.get(small, links.workshop.id).revision == 0
