@@ -126,7 +126,9 @@ def write_tables(store: GraphStore, tables: m.CanonicalTables, *, source: str, f
     started = dt.datetime.now(dt.timezone.utc)
     total = sum(len(rows) for _, rows in steps)
     done = 0
+    steps = _split_funds(store, steps, source)
     with store.transaction() as tx:
+        tx.run(query("delete_source_funds").text, {"source": source}).consume()
         for name, rows in steps:
             text = query(name).text
             for i in range(0, len(rows), batch):
@@ -147,6 +149,27 @@ def write_tables(store: GraphStore, tables: m.CanonicalTables, *, source: str, f
             "warnings": list(tables.warnings)[:200],
         }}).consume()
     return {"run": run, "source": source, "status": "loaded", "counts": counts, "rows_written": total}
+
+
+def _split_funds(store: GraphStore, steps, source: str):
+    """Funding flows are recreated, not merged, unless another source shares them.
+
+    A relationship MERGE scans the recipient's flows for the id, which is
+    slow for organisations with thousands of grants; a flow only this source
+    contributes is deleted (``delete_source_funds``) and created again in
+    the same transaction, which leaves the same content.
+    """
+    shared = set(store.run("shared_funds_ids", {"source": source})["id"]) if any(
+        name == "merge_funds" for name, _ in steps) else set()
+    out = []
+    for name, rows in steps:
+        if name != "merge_funds":
+            out.append((name, rows))
+            continue
+        fresh = [r for r in rows if r["key"] not in shared]
+        merged = [r for r in rows if r["key"] in shared]
+        out += [(n, rs) for n, rs in (("create_funds", fresh), ("merge_funds", merged)) if rs]
+    return out
 
 
 def known_keys(store: GraphStore) -> dict[str, set[str]]:

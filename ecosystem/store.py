@@ -106,7 +106,8 @@ class GraphStore:
                 keys = res.keys()
                 return keys, [[_to_python(v) for v in r.values()] for r in res]
             keys, rows = (s.execute_write(work) if write else s.execute_read(work))
-        return pd.DataFrame(rows, columns=list(keys))
+        columns = list(keys) or list(q.returns)  # an empty result may come back without its keys
+        return pd.DataFrame(rows, columns=columns)
 
     def records(self, name: str, params: dict[str, Any] | None = None) -> list[dict[str, Any]]:
         df = self.run(name, params)

@@ -3,7 +3,8 @@
 // params: $rows, $source, $run
 // returns: (nothing)
 UNWIND $rows AS row
-MATCH (a:Organisation {id: row.a})
 MATCH (b:Service {id: row.b})
-MERGE (a)-[r:DELIVERS]->(b)
+MATCH (a:Organisation {id: row.a})
+// from the service's side: a service has one provider, a provider may have thousands of services
+MERGE (b)<-[r:DELIVERS]-(a)
 SET r.source = $source, r.load_run = $run, r.sources = CASE WHEN $source IN coalesce(r.sources, []) THEN r.sources ELSE coalesce(r.sources, []) + [$source] END
