@@ -265,8 +265,10 @@ def cmd_query(args) -> int:
             params[k] = v
     if "chunk" in q.params:
         params.setdefault("chunk", 10000)
-    for p in q.params:
-        params.setdefault(p, None) if p in ("codes", "ids") else None
+    if q.name.startswith("pull_"):  # their $codes/$ids filters mean "everything" when null
+        for p in ("codes", "ids"):
+            if p in q.params:
+                params.setdefault(p, None)
     try:
         q.check_params(params)
     except ValueError as e:

@@ -138,12 +138,16 @@ class Ecomap:
         self.store.run("delete_scenario", {"id": sid}, write=True)
 
     # ------------------------------------------------------------ write-back
-    def write_findings(self, analysis: an.Analysis) -> int:
-        """Replace the :Finding nodes of this analysed scope with the analysis's findings."""
+    def write_findings(self, analysis: an.Analysis, *, max_per_kind: int | None = 2000) -> int:
+        """Replace the :Finding nodes of this analysed scope with the analysis's findings.
+
+        At most ``max_per_kind`` of each kind (the most important first), so
+        an LA-wide service overlapping everything does not bury the rest.
+        """
         from queries import query
 
         scope = analysis.place or "*"
-        found = an.findings(analysis)
+        found = an.findings(analysis, max_per_kind=max_per_kind)
         nodes, links = [], {"places": [], "categories": [], "organisations": [], "services": []}
         for f in found:
             nodes.append({"id": f["id"], "scope": scope, "kind": f["kind"], "summary": f["summary"],

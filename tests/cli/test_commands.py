@@ -1,0 +1,137 @@
+"""The CLI a user runs, against the real store: status, export, query, template, write-back, scenarios."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from ecosystem import cli
+from ecosystem.demo import DEMO_DIR
+from ecosystem.pipeline import load
+
+
+@pytest.fixture
+def demo(store):
+    load(store, [DEMO_DIR], fmt="template", source="trafford-demo")
+    return store
+
+
+def test_db_status_json_counts(demo, capsys):
+    assert cli.main(["db", "status", "--json"]) == 0
+    out = json.loads(capsys.readouterr().out)
+    assert out["running"] is True and out["kind"] in ("embedded", "neo4j")
+    assert out["nodes"]["Place"] == 22 and out["nodes"]["Service"] == 33 and out["nodes"]["LoadRun"] == 1
+    assert out["relationships"]["FUNDS"] == 51 and out["relationships"]["PARTNERS_WITH"] == 16
+
+
+def test_db_export_json_to_file(demo, tmp_path, capsys):
+    path = tmp_path / "graph.json"
+    assert cli.main(["db", "export", "--format", "json", "--out", str(path)]) == 0
+    data = json.loads(path.read_text())
+    assert set(data) == {"nodes", "relationships"}
+    node = next(n for n in data["nodes"] if n["id"] == "Place:E08000009")
+    assert node["labels"] == ["Place"] and node["properties"]["name"] == "Trafford"
+    assert {"type", "start", "end", "properties"} <= set(data["relationships"][0])
+
+
+def test_query_runs_a_named_read_query(demo, capsys):
+    assert cli.main(["query", "count_nodes", "--json"]) == 0
+    rows = json.loads(capsys.readouterr().out)
+    assert {"label": "Organisation", "count": 21} in rows
+    assert cli.main(["query", "place_boundaries", "--param", 'codes=["E05015239"]', "--json"]) == 0
+    rows = json.loads(capsys.readouterr().out)
+    assert rows[0]["code"] == "E05015239" and json.loads(rows[0]["boundary"])["type"] in ("Polygon", "MultiPolygon")
+
+
+def test_query_refuses_writes_and_unknown_names(demo, capsys):
+    assert cli.main(["query", "delete_all"]) == 2
+    assert "writes to the store" in capsys.readouterr().err
+    assert cli.main(["query", "no_such_query"]) == 2
+    assert cli.main(["query", "place_boundaries"]) == 2
+    assert "$codes" in capsys.readouterr().err
+    assert demo.counts()["nodes"]["Place"] == 22
+
+
+def test_template_writes_every_table_and_loads_empty(tmp_path, capsys):
+    assert cli.main(["template", str(tmp_path / "t")]) == 0
+    names = sorted(p.name for p in (tmp_path / "t").iterdir())
+    assert names == ["README.md", "categories.csv", "funding.csv", "needs.csv", "organisations.csv",
+                     "partnerships.csv", "places.csv", "services.csv"]
+    assert (tmp_path / "t" / "services.csv").read_text().startswith("id,name,provider,category,areas,capacity")
+    assert cli.main(["load", str(tmp_path / "t"), "--dry-run", "--no-store", "--json"]) == 0
+    assert json.loads(capsys.readouterr().out)["tables"]["services"] == 0
+
+
+def test_analyse_json_keys_and_write_back(demo, capsys):
+    code = cli.main(["analyse", "--place", "E08000009", "--as-of", "2026-11-21", "--json", "--write-back"])
+    assert code == 0
+    out = json.loads(capsys.readouterr().out)
+    for key in ("as_of", "place", "coverage", "duplication", "overlaps", "funding_dependency", "sole_providers",
+                "critical_providers", "funding_cliffs", "short_term_share", "articulation_points", "bridges",
+                "concentration"):
+        assert key in out, key
+    assert out["as_of"] == "2026-11-21" and out["place"] == "E08000009"
+    assert sorted(c["funding"] for c in out["funding_cliffs"]) == ["DEMO-F002", "DEMO-F003", "DEMO-F022"]
+    assert out["articulation_points"] == ["GB-DEMO-006", "GB-DEMO-007", "GB-DEMO-013", "GB-DEMO-015"]
+    counts = demo.counts()
+    assert counts["nodes"]["Finding"] > 0
+    assert counts["relationships"]["CONCERNS"] > 0
+    n = counts["nodes"]["Finding"]
+    # written again: replaced, not added to
+    assert cli.main(["analyse", "--place", "E08000009", "--as-of", "2026-11-21", "--write-back"]) == 0
+    assert demo.counts()["nodes"]["Finding"] == n
+    cliffs = demo.run("count_nodes")
+    assert int(cliffs.set_index("label").loc["Finding", "count"]) == n
+
+
+def test_analyse_unknown_place_and_bad_date_exit_2(demo, capsys):
+    assert cli.main(["analyse", "--place", "E99999999"]) == 2
+    assert "no such place" in capsys.readouterr().err
+    assert cli.main(["analyse", "--as-of", "21/11/2026"]) == 2
+    assert "YYYY-MM-DD" in capsys.readouterr().err
+
+
+def test_scenario_save_list_rerun_and_store_unchanged(demo, capsys):
+    before = demo.counts()
+    args = ["scenario", "--remove-provider", "GB-DEMO-021", "--place", "E08000009", "--as-of", "2026-11-21"]
+    assert cli.main(args + ["--json", "--save", "Youth trust exits"]) == 0
+    out = json.loads(capsys.readouterr().out)
+    assert out["diff"]["unmet_added"] == pytest.approx(9095.4, abs=0.1)
+    assert sorted(out["diff"]["removed_services"]) == ["DEMO-S33", "DEMO-S36"]
+    assert len(out["diff"]["became_unserved"]) == 7
+    after = demo.counts()
+    assert after["nodes"].pop("Scenario") == 1
+    assert after == before
+    assert cli.main(["scenario", "--list", "--json"]) == 0
+    saved = json.loads(capsys.readouterr().out)
+    assert [s["id"] for s in saved] == ["youth-trust-exits"]
+    assert cli.main(["scenario", "--run", "youth-trust-exits", "--json"]) == 0
+    again = json.loads(capsys.readouterr().out)
+    assert again["diff"]["unmet_added"] == out["diff"]["unmet_added"]
+    assert cli.main(["scenario", "--remove-provider", "NOBODY", "--as-of", "2026-11-21"]) == 2
+
+
+def test_scenario_add_service_file(demo, tmp_path, capsys):
+    f = tmp_path / "services.csv"
+    f.write_text("id,name,provider,category,areas,capacity\n"
+                 "NEW-1,New youth club,GB-DEMO-021,YOUTH,E05015253,2000\n")
+    assert cli.main(["scenario", "--add-service", str(f), "--place", "E08000009", "--as-of", "2026-11-21",
+                     "--json"]) == 0
+    out = json.loads(capsys.readouterr().out)
+    # Old Trafford's 1,525 unserved youth need is now met by the 2,000 places
+    assert out["diff"]["unmet_added"] == pytest.approx(-1525.0, abs=0.1)
+
+
+def test_reconcile_lists_same_name_without_shared_id(store, tmp_path, capsys):
+    d = tmp_path / "orgs"
+    d.mkdir()
+    (d / "organisations.csv").write_text("id,name,charity_number\nGB-CHC-1,Hale Food Bank,1\n"
+                                         "GB-COH-99,Hale Food Bank Ltd,\nGB-CHC-2,Another,2\n"
+                                         "X-1,HALE FOOD BANK,\n")
+    load(store, [d])
+    assert cli.main(["reconcile", "--json"]) == 0
+    pairs = json.loads(capsys.readouterr().out)
+    assert {(p["id_a"], p["id_b"]) for p in pairs} >= {("GB-CHC-1", "X-1")}
+    assert all("GB-CHC-2" not in (p["id_a"], p["id_b"]) for p in pairs)
+    assert store.counts()["nodes"]["Organisation"] == 4
