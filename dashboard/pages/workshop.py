@@ -100,6 +100,7 @@ def layout(workshop: str | None = None, token: str | None = None, **_):
         dcc.Store(id="workshop-member", storage_type="local"),
         dcc.Store(id="workshop-rev", data=-1),
         dcc.Store(id="workshop-bump", data=0),
+        dcc.Store(id="workshop-seen", data=0),
         dcc.Interval(id="workshop-poll", interval=POLL_MS),
         html.Header([
             html.Div([html.Span(w.name, className="workshop-name", id="workshop-name"),
@@ -169,21 +170,32 @@ def layout(workshop: str | None = None, token: str | None = None, **_):
     ], id="workshop-page", className="workshop-present", **{"data-role": role})
 
 
-# ---------------------------------------------------------------- drawing (every client polls)
+# ---------------------------------------------------------------- following (every client polls)
+@callback(Output("workshop-seen", "data"), Input("workshop-poll", "n_intervals"), State("workshop-auth", "data"),
+          State("workshop-rev", "data"), prevent_initial_call=True)
+def poll(_n, auth, rev):
+    """A cheap check of the workshop's revision; only a change makes the page redraw."""
+    try:
+        now = ws.state(state.service().store, auth["workshop"])["revision"]
+    except Exception as e:  # the store is down or the workshop went: say so on the next draw
+        log.warning("workshop poll failed: %s", e)
+        raise PreventUpdate from None
+    if now == rev:
+        raise PreventUpdate
+    return now
+
+
 @callback(Output("workshop-stage", "children"), Output("workshop-notes", "children"),
           Output("workshop-actions", "children"), Output("workshop-steps", "children"),
           Output("workshop-note-about", "options"), Output("workshop-note-about", "value"),
           Output("workshop-action-about", "options"), Output("workshop-action-about", "value"),
           Output("workshop-rev", "data"), Output("workshop-you", "children"),
-          Input("workshop-poll", "n_intervals"), Input("workshop-bump", "data"), Input("workshop-member", "data"),
-          State("workshop-auth", "data"), State("workshop-rev", "data"), State("workshop-note-about", "value"))
-def draw(_n, _bump, member, auth, rev, about):
-    """Redraw when the workshop changed (or on a local write or a new name); otherwise leave the page alone."""
+          Input("workshop-seen", "data"), Input("workshop-bump", "data"), Input("workshop-member", "data"),
+          State("workshop-auth", "data"), State("workshop-note-about", "value"))
+def draw(_seen, _bump, member, auth, about):
+    """Draw the workshop as it is now (after a change seen by polling, a write from this page, or a new name)."""
     try:
         store = state.service().store
-        if ctx.triggered_id == "workshop-poll" and auth and rev is not None and rev >= 0:
-            if ws.state(store, auth["workshop"])["revision"] == rev:
-                raise PreventUpdate
         w, role = _access(auth)
         if role is None:
             return (message("This workshop link is no longer valid.", "warning"),) + (no_update,) * 9
