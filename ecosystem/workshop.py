@@ -402,7 +402,7 @@ def _retrying(store, tx_work: Callable, *, attempts: int = 40) -> Any:
 
 
 def check_steps(steps: Iterable[Mapping[str, Any]]) -> list[dict[str, Any]]:
-    """Validated walkthrough steps: ``view`` (one of :data:`VIEWS`), ``title``, optional ``category`` and ``scenario``."""
+    """Validated walkthrough steps: ``view`` (one of :data:`VIEWS`), ``title``, optional ``category``, ``scenario``."""
     out = []
     for i, s in enumerate(steps, start=1):
         if not isinstance(s, Mapping):

@@ -120,8 +120,8 @@ def test_presenter_and_board_member_run_a_meeting(small, server, two, fresh):
     member.click("#workshop-note-add")
     for page in (member, presenter):
         page.wait_for_selector(".workshop-note-text")
-        page.wait_for_function("t => [...document.querySelectorAll('.workshop-note-text')].some(e => e.innerText === t)",
-                               arg=XSS)
+        page.wait_for_function(
+            "t => [...document.querySelectorAll('.workshop-note-text')].some(e => e.innerText === t)", arg=XSS)
         assert page.evaluate("window.__pwned") is None
         assert page.evaluate("document.querySelectorAll('#workshop-notes script, #workshop-notes img, "
                              "#workshop-notes b').length") == 0

@@ -9,7 +9,6 @@ from __future__ import annotations
 import collections
 import threading
 
-import pytest
 
 from ecosystem import workshop as ws
 

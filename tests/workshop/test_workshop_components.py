@@ -1,0 +1,84 @@
+"""The workshop page's builders: which findings a step shows, user text kept as text, presenter-only controls."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+
+from dashboard.components import workshop as cw
+from ecosystem import workshop as ws
+
+FINDINGS = [
+    {"id": "under|LA|W1|mh", "kind": "under", "category": "mh", "summary": "mh in W1", "figures": {"unmet": 40}},
+    {"id": "unserved|LA|W2|food", "kind": "unserved", "category": "food", "summary": "food in W2",
+     "figures": {"unmet": 20}},
+    {"id": "under|LA|W2|mh", "kind": "under", "category": "mh", "summary": "mh in W2", "figures": {"unmet": 55}},
+    {"id": "funding_dependency|LA|P1", "kind": "funding_dependency", "category": None, "summary": "P1",
+     "figures": {"top_share": 1.0}},
+    {"id": "overlap|LA|mh|S1|S2", "kind": "overlap", "category": "mh", "summary": "S1 and S2", "figures": {}},
+]
+
+
+def _json(component) -> str:
+    return json.dumps(component.to_plotly_json(), default=lambda o: o.to_plotly_json())
+
+
+def test_a_step_shows_its_views_kinds_in_order_worst_first_within_its_category():
+    ids = [f["id"] for f in cw.step_findings({"view": "gaps"}, FINDINGS)]
+    assert ids == ["unserved|LA|W2|food", "under|LA|W2|mh", "under|LA|W1|mh"]  # unserved first, then by unmet
+    ids = [f["id"] for f in cw.step_findings({"view": "gaps", "category": "mh"}, FINDINGS)]
+    assert ids == ["under|LA|W2|mh", "under|LA|W1|mh"]
+    assert [f["id"] for f in cw.step_findings({"view": "fragility", "category": "mh"}, FINDINGS)] == \
+        ["funding_dependency|LA|P1"]  # findings about no one category stay
+    assert [f["id"] for f in cw.step_findings({"view": "duplication"}, FINDINGS)] == ["overlap|LA|mh|S1|S2"]
+    assert len(cw.step_findings({"view": "gaps"}, FINDINGS, limit=1)) == 1
+    assert cw.step_findings(None, FINDINGS) == []
+
+
+def test_vote_buttons_only_for_gaps_and_fragilities_and_only_for_roles_that_may_vote():
+    gap, overlap = FINDINGS[0], FINDINGS[4]
+    assert "\"workshop-vote\"" in _json(cw.finding_item(gap, votes=2, mine=1, can_vote=True, left=0))
+    assert '"disabled": true' in _json(cw.finding_item(gap, votes=2, mine=1, can_vote=True, left=0))
+    assert "\"workshop-vote\"" not in _json(cw.finding_item(gap, votes=2, mine=0, can_vote=False, left=None))
+    assert "\"workshop-vote\"" not in _json(cw.finding_item(overlap, votes=0, mine=0, can_vote=True, left=3))
+    assert "2 votes (1 yours)" in _json(cw.finding_item(gap, votes=2, mine=1, can_vote=True, left=0))
+
+
+def test_user_text_goes_in_as_plain_strings():
+    payload = "<script>alert(1)</script>"
+    notes = cw.notes_list([{"author": "<b>Eve</b>", "text": payload, "created": "2026-05-12T14:03:00+00:00"}])
+    out = _json(notes)
+    assert json.dumps(payload)[1:-1] in out and "dangerously" not in out and "Markdown" not in out
+    acts = cw.actions_list([{"id": "a1", "text": payload, "owner": "x", "status": "open"}], editable=False)
+    assert json.dumps(payload)[1:-1] in _json(acts) and "workshop-action-status" not in _json(acts)
+    assert "workshop-action-status" in _json(cw.actions_list([{"id": "a1", "text": "t", "status": "open"}],
+                                                             editable=True))
+
+
+def test_stage_and_step_editor():
+    w = ws.Workshop(id="b", name="B", place="LA", place_name="Town", as_of=dt.date(2026, 1, 1), created="",
+                    steps=tuple(dict(s) for s in ws.DEFAULT_STEPS), current=1, votes_per_member=3, revision=4)
+    body = _json(html_div(cw.stage(w, cw.step_findings(w.step, FINDINGS), figures=[("people", "70")],
+                                   tallies={"under|LA|W1|mh": 3}, mine={}, role=ws.BOARD, left=3)))
+    assert "Step 2 of 5" in body and '"Gaps"' in body and "3 votes" in body
+    editor = _json(cw.step_editor(w.steps, w.current))
+    assert editor.count('"type": "workshop-goto"') == 5 and '"aria-current": "step"' in editor
+    opts = cw.about_options(w, cw.step_findings(w.step, FINDINGS))
+    assert opts[0] == {"label": "Town (the whole place)", "value": "place:LA"}
+    assert opts[1]["value"] == "finding:unserved|LA|W2|food"
+
+
+def test_records_section_for_detail_pages():
+    assert cw.records_section([]) is None
+    out = _json(cw.records_section([
+        {"record": "action", "text": "Ask", "owner": "Bo", "due": "2026-03-31", "status": "open", "workshop": "b"},
+        {"record": "note", "kind": "finding", "text": "mh in W1", "votes": 3, "workshop": "b"},
+        {"record": "note", "kind": "note", "text": "<i>hi</i>", "author": "Ann", "workshop": "b"}]))
+    assert "Action: Ask \\u2014 Bo, due 2026-03-31 (open)" in out
+    assert "Priority: mh in W1 \\u2014 3 vote(s)" in out and "Note by Ann: <i>hi</i>" in out
+
+
+def html_div(children):
+    from dash import html
+
+    return html.Div(children)
