@@ -273,8 +273,10 @@ def cmd_query(args) -> int:
         q.check_params(params)
     except ValueError as e:
         raise UsageError(str(e)) from None
-    if q.name.startswith(("merge_", "delete_", "release_", "create_", "update_")):
+    if not q.read_only:
         raise UsageError(f"query {q.name} writes to the store; `ecomap query` runs read-only queries")
+    if "token" in q.text.lower():
+        raise UsageError(f"query {q.name} reads workshop credentials; use `ecomap workshop` instead")
     with open_store() as store:
         df = store.run(q.name, params)
     if args.json:

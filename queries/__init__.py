@@ -21,6 +21,7 @@ import re
 
 HERE = pathlib.Path(__file__).parent
 _PARAM = re.compile(r"\$([A-Za-z_][A-Za-z0-9_]*)")
+_WRITE = re.compile(r"\b(CREATE|MERGE|SET|DELETE|REMOVE|DROP|FOREACH)\b", re.IGNORECASE)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -35,6 +36,12 @@ class Query:
     def used_params(self) -> set[str]:
         body = "\n".join(line for line in self.text.splitlines() if not line.lstrip().startswith("//"))
         return set(_PARAM.findall(body))
+
+    @property
+    def read_only(self) -> bool:
+        """No clause that writes (checked on the statement without its comments)."""
+        body = "\n".join(line for line in self.text.splitlines() if not line.lstrip().startswith("//"))
+        return not _WRITE.search(body)
 
     def check_params(self, given: dict) -> None:
         missing = [p for p in self.params if p not in given]
