@@ -13,7 +13,6 @@ import json
 import logging
 import pathlib
 import sys
-import textwrap
 from typing import Any, Callable
 
 from ecosystem import model as m

@@ -314,6 +314,25 @@ class CanonicalTables:
         return cls(tables, warnings, skipped)
 
 
+def table_frame(rows: list[dict[str, Any]], name: str) -> pd.DataFrame:
+    """Rows as a canonical table: the spec's columns first (None where absent), extras after.
+
+    Missing values are ``None`` (never NaN) and ``services.areas`` is always a list.
+    """
+    if not rows:
+        return empty_table(name)
+    df = pd.DataFrame(rows, dtype=object)
+    cols = list(TABLES[name].columns)
+    for c in cols:
+        if c not in df.columns:
+            df[c] = None
+    df = df[cols + [c for c in df.columns if c not in cols]]
+    out = df.astype(object).where(df.notna(), None)
+    if name == "services":
+        out["areas"] = [list(a) if isinstance(a, list) else [] for a in df["areas"]]
+    return out
+
+
 def fast_records(df: pd.DataFrame) -> list[dict[str, Any]]:
     """``df.to_dict("records")`` without pandas' per-value boxing (several times faster)."""
     cols = list(df.columns)

@@ -9,11 +9,10 @@ value is a parameter.
 from __future__ import annotations
 
 import contextlib
-import datetime as dt
 import logging
 import os
 import pathlib
-from typing import Any, Iterable, Iterator
+from typing import Any, Iterator
 
 import neo4j
 import pandas as pd

@@ -35,7 +35,7 @@ from typing import Any
 
 import pandas as pd
 
-from ecosystem.model import TABLES, CanonicalTables, Issue, ValidationError, empty_table
+from ecosystem.model import CanonicalTables, Issue, ValidationError, table_frame
 
 from .parse import ParseError, is_blank, parse_number, parse_text
 
@@ -413,16 +413,7 @@ def topojson_features(topo: dict[str, Any]) -> list[dict[str, Any]]:
 
 
 def _frame(rows: list[dict[str, Any]]) -> pd.DataFrame:
-    if not rows:
-        return empty_table("places")
-    df = pd.DataFrame(rows, dtype=object)
-    cols = list(TABLES["places"].columns)
-    for c in cols:
-        if c not in df.columns:
-            df[c] = None
-    df = df[cols + [c for c in df.columns if c not in cols]]
-    return df.astype(object).where(df.notna(), None)
-
+    return table_frame(rows, "places")
 
 def _short(v: Any) -> Any:
     s = v if isinstance(v, (int, float)) or v is None else str(v)

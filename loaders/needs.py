@@ -42,7 +42,7 @@ from typing import Any
 
 import pandas as pd
 
-from ecosystem.model import TABLES, CanonicalTables, Issue, ValidationError, empty_table, need_id
+from ecosystem.model import CanonicalTables, Issue, ValidationError, need_id, table_frame
 
 from . import categories as cats
 from .geography import level_of
@@ -444,12 +444,4 @@ def _indicators(ctx: _Ctx, rows, options) -> dict[str, pd.DataFrame]:
 
 
 def _frame(rows: list[dict[str, Any]], name: str) -> pd.DataFrame:
-    if not rows:
-        return empty_table(name)
-    df = pd.DataFrame(rows, dtype=object)
-    cols = list(TABLES[name].columns)
-    for c in cols:
-        if c not in df.columns:
-            df[c] = None
-    df = df[cols + [c for c in df.columns if c not in cols]]
-    return df.astype(object).where(df.notna(), None)
+    return table_frame(rows, name)

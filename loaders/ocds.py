@@ -32,7 +32,7 @@ from typing import Any, Iterator
 
 import pandas as pd
 
-from ecosystem.model import TABLES, CanonicalTables, Issue, ValidationError, empty_table
+from ecosystem.model import CanonicalTables, Issue, ValidationError, table_frame
 
 from . import identity
 from .parse import ParseError, is_blank, parse_date, parse_number, parse_text
@@ -410,16 +410,7 @@ def _add_org(orgs: dict, oid: str, p: dict[str, Any], role: str, meta: dict) -> 
 
 
 def _frame(rows: list[dict[str, Any]], name: str) -> pd.DataFrame:
-    if not rows:
-        return empty_table(name)
-    df = pd.DataFrame(rows, dtype=object)
-    cols = list(TABLES[name].columns)
-    for c in cols:
-        if c not in df.columns:
-            df[c] = None
-    df = df[cols + [c for c in df.columns if c not in cols]]
-    return df.astype(object).where(df.notna(), None)
-
+    return table_frame(rows, name)
 
 # --------------------------------------------------------------------------
 # OCDS merge (compiling releases of one ocid)

@@ -44,7 +44,7 @@ from typing import Any
 
 import pandas as pd
 
-from ecosystem.model import TABLES, CanonicalTables, Issue, ValidationError, empty_table
+from ecosystem.model import CanonicalTables, Issue, ValidationError, table_frame
 
 from . import categories as cats
 from . import identity
@@ -508,15 +508,4 @@ def _pc(s: Any) -> str:
 
 
 def _frame(rows: list[dict[str, Any]], name: str) -> pd.DataFrame:
-    if not rows:
-        return empty_table(name)
-    df = pd.DataFrame(rows, dtype=object)
-    cols = list(TABLES[name].columns)
-    for c in cols:
-        if c not in df.columns:
-            df[c] = None
-    df = df[cols + [c for c in df.columns if c not in cols]]
-    out = df.astype(object).where(df.notna(), None)
-    if name == "services":
-        out["areas"] = [list(a) if isinstance(a, list) else [] for a in df["areas"]]
-    return out
+    return table_frame(rows, name)
