@@ -253,6 +253,18 @@ def resolve_place(view: View) -> View:
     return view
 
 
+def category_names() -> dict[str, str]:
+    """Every category code → name, cached per version (a cheap query: the choosers need no graph)."""
+    svc = service()
+    version = svc.version()
+
+    def make() -> dict[str, str]:
+        df = svc.store.run("list_categories")
+        return {str(c): str(n or c) for c, n in zip(df["code"], df["name"])} if len(df) else {}
+
+    return cached("categories", version, make)
+
+
 def names(place: str | None) -> Names:
     svc = service()
     version = svc.version()

@@ -26,28 +26,62 @@ STATUS_STYLE = [
 ]
 
 
+#: links listed in one cell before "and N more"
+MAX_LINKS = 5
+
+
+def _search(view: View) -> str:
+    # one query string per view, not one per link (tables can hold 100,000 links)
+    cache = _search.__dict__.setdefault("cache", {})
+    if view not in cache:
+        if len(cache) > 64:
+            cache.clear()
+        cache[view] = view.search()
+    return cache[view]
+
+
 def org_link(names: Names, oid: Any, view: View) -> str:
-    return md_link(names.organisation(oid), detail_href("organisation", oid, view.search()))
+    return md_link(names.organisation(oid), detail_href("organisation", oid, _search(view)))
 
 
 def svc_link(names: Names, sid: Any, view: View) -> str:
-    return md_link(names.service(sid), detail_href("service", sid, view.search()))
+    return md_link(names.service(sid), detail_href("service", sid, _search(view)))
+
+
+def _many(ids: list, link) -> str:
+    head = ", ".join(link(i) for i in ids[:MAX_LINKS])
+    return head if len(ids) <= MAX_LINKS else f"{head} and {len(ids) - MAX_LINKS} more"
 
 
 def org_links(names: Names, ids: Any, view: View) -> str:
-    return ", ".join(org_link(names, i, view) for i in (ids or []))
+    return _many(list(ids or []), lambda i: org_link(names, i, view))
 
 
 def svc_links(names: Names, ids: Any, view: View) -> str:
-    return ", ".join(svc_link(names, i, view) for i in (ids or []))
+    return _many(list(ids or []), lambda i: svc_link(names, i, view))
+
+
+def memo(obj: Any, name: str, make):
+    """``make()`` once per (cached) analysis or frames object: derived tables are kept beside it."""
+    store = obj.__dict__.setdefault("_dashboard_memo", {})
+    if name not in store:
+        store[name] = make()
+    return store[name]
 
 
 def cell_providers(provision: pd.DataFrame) -> dict[tuple[str, str], list[str]]:
     """(place, category) → sorted provider ids of the active services behind the cell."""
     if not len(provision):
         return {}
-    g = provision.groupby(["place", "category"])["provider"].agg(lambda s: sorted(set(s), key=str))
-    return {k: list(v) for k, v in g.items()}
+    p = provision[["place", "category", "provider"]].drop_duplicates().sort_values(["place", "category", "provider"])
+    out: dict[tuple[str, str], list[str]] = {}
+    for pl, c, pr in zip(p["place"], p["category"], p["provider"]):
+        out.setdefault((pl, c), []).append(pr)
+    return out
+
+
+def analysis_cell_providers(a: an.Analysis) -> dict[tuple[str, str], list[str]]:
+    return memo(a, "cell_providers", lambda: cell_providers(a.provision))
 
 
 # --------------------------------------------------------------------------
@@ -88,7 +122,7 @@ def overview_view(res: Result, funding: pd.DataFrame, geometries: dict[str, dict
                        sort_by=[{"column_id": "Unmet", "direction": "desc"}])
     worst = a.coverage[a.coverage["unmet"] > 0].sort_values(["unmet", "place", "category"],
                                                             ascending=[False, True, True]).head(10)
-    provs = cell_providers(a.provision)
+    provs = analysis_cell_providers(a)
     worst_df = pd.DataFrame({
         "Place": [names.place(p) for p in worst["place"]],
         "Category": [names.category(c) for c in worst["category"]],
@@ -109,8 +143,9 @@ def overview_view(res: Result, funding: pd.DataFrame, geometries: dict[str, dict
 # --------------------------------------------------------------------------
 # gaps
 # --------------------------------------------------------------------------
-def coverage_table(cov: pd.DataFrame, provision: pd.DataFrame, names: Names, view: View) -> pd.DataFrame:
-    provs = cell_providers(provision)
+def coverage_table(cov: pd.DataFrame, provision: pd.DataFrame, names: Names, view: View,
+                   provs: dict | None = None) -> pd.DataFrame:
+    provs = cell_providers(provision) if provs is None else provs
     return pd.DataFrame({
         "Place": [names.place(p) for p in cov["place"]],
         "Category": [names.category(c) for c in cov["category"]],
@@ -152,7 +187,7 @@ def gaps_view(res: Result) -> list:
                           "Blank cells have no recorded need and no provision."),
         html.H2(f"Coverage rows — {names.category(view.category)}", className="h5"),
         summary,
-        data_table("gaps-coverage", coverage_table(shown, a.provision, names, view), caption="Coverage",
+        data_table("gaps-coverage", coverage_table(shown, a.provision, names, view, analysis_cell_providers(a)), caption="Coverage",
                    markdown=["Providers"], numeric={"Need": 0, "Supply": 0, "Unmet": 0, "Coverage %": 0},
                    row_style=STATUS_STYLE, page_size=20),
     ]
@@ -163,18 +198,20 @@ def gaps_view(res: Result) -> list:
 # --------------------------------------------------------------------------
 def duplication_view(res: Result, frames: an.Frames) -> list:
     a, names, view = res.analysis, res.names, res.view
-    funders = cd.service_funders(frames.services, frames.funding, a.as_of)
+    funders = memo(frames, f"funders:{a.as_of}", lambda: cd.service_funders(frames.services, frames.funding, a.as_of))
     prov = a.provision
     dup = a.duplication if view.category is None else a.duplication[a.duplication["category"] == view.category]
     rows = []
+    cell_services = memo(a, "cell_services", lambda: {k: sorted(set(g), key=str) for k, g in
+                                                      prov.groupby(["place", "category"])["service"]})
+    cell_provs = analysis_cell_providers(a)
     for r in dup.itertuples(index=False):
-        cell = prov[(prov["place"] == r.place) & (prov["category"] == r.category)]
-        svcs = sorted(set(cell["service"]), key=str)
+        svcs = cell_services.get((r.place, r.category), [])
         fund = sorted({f for s in svcs for f in funders.get(s, [])}, key=str)
         rows.append({"Place": names.place(r.place), "Category": names.category(r.category),
                      "Coverage %": round(float(r.coverage) * 100, 1), "Need": round(float(r.demand), 1),
                      "Supply": round(float(r.supply), 1),
-                     "Providers": org_links(names, sorted(set(cell["provider"]), key=str), view),
+                     "Providers": org_links(names, cell_provs.get((r.place, r.category), []), view),
                      "Services": svc_links(names, svcs, view), "Funded by": org_links(names, fund, view)})
     dup_df = pd.DataFrame(rows, columns=["Place", "Category", "Coverage %", "Need", "Supply", "Providers",
                                          "Services", "Funded by"])

@@ -28,8 +28,7 @@ def frame(prefix: str, title: str, kwargs: dict[str, Any], *, intro: str | None 
             view = dataclasses.replace(view, place=state.default_place(table))
         places = place_options(table)
         if category:
-            known = view.place in set(table["code"]) or view.place is None
-            cats = category_options(state.names(view.place if known else None))
+            cats = category_options(state.Names(categories=state.category_names()))
         if scenario:
             scens = scenario_options(state.scenario_list())
     except Exception as e:  # the store is down: show the page and say so
