@@ -111,13 +111,14 @@ def cliff_timeline(funding: pd.DataFrame, as_of: dt.date, recipients: set[str] |
     ending = f[(f["end"] > ts) & (f["end"] < last)]
     if not len(ending):
         return pd.DataFrame(columns=CLIFF_TIMELINE_COLUMNS)
-    allf = funding
-    kinds = []
-    for r in ending.itertuples(index=False):
-        same = allf[(allf["funder"] == r.funder) & (allf["recipient"] == r.recipient) & (allf["funding"] != r.funding)]
-        if isinstance(r.service, str) and r.service:
-            same = same[(same["service"] == r.service) | same["service"].isna()]
-        kinds.append("followed on" if (same["end"].isna() | (same["end"] > r.end)).any() else "no follow-on")
+    cols = ["funding", "funder", "recipient", "service", "end"]
+    pairs = ending[cols].merge(funding[cols], on=["funder", "recipient"], suffixes=("", "_o"))
+    pairs = pairs[pairs["funding"] != pairs["funding_o"]]
+    named = pairs["service"].notna() & (pairs["service"] != "")
+    same_service = ~named | (pairs["service_o"] == pairs["service"]) | pairs["service_o"].isna()
+    later = pairs["end_o"].isna() | (pairs["end_o"] > pairs["end"])
+    followed = set(pairs.loc[same_service & later, "funding"])
+    kinds = ["followed on" if f in followed else "no follow-on" for f in ending["funding"]]
     e = ending.assign(kind=kinds)
     e["start"] = e["end"].dt.to_period("Q").dt.start_time
     g = e.groupby(["start", "kind"], as_index=False).agg(amount=("amount", "sum"), flows=("funding", "count"))

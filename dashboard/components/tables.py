@@ -18,6 +18,9 @@ from typing import Any, Iterable
 import pandas as pd
 from dash import dash_table, dcc, html
 
+#: rows a table sends to the browser (tables are ordered worst first, so these are the ones that matter)
+MAX_ROWS = 2000
+
 _MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~])")
 _MD_LINK = re.compile(r"\[((?:\\.|[^\]\\])*)\]\([^)]*\)")
 _MD_UNESCAPE = re.compile(r"\\(.)")
@@ -73,7 +76,8 @@ def records(df: pd.DataFrame) -> list[dict[str, Any]]:
 
 def data_table(table_id: str, df: pd.DataFrame, *, markdown: Iterable[str] = (), numeric: dict[str, int] | None = None,
                page_size: int = 15, caption: str | None = None, empty: str = "Nothing to show.",
-               sort_by: list[dict] | None = None, row_style: list[dict] | None = None) -> html.Div:
+               sort_by: list[dict] | None = None, row_style: list[dict] | None = None,
+               max_rows: int = MAX_ROWS) -> html.Div:
     """A sortable, filterable table with CSV and Excel export.
 
     ``table_id`` is page-prefixed (``gaps-coverage``); ``markdown`` names
@@ -82,6 +86,9 @@ def data_table(table_id: str, df: pd.DataFrame, *, markdown: Iterable[str] = (),
     """
     markdown = set(markdown)
     numeric = numeric or {}
+    total = len(df)
+    if total > max_rows:  # the browser stays quick; the note says where the rest is
+        df = df.iloc[:max_rows]
     columns = []
     for c in df.columns:
         col: dict[str, Any] = {"name": str(c), "id": str(c)}
@@ -94,7 +101,9 @@ def data_table(table_id: str, df: pd.DataFrame, *, markdown: Iterable[str] = (),
     data = records(df)
     head = [html.Span(caption, className="fw-semibold me-auto")] if caption else [html.Span(className="me-auto")]
     buttons = html.Div(head + [
-        html.Span(f"{len(df):,} row(s)", className="text-muted small me-2"),
+        html.Span(f"{total:,} row(s)" if total <= max_rows else
+                  f"first {max_rows:,} of {total:,} rows (all of them: `ecomap analyse --json`)",
+                  className="text-muted small me-2"),
         html.Button("CSV", id={"type": "ecomap-export-csv", "table": table_id}, n_clicks=0,
                     className="btn btn-sm btn-outline-secondary me-1",
                     **{"aria-label": f"Download {caption or 'table'} as CSV"}),

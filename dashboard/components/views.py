@@ -15,7 +15,7 @@ from dash import html
 from dashboard.components import data as cd
 from dashboard.components import figures as fg
 from dashboard.components.layout import chart, figure_cards, money, pct, people
-from dashboard.components.tables import data_table, detail_href, md_link
+from dashboard.components.tables import MAX_ROWS, data_table, detail_href, md_link
 from dashboard.state import Names, Result, View
 from ecosystem import analysis as an
 
@@ -187,7 +187,7 @@ def gaps_view(res: Result) -> list:
                           "Blank cells have no recorded need and no provision."),
         html.H2(f"Coverage rows — {names.category(view.category)}", className="h5"),
         summary,
-        data_table("gaps-coverage", coverage_table(shown, a.provision, names, view, analysis_cell_providers(a)), caption="Coverage",
+        data_table("gaps-coverage", coverage_table(shown.head(MAX_ROWS), a.provision, names, view, analysis_cell_providers(a)), caption="Coverage",
                    markdown=["Providers"], numeric={"Need": 0, "Supply": 0, "Unmet": 0, "Coverage %": 0},
                    row_style=STATUS_STYLE, page_size=20),
     ]
@@ -201,6 +201,8 @@ def duplication_view(res: Result, frames: an.Frames) -> list:
     funders = memo(frames, f"funders:{a.as_of}", lambda: cd.service_funders(frames.services, frames.funding, a.as_of))
     prov = a.provision
     dup = a.duplication if view.category is None else a.duplication[a.duplication["category"] == view.category]
+    n_dup = len(dup)
+    dup = dup.head(MAX_ROWS)
     rows = []
     cell_services = memo(a, "cell_services", lambda: {k: sorted(set(g), key=str) for k, g in
                                                       prov.groupby(["place", "category"])["service"]})
@@ -216,6 +218,8 @@ def duplication_view(res: Result, frames: an.Frames) -> list:
     dup_df = pd.DataFrame(rows, columns=["Place", "Category", "Coverage %", "Need", "Supply", "Providers",
                                          "Services", "Funded by"])
     ov = a.overlaps if view.category is None else a.overlaps[a.overlaps["category"] == view.category]
+    n_ov = len(ov)
+    ov = ov.sort_values(["overlap", "service_a", "service_b"], ascending=[False, True, True], kind="stable").head(MAX_ROWS)
     ov_df = pd.DataFrame({
         "Service A": [svc_link(names, s, view) for s in ov["service_a"]],
         "Provider A": [org_link(names, p, view) for p in ov["provider_a"]],
@@ -230,7 +234,7 @@ def duplication_view(res: Result, frames: an.Frames) -> list:
     })
     links = ["Providers", "Services", "Funded by"]
     return [
-        html.P(f"{len(dup_df):,} over-supplied cell(s) with two or more providers, and {len(ov_df):,} pair(s) of "
+        html.P(f"{n_dup:,} over-supplied cell(s) with two or more providers, and {n_ov:,} pair(s) of "
                "services in the same category from different providers covering mostly the same people.",
                className="mb-3"),
         data_table("duplication-cells", dup_df, caption="Duplicated cells (over-supplied, 2+ providers)",
@@ -282,6 +286,7 @@ def fragility_view(res: Result, frames: an.Frames) -> list:
         "Services depending on it": [svc_links(names, s, view) for s in cl["services"]],
     })
     sole = a.sole_providers if view.category is None else a.sole_providers[a.sole_providers["category"] == view.category]
+    sole = sole.sort_values(["demand", "place"], ascending=[False, True], kind="stable").head(MAX_ROWS)
     sole_df = pd.DataFrame({
         "Place": [names.place(p) for p in sole["place"]], "Category": [names.category(c) for c in sole["category"]],
         "Provider": [org_link(names, p, view) for p in sole["provider"]],
