@@ -39,21 +39,28 @@ _REL_COLUMNS = {
 
 
 def _value(v: Any) -> Any:
-    """Python/driver-friendly values; None for missing."""
-    v = m._clean(v)
+    """Driver-friendly values from already-cleaned canonical values; None for missing."""
+    tv = type(v)
+    if tv is str or tv is int or tv is bool or tv is dt.date:
+        return v
+    if tv is float:
+        return None if v != v else v
+    if v is None:
+        return None
     if isinstance(v, dt.datetime):
         return v.date()
-    if isinstance(v, float) and v.is_integer() and abs(v) < 2**53:
-        return v  # keep floats as floats: amounts and capacities are numbers
     if isinstance(v, (list, tuple)):
         return [x for x in (m._clean(x) for x in v) if x is not None]
     if isinstance(v, dict):
         return json.dumps(v, sort_keys=True, default=str)
-    return v
+    return m._clean(v)
+
+
+_DROP_ALWAYS = frozenset(META) | {"source", "sources", "load_run"}
 
 
 def _props(rec: dict[str, Any], drop: Iterable[str]) -> dict[str, Any]:
-    drop = set(drop) | set(META) | {"source", "sources", "load_run"}
+    drop = _DROP_ALWAYS.union(drop)
     out = {}
     for k, v in rec.items():
         if k in drop:
@@ -97,11 +104,11 @@ def plan(tables: m.CanonicalTables) -> list[tuple[str, list[dict[str, Any]]]]:
 
 
 def content_hash(steps: list[tuple[str, list[dict[str, Any]]]]) -> str:
+    """A digest of everything a load would write (rows are built in a deterministic order)."""
     h = hashlib.sha256()
     for name, rows in steps:
         h.update(name.encode())
-        for r in rows:
-            h.update(json.dumps(r, sort_keys=True, default=str).encode())
+        h.update(repr(rows).encode())
     return h.hexdigest()
 
 
@@ -128,7 +135,8 @@ def write_tables(store: GraphStore, tables: m.CanonicalTables, *, source: str, f
     done = 0
     steps = _split_funds(store, steps, source)
     with store.transaction() as tx:
-        tx.run(query("delete_source_funds").text, {"source": source}).consume()
+        if len(last):
+            tx.run(query("delete_source_funds").text, {"source": source}).consume()
         for name, rows in steps:
             text = query(name).text
             for i in range(0, len(rows), batch):
@@ -137,10 +145,14 @@ def write_tables(store: GraphStore, tables: m.CanonicalTables, *, source: str, f
                 done += len(chunk)
                 if progress:
                     progress(done, total)
-        for name in ("delete_stale_relationships", "release_stale_relationships",
-                     "delete_stale_nodes", "release_stale_nodes"):
-            tx.run(query(name).text, {"source": source, "run": run}).consume()
-        tx.run(query("update_roles").text).consume()
+        if len(last):  # a source loaded before: remove what its new version no longer has
+            for name in ("delete_stale_relationships", "release_stale_relationships",
+                         "delete_stale_nodes", "release_stale_nodes"):
+                tx.run(query(name).text, {"source": source, "run": run}).consume()
+        if len(last):
+            tx.run(query("update_roles").text).consume()
+        else:  # a first load changes the relationships of its own organisations only
+            tx.run(query("update_roles_of").text, {"ids": _organisations_touched(steps)}).consume()
         tx.run(query("create_load_run").text, {"run": {
             "id": run, "load_run": run, "source": source, "format": fmt, "paths": [str(p) for p in paths],
             "started": started.isoformat(timespec="seconds"),
@@ -149,6 +161,18 @@ def write_tables(store: GraphStore, tables: m.CanonicalTables, *, source: str, f
             "warnings": list(tables.warnings)[:200],
         }}).consume()
     return {"run": run, "source": source, "status": "loaded", "counts": counts, "rows_written": total}
+
+
+def _organisations_touched(steps) -> list[str]:
+    ids: set[str] = set()
+    for name, rows in steps:
+        if name == "merge_organisations":
+            ids.update(r["key"] for r in rows)
+        elif name in ("create_funds", "merge_funds", "merge_delivers"):
+            ids.update(r["a"] for r in rows)
+            if name != "merge_delivers":
+                ids.update(r["b"] for r in rows)
+    return sorted(ids)
 
 
 def _split_funds(store: GraphStore, steps, source: str):
