@@ -30,7 +30,8 @@ def update(place, category, as_of, scenario):
     try:
         view, _ = state.make_view(place, category, as_of, scenario)
         res = state.analysis_for(view)
-        body = views.fragility_view(res, state.frames(res.view.place))
+        body = views.memo(res.analysis, ('fragility', res.view),
+                          lambda: views.fragility_view(res, state.frames(res.view.place)))
         return [scenario_banner(res.scenario_name, res.view), *body], None
     except Exception as e:
         return fail(e, 2)

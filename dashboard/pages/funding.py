@@ -28,6 +28,8 @@ def update(place, category, as_of):
     try:
         view, _ = state.make_view(place, category, as_of)
         res = state.analysis_for(view)
-        return [scenario_banner(res.scenario_name, res.view), *views.funding_view(res, state.frames(res.view.place))], None
+        body = views.memo(res.analysis, ('funding', res.view),
+                          lambda: views.funding_view(res, state.frames(res.view.place)))
+        return [scenario_banner(res.scenario_name, res.view), *body], None
     except Exception as e:
         return fail(e, 2)

@@ -30,6 +30,7 @@ def update(place, category, as_of, scenario):
     try:
         view, _ = state.make_view(place, category, as_of, scenario)
         res = state.analysis_for(view)
-        return [scenario_banner(res.scenario_name, res.view), *views.gaps_view(res)], None
+        body = views.memo(res.analysis, ('gaps', res.view), lambda: views.gaps_view(res))
+        return [scenario_banner(res.scenario_name, res.view), *body], None
     except Exception as e:
         return fail(e, 2)

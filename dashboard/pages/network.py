@@ -9,6 +9,7 @@ from dash import Input, Output, State, callback, dcc, html, no_update
 
 from dashboard import state
 from dashboard.components import network as nw
+from dashboard.components import views
 from dashboard.components.tables import data_table, md_link
 from dashboard.pages._common import fail, frame, sync_url
 
@@ -54,8 +55,9 @@ def update(place, category, as_of, funder):
         view, _ = state.make_view(place, category, as_of)
         res = state.analysis_for(view)
         fr = state.frames(res.view.place)
-        net = nw.build(res.analysis, fr, res.names, res.view, category=res.view.category, funder=funder or None,
-                       limit=LIMIT)
+        net = views.memo(res.analysis, ("network", res.view, funder or None),
+                         lambda: nw.build(res.analysis, fr, res.names, res.view, category=res.view.category,
+                                          funder=funder or None, limit=LIMIT))
         funders = sorted(set(nw.active_flows(fr.funding, res.analysis.as_of)
                              .loc[lambda f: f["recipient"].isin(set(res.analysis.provision["provider"])), "funder"]),
                          key=lambda f: res.names.organisation(f).lower())

@@ -41,8 +41,9 @@ def update(place, category, as_of, scenario, metric):
         geoms = state.boundaries(leaves)
         opts = res.scenario.options if res.scenario is not None else None
         body = [scenario_banner(res.scenario_name, res.view)]
-        body += views.overview_view(res, state.frames(res.view.place).funding, geoms, metric=metric or "unmet",
-                                    options=opts)
+        body += views.memo(res.analysis, ("overview", res.view, metric),
+                           lambda: views.overview_view(res, state.frames(res.view.place).funding, geoms,
+                                                       metric=metric or "unmet", options=opts))
         return body, [html.Div(n, className="alert alert-warning") for n in notes] or None
     except Exception as e:
         return fail(e, 2)
