@@ -47,31 +47,33 @@ def place_tree(store: GraphStore) -> nx.DiGraph:
     return T
 
 
+def _scope(tree: nx.DiGraph, place: str | None) -> list[str] | None:
+    """The place codes that matter for ``place``: itself, the places beneath it and above it."""
+    if place is None:
+        return None
+    if place not in tree:
+        raise KeyError(place)
+    return sorted({place} | nx.ancestors(tree, place) | nx.descendants(tree, place))
+
+
 def pull_graph(store: GraphStore, *, place: str | None = None) -> nx.MultiDiGraph:
     """The ecosystem graph, or the part of it that concerns ``place``.
 
-    With ``place``: every place beneath it and above it, the services
-    serving any of those places and the needs in them, their providers with
-    every flow they receive (and its funders), and partnerships touching
-    those providers.
+    With ``place``: every place (the place tree is small, and a service's
+    capacity is spread over every leaf it serves, inside the place or not),
+    the services serving the place, anything beneath it or above it, the
+    needs there, the organisations providing those services or based there
+    with every flow they receive (and its funders), and the partnerships
+    touching them. ``analyse(pull_graph(s, place=P), place=P)`` equals
+    ``analyse(pull_graph(s), place=P)``.
     """
     G = nx.MultiDiGraph()
     tree = place_tree(store)
-    if place is not None:
-        if place not in tree:
-            raise KeyError(place)
-        below = nx.ancestors(tree, place)  # edges point child -> parent
-        above = nx.descendants(tree, place)
-        keep = {place} | below | above
-        codes: list[str] | None = sorted(keep)
-    else:
-        keep = set(tree.nodes)
-        codes = None
-    for code in keep:
-        G.add_node((m.PLACE, code), label=m.PLACE, **tree.nodes[code])
+    codes = _scope(tree, place)
+    for code, attrs in tree.nodes(data=True):
+        G.add_node((m.PLACE, code), label=m.PLACE, **attrs)
     for child, parent in tree.edges:
-        if child in keep and parent in keep:
-            add_edge(G, (m.PLACE, child), (m.PLACE, parent), m.PART_OF)
+        add_edge(G, (m.PLACE, child), (m.PLACE, parent), m.PART_OF)
 
     for code, props, broader in _chunks(store, "pull_categories", {}):
         G.add_node((m.CATEGORY, code), label=m.CATEGORY, **_clean(props))
@@ -85,8 +87,7 @@ def pull_graph(store: GraphStore, *, place: str | None = None) -> nx.MultiDiGrap
         add_edge(G, (m.ORGANISATION, org), s, m.DELIVERS)
         add_edge(G, s, (m.CATEGORY, cat), m.IN_CATEGORY)
         for code in areas:
-            if code in keep:
-                add_edge(G, s, (m.PLACE, code), m.SERVES)
+            add_edge(G, s, (m.PLACE, code), m.SERVES)
         providers.add(org)
 
     for nid, code, cat, props in _chunks(store, "pull_needs", {"codes": codes}):
@@ -95,21 +96,26 @@ def pull_graph(store: GraphStore, *, place: str | None = None) -> nx.MultiDiGrap
         add_edge(G, n, (m.PLACE, code), m.IN)
         add_edge(G, n, (m.CATEGORY, cat), m.FOR)
 
-    ids = sorted(providers) if place is not None else None
-    orgs = set(providers)
-    flows = list(_chunks(store, "pull_funding", {"ids": ids}))
+    ids = None
+    if place is not None:
+        based = {oid for oid, _ in _chunks(store, "frames_based_in_places", {"codes": codes})}
+        ids = sorted(providers | based)
+    orgs = set(providers) | set(ids or ())
+    flows = list(_chunks(store, "pull_funding", {}) if ids is None else _chunks(store, "pull_funding_to", {"ids": ids}))
     for f in flows:
         orgs.add(f[0])
         orgs.add(f[1])
-    partnerships = list(_chunks(store, "pull_partnerships", {"ids": ids}))
+    partnerships = list(_chunks(store, "pull_partnerships", {})) if ids is None else _touching(store, "pull", ids)
     for p in partnerships:
         orgs.add(p[0])
         orgs.add(p[1])
-    for oid, props, based in _chunks(store, "pull_organisations", {"ids": sorted(orgs) if place is not None else None}):
+    org_rows = (_chunks(store, "pull_organisations", {}) if place is None
+                else _chunks(store, "pull_organisations_of", {"ids": sorted(orgs)}))
+    for oid, props, where in org_rows:
         o = (m.ORGANISATION, oid)
         G.add_node(o, label=m.ORGANISATION, **_clean(props, ("roles",)))
-        if based is not None and based in keep:
-            add_edge(G, o, (m.PLACE, based), m.BASED_IN)
+        if where is not None:
+            add_edge(G, o, (m.PLACE, where), m.BASED_IN)
     for a, b, props in flows:
         props = _clean(props)
         G.add_edge((m.ORGANISATION, a), (m.ORGANISATION, b), key=props["id"], type=m.FUNDS, **props)
@@ -121,3 +127,93 @@ def pull_graph(store: GraphStore, *, place: str | None = None) -> nx.MultiDiGrap
     log.info("pulled %d nodes and %d edges%s", G.number_of_nodes(), G.number_of_edges(),
              f" for {place}" if place else "")
     return G
+
+
+def pull_frames(store: GraphStore, *, place: str | None = None):
+    """The analysis tables straight from the store, without building a graph.
+
+    The same content as ``ecosystem.analysis.extract(pull_graph(store,
+    place=place))`` (tests hold them equal), read through lean queries that
+    return only what the analysis uses, with index lookups when a place is
+    given. The dashboard and reports analyse through this.
+    """
+    import pandas as pd
+
+    from ecosystem.analysis._tables import Frames, _obj, to_timestamps
+
+    tree = place_tree(store)
+    codes = _scope(tree, place)
+    places = pd.DataFrame({"code": list(tree.nodes),
+                           "population": [float(d["population"]) if d.get("population") is not None else float("nan")
+                                          for _, d in tree.nodes(data=True)]}, columns=["code", "population"])
+    part_of = pd.DataFrame(list(tree.edges), columns=["child", "parent"])
+    if codes is None:
+        svc = list(_chunks(store, "frames_services", {}))
+        areas = list(_chunks(store, "frames_service_areas", {}))
+        needs = list(_chunks(store, "frames_needs", {}))
+        based = list(_chunks(store, "frames_based_in", {}))
+        flows = list(_chunks(store, "frames_funding", {}))
+        parts = list(_chunks(store, "frames_partnerships", {}))
+        orgs = set(_chunks(store, "frames_organisations", {}))
+    else:
+        svc = list(_chunks(store, "frames_services_serving", {"codes": codes}))
+        areas = list(_chunks(store, "frames_service_areas_of", {"ids": sorted({r[0] for r in svc})}))
+        needs = list(_chunks(store, "frames_needs_in", {"codes": codes}))
+        based = list(_chunks(store, "frames_based_in_places", {"codes": codes}))
+        ids = sorted({r[1] for r in svc} | {r[0] for r in based})
+        flows = list(_chunks(store, "frames_funding_to", {"ids": ids}))
+        parts = _touching(store, "frames", ids)
+        orgs = set(ids) | {r[1] for r in flows} | {r[0] for r in parts} | {r[1] for r in parts}
+        based_ids = {r[0] for r in based}
+        # organisations outside the place keep their base too, as in the graph
+        extra = sorted(orgs - based_ids)
+        if extra:
+            based += [r for r in _chunks(store, "frames_based_in", {}) if r[0] in orgs and r[0] not in based_ids]
+
+    services = pd.DataFrame(svc, columns=["service", "provider", "category", "capacity", "start", "end"])
+    services["capacity"] = pd.to_numeric(services["capacity"], errors="coerce").astype(float)
+    services["start"] = to_timestamps(_native(services["start"]))
+    services["end"] = to_timestamps(_native(services["end"]))
+    services = services.drop_duplicates(["service", "category"])
+    services = services.sort_values(["service", "category"], kind="stable").reset_index(drop=True)
+    needs_df = pd.DataFrame(needs, columns=["need", "place", "category", "people"])
+    needs_df["people"] = pd.to_numeric(needs_df["people"], errors="coerce").astype(float)
+    fund = pd.DataFrame(flows, columns=["funding", "funder", "recipient", "amount", "start", "end", "service"])
+    fund["amount"] = pd.to_numeric(fund["amount"], errors="coerce").astype(float)
+    fund["start"] = to_timestamps(_native(fund["start"]))
+    fund["end"] = to_timestamps(_native(fund["end"]))
+    fund["funding"] = fund["funding"].astype(str)
+    fund = fund.sort_values("funding", kind="stable").reset_index(drop=True)
+    part = pd.DataFrame(parts, columns=["a", "b", "kind", "start", "end"])
+    part["start"] = to_timestamps(_native(part["start"]))
+    part["end"] = to_timestamps(_native(part["end"]))
+    orgs |= set(services["provider"])
+    orgs.discard(None)
+    return Frames(
+        places=_obj(places, "code"),
+        part_of=_obj(part_of.drop_duplicates(), "child", "parent"),
+        services=_obj(services, "service", "provider", "category"),
+        service_areas=_obj(pd.DataFrame(areas, columns=["service", "area"]).drop_duplicates(), "service", "area"),
+        needs=_obj(needs_df, "need", "place", "category"),
+        funding=_obj(fund, "funding", "funder", "recipient", "service"),
+        partnerships=_obj(part, "a", "b", "kind"),
+        based_in=_obj(pd.DataFrame(based, columns=["organisation", "place"]).drop_duplicates(), "organisation", "place"),
+        organisations=sorted(orgs, key=str),
+    )
+
+
+def _touching(store: GraphStore, kind: str, ids: list[str]) -> list[list]:
+    """Partnerships with either end in ``ids``, each once (read from both ends through the index)."""
+    seen, out = set(), []
+    for name in (f"{kind}_partnerships_from", f"{kind}_partnerships_to"):
+        for row in _chunks(store, name, {"ids": ids}):
+            kind_value = row[2]["kind"] if isinstance(row[2], dict) else row[2]
+            key = (row[0], row[1], kind_value)
+            if key not in seen:
+                seen.add(key)
+                out.append(row)
+    return out
+
+
+def _native(values) -> list:
+    return [_to_python(v) for v in values]

@@ -19,7 +19,7 @@ from typing import Any
 import networkx as nx
 
 from ecosystem import analysis as an
-from ecosystem.pull import pull_graph
+from ecosystem.pull import pull_frames, pull_graph
 from ecosystem.store import GraphStore
 
 log = logging.getLogger(__name__)
@@ -64,6 +64,7 @@ class Ecomap:
     def __init__(self, store: GraphStore, *, cache_size: int = 32):
         self.store = store
         self._graphs = _LRU(4)
+        self._frames = _LRU(8)
         self._analyses = _LRU(cache_size)
 
     # ------------------------------------------------------------ versions
@@ -85,6 +86,16 @@ class Ecomap:
             self._graphs.put(key, G)
         return G
 
+    def frames(self, place: str | None = None, *, version: str | None = None):
+        """The analysis tables for ``place`` (cached per data version)."""
+        version = version or self.version()
+        key = (version, place)
+        f = self._frames.get(key)
+        if f is None:
+            f = pull_frames(self.store, place=place)
+            self._frames.put(key, f)
+        return f
+
     # ------------------------------------------------------------ analysis
     def analysis(self, place: str | None, as_of: dt.date, *, horizon: int = 6, oversupply: float = 1.5,
                  dependency_threshold: float = 0.5) -> an.Analysis:
@@ -92,8 +103,8 @@ class Ecomap:
         key = ("analysis", version, place, as_of, horizon, oversupply, dependency_threshold)
         a = self._analyses.get(key)
         if a is None:
-            a = an.analyse(self.graph(place, version=version), place=place, as_of=as_of, horizon=horizon,
-                           oversupply=oversupply, dependency_threshold=dependency_threshold)
+            a = an.analyse_frames(self.frames(place, version=version), place=place, as_of=as_of, horizon=horizon,
+                                  oversupply=oversupply, dependency_threshold=dependency_threshold)
             self._analyses.put(key, a)
         return a
 
@@ -102,7 +113,7 @@ class Ecomap:
         key = ("scenario", version, json.dumps(options.to_dict(), sort_keys=True, default=str))
         r = self._analyses.get(key)
         if r is None:
-            r = an.run_options(self.graph(options.place, version=version), options)
+            r = an.run_options(self.frames(options.place, version=version), options)
             self._analyses.put(key, r)
         return r
 

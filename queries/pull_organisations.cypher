@@ -1,9 +1,8 @@
 // name: pull_organisations
-// purpose: organisations with the place they are based in; all, or those with ids in $ids
-// params: $ids, $chunk
+// purpose: every organisation with the place it is based in, in chunks of lists
+// params: $chunk
 // returns: chunk
 MATCH (o:Organisation)
-WHERE $ids IS NULL OR o.id IN $ids
 OPTIONAL MATCH (o)-[:BASED_IN]->(p:Place)
 WITH collect([o.id, properties(o), p.code]) AS rows
 UNWIND range(0, size(rows) - 1, $chunk) AS i

@@ -1,9 +1,8 @@
 // name: pull_partnerships
-// purpose: partnerships; all, or those touching an organisation with an id in $ids
-// params: $ids, $chunk
+// purpose: every partnership with its properties, in chunks of lists
+// params: $chunk
 // returns: chunk
 MATCH (a:Organisation)-[r:PARTNERS_WITH]->(b:Organisation)
-WHERE $ids IS NULL OR a.id IN $ids OR b.id IN $ids
 WITH collect([a.id, b.id, properties(r)]) AS rows
 UNWIND range(0, size(rows) - 1, $chunk) AS i
 RETURN rows[i..i + $chunk] AS chunk

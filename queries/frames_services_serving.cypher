@@ -1,0 +1,11 @@
+// name: frames_services_serving
+// purpose: services serving one of $codes, with provider, category, capacity and dates
+// params: $codes, $chunk
+// returns: chunk
+UNWIND $codes AS code
+MATCH (:Place {code: code})<-[:SERVES]-(s:Service)
+WITH DISTINCT s
+MATCH (o:Organisation)-[:DELIVERS]->(s)-[:IN_CATEGORY]->(c:Category)
+WITH collect([s.id, o.id, c.code, s.capacity, s.start, s.end]) AS rows
+UNWIND range(0, size(rows) - 1, $chunk) AS i
+RETURN rows[i..i + $chunk] AS chunk
