@@ -41,17 +41,12 @@ def cmd_analyse(args) -> int:
         if args.write_back:
             n = app.write_findings(a)
             _err(f"wrote {n} findings to the store (label Finding, linked by CONCERNS)")
-        names = display_names(app.graph(args.place)) if not args.json and not args.codes else None
+        names = app.names() if not args.json and not args.codes else None
     if args.json:
         print_json(a.to_json_dict())
     else:
         print(an.summary_text(a, top=args.top, names=names))
     return EXIT_OK
-
-
-def display_names(G) -> dict[str, str]:
-    """id or code -> name, for every node of the graph that has one."""
-    return {key: d["name"] for (label, key), d in G.nodes(data=True) if d.get("name")}
 
 
 def _read_services(path: str):

@@ -96,6 +96,12 @@ class Ecomap:
             self._frames.put(key, f)
         return f
 
+    def names(self) -> dict[str, str]:
+        """code or id -> name for places, categories, organisations and services."""
+        from ecosystem.pull import _chunks
+
+        return {k: v for k, v in _chunks(self.store, "display_names", {})}
+
     # ------------------------------------------------------------ analysis
     def analysis(self, place: str | None, as_of: dt.date, *, horizon: int = 6, oversupply: float = 1.5,
                  dependency_threshold: float = 0.5) -> an.Analysis:
