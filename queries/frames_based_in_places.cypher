@@ -3,7 +3,7 @@
 // params: $codes, $chunk
 // returns: chunk
 UNWIND $codes AS code
-MATCH (o:Organisation)-[:BASED_IN]->(:Place {code: code})
+MATCH (:Place {code: code})<-[:BASED_IN]-(o:Organisation)
 WITH collect([o.id, code]) AS rows
 UNWIND range(0, size(rows) - 1, $chunk) AS i
 RETURN rows[i..i + $chunk] AS chunk

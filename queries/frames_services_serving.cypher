@@ -5,7 +5,8 @@
 UNWIND $codes AS code
 MATCH (:Place {code: code})<-[:SERVES]-(s:Service)
 WITH DISTINCT s
-MATCH (o:Organisation)-[:DELIVERS]->(s)-[:IN_CATEGORY]->(c:Category)
+MATCH (s)<-[:DELIVERS]-(o:Organisation)
+MATCH (s)-[:IN_CATEGORY]->(c:Category)
 WITH collect([s.id, o.id, c.code, s.capacity, s.start, s.end]) AS rows
 UNWIND range(0, size(rows) - 1, $chunk) AS i
 RETURN rows[i..i + $chunk] AS chunk
