@@ -265,16 +265,26 @@ def category_names() -> dict[str, str]:
     return cached("categories", version, make)
 
 
-def names(place: str | None) -> Names:
+def names(place: str | None = None) -> Names:
+    """Display names (cached per version), from one small query when the service offers it."""
     svc = service()
     version = svc.version()
-    return cached(f"names:{place}", version, lambda: names_from_graph(svc.graph(place, version=version)))
+
+    def make() -> Names:
+        if hasattr(svc, "names"):
+            flat = {str(k): str(v) for k, v in svc.names().items() if v is not None}
+            return Names(places=flat, categories=category_names(), organisations=flat, services=flat)
+        return names_from_graph(svc.graph(place, version=version))
+
+    return cached("names", version, make)
 
 
 def frames(place: str | None) -> an.Frames:
     """The analysis's flat tables for ``place`` (funding, services …), cached per version."""
     svc = service()
     version = svc.version()
+    if hasattr(svc, "frames"):
+        return svc.frames(place, version=version)
     return cached(f"frames:{place}", version, lambda: an.extract(svc.graph(place, version=version)))
 
 
