@@ -168,11 +168,16 @@ def test_pull_equals_graph_from_tables(store, template_dir):
 def test_pull_under_a_place(store, template_dir):
     load(store, [template_dir])
     G = pull_graph(store, place="W1")
-    assert sorted(n for n in G if n[0] == "Place") == [("Place", "LA"), ("Place", "W1")]
+    # every place stays (S1 also serves W2, and its capacity is spread over both)
+    assert sorted(n for n in G if n[0] == "Place") == [("Place", "LA"), ("Place", "W1"), ("Place", "W2")]
     assert sorted(n for n in G if n[0] == "Service") == [("Service", "S1")]
-    # the funder of S1's provider comes along with its flow
+    assert G.has_edge(("Service", "S1"), ("Place", "W2"))
+    # needs only where they concern W1 (itself and the LA above it)
+    assert sorted(n[1] for n in G if n[0] == "Need") == ["LA|mh|", "W1|mh|"]
+    # the funder of S1's provider comes along with its flow; P2 (serving W2 only) does not
     assert G.has_edge(("Organisation", "C1"), ("Organisation", "P1"), key="F1")
-    assert not G.has_edge(("Service", "S1"), ("Place", "W2"))
+    assert ("Organisation", "P2") in G  # as P1's partner
+    assert not any(d.get("type") == "FUNDS" and v == ("Organisation", "P2") for _, v, d in G.edges(data=True))
 
 
 def test_export_round_trip(store, template_dir):
