@@ -10,6 +10,8 @@ from dash import dcc, html
 from dashboard import state
 from dashboard.components.details import organisation_view
 from dashboard.components.layout import message, messages
+from dashboard.components.workshop import records_section
+from ecosystem import workshop as ws
 from ecosystem import model as m
 
 dash.register_page(__name__, path_template="/organisation/<org_id>", name="Organisation",
@@ -27,6 +29,9 @@ def layout(org_id: str | None = None, **kwargs):
         names = res.names if (m.ORGANISATION, oid) in state.service().graph(view.place) else state.names(None)
         place_name = res.names.place(view.place) if view.place else None
         body = organisation_view(oid, G, res.analysis, names, view)
+        records = records_section(ws.concerning(state.service().store, "organisation", oid))
+        if records is not None:
+            body = [*body, records]
     except Exception as e:
         body = [html.H1("Organisation", className="h3"), message(state.friendly_error(e))]
     back = dcc.Link("← Back to the overview", href="/" + view.search(), className="small")

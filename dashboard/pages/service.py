@@ -10,6 +10,8 @@ from dash import dcc, html
 from dashboard import state
 from dashboard.components.details import service_view
 from dashboard.components.layout import message, messages
+from dashboard.components.workshop import records_section
+from ecosystem import workshop as ws
 from ecosystem import analysis as an
 from ecosystem import model as m
 
@@ -27,6 +29,9 @@ def layout(service_id: str | None = None, **kwargs):
         names = res.names if inside else state.names(None)
         frames = state.frames(view.place) if inside else an.extract(G)
         body = service_view(sid, G, res.analysis, frames, names, view)
+        records = records_section(ws.concerning(state.service().store, "service", sid))
+        if records is not None:
+            body = [*body, records]
     except Exception as e:
         body = [html.H1("Service", className="h3"), message(state.friendly_error(e))]
     back = dcc.Link("← Back to the overview", href="/" + view.search(), className="small")
