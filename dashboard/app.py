@@ -68,6 +68,9 @@ def run_server(host: str = "127.0.0.1", port: int = 8050, query: Mapping[str, st
                source: Any = None, debug: bool = False) -> int:
     """Serve the dashboard until interrupted (binds 127.0.0.1 unless told otherwise)."""
     app = create_app(source, query=query)
+    import threading
+
+    threading.Thread(target=state.warm, name="ecomap-warm", daemon=True).start()
     search = "?" + urllib.parse.urlencode({k: v for k, v in (query or {}).items() if v}) if query else ""
     shown = "localhost" if host in ("127.0.0.1", "0.0.0.0", "::") else host
     print(f"ecomap dashboard: http://{shown}:{port}/{search}  (Ctrl+C to stop)", file=sys.stderr)

@@ -348,6 +348,16 @@ def analysis_for(view: View) -> Result:
     return Result(view, svc.analysis(view.place, view.as_of), nm)
 
 
+def warm() -> None:
+    """Compute the default view's analysis now (run_server does it in the background at start-up)."""
+    try:
+        view, _ = make_view()
+        analysis_for(view)
+        log.info("dashboard cache warm for %s on %s", view.place, view.as_of)
+    except Exception as e:  # the page will say what is wrong when it is opened
+        log.warning("could not prepare the default view: %s", e)
+
+
 # --------------------------------------------------------------------------
 # Errors a person can read
 # --------------------------------------------------------------------------
