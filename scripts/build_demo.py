@@ -2,7 +2,7 @@
 
 Usage::
 
-    python scripts/build_demo.py [--data /work/shared/data] [--out ecosystem/demo_data/trafford]
+    python scripts/build_demo.py [--data ../shared/data] [--out ecosystem/demo_data/trafford]
 
 The demo is Trafford (E08000009) and its 21 wards of the 2023 review, built
 from real public files (ONS/OS geography, ONS mid-2022 population
@@ -58,7 +58,7 @@ import pandas as pd
 log = logging.getLogger("build_demo")
 
 ROOT = pathlib.Path(__file__).resolve().parents[1]
-DEFAULT_DATA = pathlib.Path("/work/shared/data")
+DEFAULT_DATA = pathlib.Path(__file__).resolve().parents[1].parent / "shared" / "data"
 DEFAULT_OUT = ROOT / "ecosystem" / "demo_data" / "trafford"
 
 LA_CODE = "E08000009"
@@ -820,7 +820,7 @@ def readme(tables: dict[str, pd.DataFrame], f: dict[str, Any], trail: pd.DataFra
         "**fictional** ecosystem of organisations, services, funding flows and partnerships built to show "
         "every kind of finding ecomap makes.\n")
     add("Rebuild it with `python scripts/build_demo.py` (reads the public files listed below from "
-        "`/work/shared/data`, or `--data DIR`).\n")
+        "`shared/data` beside the repository, or `--data DIR`).\n")
     add("## What is real and what is not\n")
     add("| table | content | real? |\n|---|---|---|")
     add("| `places.csv` | Trafford and its 21 wards (2023): names, GSS codes, mid-2022 population (persons, all ages), "

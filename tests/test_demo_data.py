@@ -1,7 +1,7 @@
 """The bundled Trafford demo: integrity, real figures reconciled, designed findings.
 
 Real totals are recomputed here from the raw public files in the shared
-sample-data folder (``ECOMAP_SAMPLE_DATA``, default ``/work/shared/data``).
+sample-data folder (``ECOMAP_SAMPLE_DATA``, default: the ``shared/data`` folder beside the repository).
 """
 
 from __future__ import annotations
@@ -19,7 +19,7 @@ from ecosystem.model import TABLE_ORDER, TABLES
 
 ROOT = pathlib.Path(__file__).resolve().parents[1]
 DEMO = ROOT / "ecosystem" / "demo_data" / "trafford"
-DATA = pathlib.Path(os.environ.get("ECOMAP_SAMPLE_DATA", "/work/shared/data"))
+DATA = (pathlib.Path(os.environ.get("ECOMAP_SAMPLE_DATA") or pathlib.Path(__file__).resolve().parents[1].parent / "shared" / "data"))
 needs_data = pytest.mark.skipif(not DATA.is_dir(), reason=f"sample data folder {DATA} not available")
 TRAFFORD = "E08000009"
 

@@ -2,6 +2,7 @@
 
 import csv
 import json
+import os
 import pathlib
 
 import pytest
@@ -10,7 +11,7 @@ from ecosystem.model import ValidationError
 from loaders import geography as geo
 from loaders.validate import check_tables
 
-DATA = pathlib.Path("/work/shared/data/geography")
+DATA = (pathlib.Path(os.environ.get("ECOMAP_SAMPLE_DATA") or pathlib.Path(__file__).resolve().parents[2].parent / "shared" / "data")) / "geography"
 FIX = pathlib.Path(__file__).parents[1] / "fixtures" / "loaders"
 needs_data = pytest.mark.skipif(not DATA.exists(), reason="shared sample data not present")
 

@@ -2,6 +2,7 @@
 
 import datetime as dt
 import json
+import os
 import pathlib
 
 import pytest
@@ -10,7 +11,7 @@ from ecosystem.model import ValidationError
 from loaders import ocds
 from loaders.validate import check_tables
 
-DATA = pathlib.Path("/work/shared/data/ocds")
+DATA = (pathlib.Path(os.environ.get("ECOMAP_SAMPLE_DATA") or pathlib.Path(__file__).resolve().parents[2].parent / "shared" / "data")) / "ocds"
 CF25 = DATA / "uk_contracts_finder_2025" / "contracts_finder_search_2025-01-20_to_2025-01-23_release_package.json"
 FIX = pathlib.Path(__file__).parents[1] / "fixtures" / "loaders"
 needs_data = pytest.mark.skipif(not DATA.exists(), reason="shared sample data not present")

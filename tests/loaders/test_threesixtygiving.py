@@ -1,7 +1,8 @@
-"""360Giving loader on the real files in /work/shared/data and a hand-made CSV."""
+"""360Giving loader on the real files in shared/data beside the repository and a hand-made CSV."""
 
 import datetime as dt
 import json
+import os
 import pathlib
 import tracemalloc
 
@@ -12,7 +13,7 @@ from ecosystem.model import ValidationError
 from loaders import threesixtygiving as tsg
 from loaders.validate import check_tables
 
-DATA = pathlib.Path("/work/shared/data/360giving")
+DATA = (pathlib.Path(os.environ.get("ECOMAP_SAMPLE_DATA") or pathlib.Path(__file__).resolve().parents[2].parent / "shared" / "data")) / "360giving"
 FIX = pathlib.Path(__file__).parents[1] / "fixtures" / "loaders"
 PTC = DATA / "power_to_change_grants_2015-2019.json"
 ABCT_X = DATA / "ab_charitable_trust_grants_2013-2020.xlsx"
