@@ -29,9 +29,8 @@ class StoreUnavailable(RuntimeError):
 
 
 def _to_python(v: Any) -> Any:
-    if isinstance(v, neo4j.time.Date):
-        return v.to_native()
-    if isinstance(v, neo4j.time.DateTime):
+    """Driver values as Python ones: neo4j dates and times become datetime objects."""
+    if hasattr(v, "to_native"):
         return v.to_native()
     if isinstance(v, list):
         return [_to_python(x) for x in v]

@@ -61,6 +61,8 @@ import neo4j
 
 from queries import query
 
+from ecosystem.store import _to_python
+
 log = logging.getLogger(__name__)
 
 PRESENTER, BOARD = "presenter", "board"
@@ -335,16 +337,6 @@ def link(base_url: str, wid: str, token: str) -> str:
 
 def _now(now: dt.datetime | None = None) -> str:
     return (now or dt.datetime.now(dt.timezone.utc)).astimezone(dt.timezone.utc).isoformat(timespec="seconds")
-
-
-def _to_python(v: Any) -> Any:
-    if hasattr(v, "to_native"):
-        return v.to_native()
-    if isinstance(v, list):
-        return [_to_python(x) for x in v]
-    if isinstance(v, dict):
-        return {k: _to_python(x) for k, x in v.items()}
-    return v
 
 
 def _run(tx, name: str, params: dict[str, Any]) -> list[dict[str, Any]]:
