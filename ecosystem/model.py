@@ -366,15 +366,6 @@ def need_id(place: str, category: str, period: Any = None) -> str:
     return f"{place}|{category}|{period or ''}"
 
 
-def partnership_id(a: str, b: str, kind: str) -> str:
-    return f"{a}|{b}|{kind}"
-
-
-def is_active(start: dt.date | None, end: dt.date | None, as_of: dt.date) -> bool:
-    """SPEC §5: active when start <= as_of <= end, a missing bound counting as open."""
-    return (start is None or start <= as_of) and (end is None or as_of <= end)
-
-
 def add_months(d: dt.date, months: int) -> dt.date:
     """Calendar month arithmetic, clamping the day (31 Jan + 1 month = 28/29 Feb)."""
     import calendar
@@ -408,7 +399,3 @@ properties:
 FUNDS edges use the funding id as their MultiDiGraph key; other edges use
 the relationship type.
 """
-
-
-def node(label: str, key: str) -> tuple[str, str]:
-    return (label, key)

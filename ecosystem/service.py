@@ -53,6 +53,14 @@ class _LRU:
             while len(self.data) > self.size:
                 self.data.popitem(last=False)
 
+    def get_or_make(self, key, make):
+        """The cached value for ``key``, made (outside the lock) and kept when missing."""
+        value = self.get(key)
+        if value is None:
+            value = make()
+            self.put(key, value)
+        return value
+
     def clear(self) -> None:
         with self.lock:
             self.data.clear()
@@ -79,22 +87,12 @@ class Ecomap:
     # ------------------------------------------------------------ graph
     def graph(self, place: str | None = None, *, version: str | None = None) -> nx.MultiDiGraph:
         version = version or self.version()
-        key = (version, place)
-        G = self._graphs.get(key)
-        if G is None:
-            G = pull_graph(self.store, place=place)
-            self._graphs.put(key, G)
-        return G
+        return self._graphs.get_or_make((version, place), lambda: pull_graph(self.store, place=place))
 
     def frames(self, place: str | None = None, *, version: str | None = None):
         """The analysis tables for ``place`` (cached per data version)."""
         version = version or self.version()
-        key = (version, place)
-        f = self._frames.get(key)
-        if f is None:
-            f = pull_frames(self.store, place=place)
-            self._frames.put(key, f)
-        return f
+        return self._frames.get_or_make((version, place), lambda: pull_frames(self.store, place=place))
 
     def names(self) -> dict[str, str]:
         """code or id -> name for places, categories, organisations and services."""
@@ -107,21 +105,15 @@ class Ecomap:
                  dependency_threshold: float = 0.5) -> an.Analysis:
         version = self.version()
         key = ("analysis", version, place, as_of, horizon, oversupply, dependency_threshold)
-        a = self._analyses.get(key)
-        if a is None:
-            a = an.analyse_frames(self.frames(place, version=version), place=place, as_of=as_of, horizon=horizon,
-                                  oversupply=oversupply, dependency_threshold=dependency_threshold)
-            self._analyses.put(key, a)
-        return a
+        return self._analyses.get_or_make(key, lambda: an.analyse_frames(
+            self.frames(place, version=version), place=place, as_of=as_of, horizon=horizon,
+            oversupply=oversupply, dependency_threshold=dependency_threshold))
 
     def run_scenario(self, options: an.ScenarioOptions) -> an.ScenarioResult:
         version = self.version()
         key = ("scenario", version, json.dumps(options.to_dict(), sort_keys=True, default=str))
-        r = self._analyses.get(key)
-        if r is None:
-            r = an.run_options(self.frames(options.place, version=version), options)
-            self._analyses.put(key, r)
-        return r
+        return self._analyses.get_or_make(key, lambda: an.run_options(self.frames(options.place, version=version),
+                                                                       options))
 
     # ------------------------------------------------------------ named scenarios
     def save_scenario(self, name: str, options: an.ScenarioOptions) -> str:

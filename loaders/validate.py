@@ -9,7 +9,7 @@ start, and places that are their own ancestor. Row locations come from the
 
 from __future__ import annotations
 
-from typing import Any, Iterable
+from typing import Any
 
 import pandas as pd
 
@@ -137,6 +137,3 @@ def _cycles(df: pd.DataFrame | None, name: str, source: str) -> list[Issue]:
 def strip_meta(df: pd.DataFrame) -> pd.DataFrame:
     return df.drop(columns=[c for c in META if c in df.columns])
 
-
-def iter_issues(groups: Iterable[list[Issue]]) -> list[Issue]:
-    return [i for g in groups for i in g]
