@@ -168,7 +168,7 @@ def pull_frames(store: GraphStore, *, place: str | None = None):
         # organisations outside the place keep their base too, as in the graph
         extra = sorted(orgs - based_ids)
         if extra:
-            based += [r for r in _chunks(store, "frames_based_in", {}) if r[0] in orgs and r[0] not in based_ids]
+            based += list(_chunks(store, "frames_based_in_of", {"ids": extra}))
 
     services = pd.DataFrame(svc, columns=["service", "provider", "category", "capacity", "start", "end"])
     services["capacity"] = pd.to_numeric(services["capacity"], errors="coerce").astype(float)
