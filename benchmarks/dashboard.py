@@ -4,8 +4,12 @@ Loads ``ecosystem.generate.generate("la", 1, out)`` into a store (or uses one
 that already holds it: ``--home DIR`` with ``ECOMAP_HOME`` semantics,
 ``--no-load`` to skip loading), then times, in this process:
 
-* the first load of ``/``: the page layout plus its first callback, caches cold
-  (the pull from the store and the analysis included) — target under 2 s;
+* the first load of ``/``: the page layout plus its first callback — target
+  under 2 s — twice: with every cache cold (nothing computed yet for this
+  data: the pull from the store and the analysis included), and as the
+  first page of a new dashboard process on data it has shown before (memory
+  caches empty, the disk cache of ``ECOMAP_HOME/cache`` holding the last
+  pull and analysis, as after a restart);
 * each main callback (overview, gaps, duplication, fragility, funding, network,
   scenario) over several views once warm, including the JSON encoding Dash
   does — target p95 under 250 ms.
@@ -66,8 +70,10 @@ def main(argv: list[str] | None = None) -> int:
 
     from dashboard import state
     from dashboard.app import create_app
+    from ecosystem.service import Ecomap
 
-    create_app(store)
+    cache_dir = pathlib.Path(tempfile.mkdtemp(prefix="ecomap-bench-cache-"))
+    create_app(Ecomap(store, cache_dir=cache_dir))
     from dashboard.pages import duplication, fragility, funding, gaps, network, overview, scenario
 
     places = state.place_table()
@@ -76,17 +82,23 @@ def main(argv: list[str] | None = None) -> int:
     place = las[0] if las else root
     print(f"place {place} ({len(places)} places)", flush=True)
 
-    # first load of "/": layout, then its first callback, every cache cold
-    t = time.perf_counter()
-    overview.layout(place=place, as_of=AS_OF)
-    t_layout = time.perf_counter() - t
-    body, msg = overview.update(place, None, AS_OF, "", "unmet")
-    encode(body)
-    t_first = time.perf_counter() - t
-    if msg is not None:
-        print("overview failed:", msg)
+    def first_load(label: str) -> bool:
+        """Layout of "/", then its first callback, as a browser's first request does."""
+        state.configure(Ecomap(store, cache_dir=cache_dir))  # a new process: memory caches empty
+        t = time.perf_counter()
+        overview.layout(place=place, as_of=AS_OF)
+        t_layout = time.perf_counter() - t
+        body, msg = overview.update(place, None, AS_OF, "", "unmet")
+        encode(body)
+        took = time.perf_counter() - t
+        if msg is not None:
+            print("overview failed:", msg)
+            return False
+        print(f"first load of / {label:<38} {took:6.2f} s (layout {t_layout:.2f} s)   target < 2 s", flush=True)
+        return True
+
+    if not first_load("(every cache cold, pull + analysis)") or not first_load("(new process, disk cache warm)"):
         return 1
-    print(f"first load of / (layout {t_layout:.2f} s + callback, cold)  {t_first:8.2f} s   target < 2 s", flush=True)
 
     res = state.analysis_for(state.make_view(place, None, AS_OF)[0])
     cats = sorted(res.names.categories)[:3]

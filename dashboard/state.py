@@ -81,13 +81,13 @@ def service():
     Raises :class:`~ecosystem.store.StoreUnavailable` when the store cannot
     be reached; the next call tries again.
     """
-    from ecosystem.service import Ecomap
+    from ecosystem.service import Ecomap, default_cache_dir
     from ecosystem.store import GraphStore
 
     with _HOLDER.lock:
         if _HOLDER.service is None:
             made = _HOLDER.factory() if _HOLDER.factory is not None else GraphStore.open()
-            _HOLDER.service = made if isinstance(made, Ecomap) else Ecomap(made)
+            _HOLDER.service = made if isinstance(made, Ecomap) else Ecomap(made, cache_dir=default_cache_dir())
         return _HOLDER.service
 
 

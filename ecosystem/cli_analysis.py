@@ -28,13 +28,13 @@ def _check_place(app, place: str | None) -> None:
 
 def cmd_analyse(args) -> int:
     from ecosystem import analysis as an
-    from ecosystem.service import Ecomap
+    from ecosystem.service import Ecomap, default_cache_dir
 
     as_of = parse_date_arg(args.as_of)
     if args.horizon < 0:
         raise UsageError("--horizon must be 0 or more months")
     with open_store() as store:
-        app = Ecomap(store)
+        app = Ecomap(store, cache_dir=default_cache_dir())
         _check_place(app, args.place)
         a = app.analysis(args.place, as_of, horizon=args.horizon, oversupply=args.oversupply,
                          dependency_threshold=args.dependency_threshold)
@@ -64,10 +64,10 @@ def _read_services(path: str):
 
 def cmd_scenario(args) -> int:
     from ecosystem import analysis as an
-    from ecosystem.service import Ecomap
+    from ecosystem.service import Ecomap, default_cache_dir
 
     with open_store() as store:
-        app = Ecomap(store)
+        app = Ecomap(store, cache_dir=default_cache_dir())
         if args.list:
             rows = app.scenarios()
             if args.json:

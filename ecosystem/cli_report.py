@@ -29,7 +29,7 @@ def _csv_choice(value: str | None, allowed, option: str) -> list[str]:
 
 def cmd_report(args) -> int:
     from ecosystem import report as rp
-    from ecosystem.service import Ecomap
+    from ecosystem.service import Ecomap, default_cache_dir
 
     formats = _csv_choice(args.format, rp.FORMATS, "--format")
     if not formats:
@@ -63,7 +63,7 @@ def cmd_report(args) -> int:
                              f"not {args.place or 'every place'}; compare reports of the same place")
 
     with open_store() as store:
-        app = Ecomap(store)
+        app = Ecomap(store, cache_dir=default_cache_dir())
         try:
             report = rp.build(app, args.place, as_of, horizon=args.horizon, oversupply=args.oversupply,
                               dependency_threshold=args.dependency_threshold,

@@ -9,9 +9,15 @@ and findings written back for Neo4j Browser/Bloom users.
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import json
 import logging
+import os
+import pathlib
+import pickle
 import re
+import shutil
+import tempfile
 import threading
 from collections import OrderedDict
 from typing import Any
@@ -37,6 +43,7 @@ class _LRU:
     def __init__(self, size: int):
         self.size = size
         self.data: OrderedDict = OrderedDict()
+        self.making: dict = {}
         self.lock = threading.Lock()
 
     def get(self, key):
@@ -54,26 +61,136 @@ class _LRU:
                 self.data.popitem(last=False)
 
     def get_or_make(self, key, make):
-        """The cached value for ``key``, made (outside the lock) and kept when missing."""
-        value = self.get(key)
-        if value is None:
+        """The cached value for ``key``, made (outside the lock) and kept when missing.
+
+        Threads asking for a key that another thread is making wait for it
+        rather than making it again (the dashboard's start-up warm-up and
+        the first page opened ask for the same analysis).
+        """
+        while True:
+            with self.lock:
+                if key in self.data:
+                    self.data.move_to_end(key)
+                    return self.data[key]
+                pending = self.making.get(key)
+                if pending is None:
+                    pending = self.making[key] = threading.Event()
+                    break
+            pending.wait()
+            # made (or failed) elsewhere: look again, and make it here if it failed
+        try:
             value = make()
             self.put(key, value)
-        return value
+            return value
+        finally:
+            with self.lock:
+                self.making.pop(key, None)
+            pending.set()
 
     def clear(self) -> None:
         with self.lock:
             self.data.clear()
 
 
-class Ecomap:
-    """Graph, analysis and scenarios over one store, cached per data version."""
+class DiskCache:
+    """Values kept on disk between processes, one folder per data version.
 
-    def __init__(self, store: GraphStore, *, cache_size: int = 32):
+    Each value is pickled to ``<root>/<version>/<key hash>.pkl`` (folders
+    0700, files 0600, written atomically). Storing under a new version
+    removes the folders of older ones, so a load invalidates everything; at
+    most ``limit`` values are kept per version (the least recently used go).
+    The folder lives in ``ECOMAP_HOME`` beside the store's password, so it
+    is trusted exactly as much as the store itself.
+    """
+
+    def __init__(self, root: pathlib.Path, *, limit: int = 64):
+        self.root = pathlib.Path(root)
+        self.limit = limit
+
+    def _folder(self, version: str) -> pathlib.Path:
+        return self.root / hashlib.sha256(version.encode()).hexdigest()[:24]
+
+    @staticmethod
+    def _name(key: Any) -> str:
+        return hashlib.sha256(repr(key).encode()).hexdigest()[:32] + ".pkl"
+
+    def get(self, version: str, key: Any) -> Any:
+        path = self._folder(version) / self._name(key)
+        try:
+            with open(path, "rb") as fh:
+                value = pickle.load(fh)
+            os.utime(path)
+            return value
+        except FileNotFoundError:
+            return None
+        except Exception as e:  # a damaged or foreign file is recomputed, never fatal
+            log.warning("ignoring unreadable cache file %s: %s", path, e)
+            path.unlink(missing_ok=True)
+            return None
+
+    def put(self, version: str, key: Any, value: Any) -> None:
+        folder = self._folder(version)
+        try:
+            self.root.mkdir(parents=True, exist_ok=True, mode=0o700)
+            for old in self.root.iterdir():
+                if old.is_dir() and old != folder:
+                    shutil.rmtree(old, ignore_errors=True)
+            folder.mkdir(exist_ok=True, mode=0o700)
+            fd, tmp = tempfile.mkstemp(dir=folder, suffix=".tmp")
+            with os.fdopen(fd, "wb") as fh:
+                pickle.dump(value, fh, protocol=pickle.HIGHEST_PROTOCOL)
+            os.replace(tmp, folder / self._name(key))
+            kept = sorted(folder.glob("*.pkl"), key=lambda f: f.stat().st_mtime)
+            for f in kept[:max(0, len(kept) - self.limit)]:
+                f.unlink(missing_ok=True)
+        except OSError as e:  # a full or read-only disk costs speed, not correctness
+            log.warning("could not write the analysis cache in %s: %s", folder, e)
+
+    def clear(self) -> None:
+        shutil.rmtree(self.root, ignore_errors=True)
+
+
+def default_cache_dir() -> pathlib.Path | None:
+    """``<ECOMAP_HOME>/cache``: where the dashboard, CLI and reports keep pulled tables and analyses.
+
+    ``None`` (no disk cache) when the environment sets ``ECOMAP_CACHE=off``:
+    the cache is keyed by ecomap's load runs, so a store edited by other
+    means (Neo4j Browser, say) is only seen afresh after the next load.
+    """
+    from ecosystem.server import default_home
+
+    if os.environ.get("ECOMAP_CACHE", "").strip().lower() in ("off", "0", "no", "false"):
+        return None
+    return default_home() / "cache"
+
+
+class Ecomap:
+    """Graph, analysis and scenarios over one store, cached per data version.
+
+    ``cache_dir``: also keep pulled tables and analyses on disk there (see
+    :class:`DiskCache`), so a new process (the dashboard started again, the
+    next ``ecomap analyse``) starts warm until the next load.
+    """
+
+    def __init__(self, store: GraphStore, *, cache_size: int = 32, cache_dir: pathlib.Path | str | None = None):
         self.store = store
         self._graphs = _LRU(4)
         self._frames = _LRU(8)
         self._analyses = _LRU(cache_size)
+        self._disk = DiskCache(pathlib.Path(cache_dir)) if cache_dir is not None else None
+
+    def _cached(self, lru: _LRU, version: str, key: tuple, make):
+        """``lru``'s value for ``key``, else the disk cache's, else ``make()`` (kept in both)."""
+        def from_disk_or_make():
+            if self._disk is None:
+                return make()
+            value = self._disk.get(version, key)
+            if value is None:
+                value = make()
+                self._disk.put(version, key, value)
+            return value
+
+        return lru.get_or_make((version, *key), from_disk_or_make)
 
     # ------------------------------------------------------------ versions
     def version(self) -> str:
@@ -92,7 +209,7 @@ class Ecomap:
     def frames(self, place: str | None = None, *, version: str | None = None):
         """The analysis tables for ``place`` (cached per data version)."""
         version = version or self.version()
-        return self._frames.get_or_make((version, place), lambda: pull_frames(self.store, place=place))
+        return self._cached(self._frames, version, ("frames", place), lambda: pull_frames(self.store, place=place))
 
     def names(self) -> dict[str, str]:
         """code or id -> name for places, categories, organisations and services."""
@@ -104,16 +221,16 @@ class Ecomap:
     def analysis(self, place: str | None, as_of: dt.date, *, horizon: int = 6, oversupply: float = 1.5,
                  dependency_threshold: float = 0.5) -> an.Analysis:
         version = self.version()
-        key = ("analysis", version, place, as_of, horizon, oversupply, dependency_threshold)
-        return self._analyses.get_or_make(key, lambda: an.analyse_frames(
+        key = ("analysis", place, str(as_of), horizon, oversupply, dependency_threshold)
+        return self._cached(self._analyses, version, key, lambda: an.analyse_frames(
             self.frames(place, version=version), place=place, as_of=as_of, horizon=horizon,
             oversupply=oversupply, dependency_threshold=dependency_threshold))
 
     def run_scenario(self, options: an.ScenarioOptions) -> an.ScenarioResult:
         version = self.version()
-        key = ("scenario", version, json.dumps(options.to_dict(), sort_keys=True, default=str))
-        return self._analyses.get_or_make(key, lambda: an.run_options(self.frames(options.place, version=version),
-                                                                       options))
+        key = ("scenario", json.dumps(options.to_dict(), sort_keys=True, default=str))
+        return self._cached(self._analyses, version, key,
+                            lambda: an.run_options(self.frames(options.place, version=version), options))
 
     # ------------------------------------------------------------ named scenarios
     def save_scenario(self, name: str, options: an.ScenarioOptions) -> str:

@@ -1,0 +1,114 @@
+"""Ecomap's caches: the disk cache a new process starts from, invalidated by a load; one make per key."""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import stat
+import threading
+import time
+
+import pytest
+
+from ecosystem import pipeline
+from ecosystem.service import DiskCache, Ecomap, _LRU, default_cache_dir
+
+AS_OF = dt.date(2025, 6, 1)
+
+
+def test_a_new_process_reads_the_disk_cache_and_a_load_invalidates_it(store, template_dir, tmp_path, monkeypatch):
+    pipeline.load(store, [template_dir], fmt="template", source="small")
+    cache = tmp_path / "cache"
+    first = Ecomap(store, cache_dir=cache).analysis(None, AS_OF)
+
+    import ecosystem.service as service
+
+    pulls = []
+    real = service.pull_frames
+    monkeypatch.setattr(service, "pull_frames", lambda *a, **k: pulls.append(1) or real(*a, **k))
+    again = Ecomap(store, cache_dir=cache)  # a new process: nothing in memory
+    assert again.analysis(None, AS_OF).to_json_dict() == first.to_json_dict()
+    again.frames(None)
+    assert pulls == []  # both came from disk
+    folders = [p for p in cache.iterdir() if p.is_dir()]
+    assert len(folders) == 1
+    assert stat.S_IMODE(folders[0].stat().st_mode) == 0o700
+    assert all(stat.S_IMODE(f.stat().st_mode) == 0o600 for f in folders[0].glob("*.pkl"))
+
+    # a load that changes the data: a new version, the old folder goes, the figures change
+    services = template_dir / "services.csv"
+    lines = services.read_text().splitlines()
+    services.write_text("\n".join(lines[:-1]) + "\n")  # drop the last service
+    pipeline.load(store, [template_dir], fmt="template", source="small")
+    after = Ecomap(store, cache_dir=cache).analysis(None, AS_OF)
+    assert pulls == [1]
+    fresh = Ecomap(store).analysis(None, AS_OF)  # no disk cache at all
+    assert after.to_json_dict() == fresh.to_json_dict()
+    assert after.to_json_dict() != first.to_json_dict()
+    assert [p for p in cache.iterdir() if p.is_dir()] != folders and not folders[0].exists()
+
+
+def test_a_damaged_cache_file_is_recomputed(tmp_path):
+    c = DiskCache(tmp_path / "c")
+    c.put("v1", ("k",), {"a": 1})
+    (f,) = list((tmp_path / "c").glob("*/*.pkl"))
+    f.write_bytes(b"not a pickle")
+    assert c.get("v1", ("k",)) is None and not f.exists()
+    assert c.get("v2", ("k",)) is None
+
+
+def test_the_disk_cache_keeps_at_most_its_limit(tmp_path):
+    c = DiskCache(tmp_path / "c", limit=3)
+    for i in range(5):
+        c.put("v", ("k", i), i)
+        time.sleep(0.01)
+    assert len(list((tmp_path / "c").glob("*/*.pkl"))) == 3
+    assert [c.get("v", ("k", i)) for i in range(5)] == [None, None, 2, 3, 4]
+
+
+def test_cache_can_be_turned_off(monkeypatch, tmp_path):
+    monkeypatch.setenv("ECOMAP_HOME", str(tmp_path))
+    monkeypatch.delenv("ECOMAP_CACHE", raising=False)
+    assert default_cache_dir() == tmp_path / "cache"
+    monkeypatch.setenv("ECOMAP_CACHE", "off")
+    assert default_cache_dir() is None
+
+
+def test_threads_asking_for_one_key_make_it_once():
+    lru = _LRU(4)
+    made, results = [], []
+    gate = threading.Event()
+
+    def make():
+        made.append(threading.get_ident())
+        gate.wait(5)
+        return "value"
+
+    threads = [threading.Thread(target=lambda: results.append(lru.get_or_make("k", make))) for _ in range(6)]
+    for t in threads:
+        t.start()
+    time.sleep(0.2)
+    gate.set()
+    for t in threads:
+        t.join(5)
+    assert len(made) == 1 and results == ["value"] * 6
+
+
+def test_a_failed_make_lets_the_next_thread_try():
+    lru = _LRU(4)
+    with pytest.raises(RuntimeError):
+        lru.get_or_make("k", lambda: (_ for _ in ()).throw(RuntimeError("store down")))
+    assert lru.get_or_make("k", lambda: 7) == 7
+    assert lru.making == {}
+
+
+def test_files_are_private_even_with_a_permissive_umask(tmp_path):
+    old = os.umask(0)
+    try:
+        c = DiskCache(tmp_path / "c")
+        c.put("v", ("k",), 1)
+    finally:
+        os.umask(old)
+    assert stat.S_IMODE((tmp_path / "c").stat().st_mode) & 0o077 == 0
+    (f,) = list((tmp_path / "c").glob("*/*.pkl"))
+    assert stat.S_IMODE(f.stat().st_mode) == 0o600
