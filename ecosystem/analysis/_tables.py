@@ -404,20 +404,6 @@ def prepare_graph(G: nx.MultiDiGraph, *, place: str | None, as_of: Any) -> Conte
     return prepare(extract(G), place=place, as_of=as_of)
 
 
-def service_funders(ctx: Context) -> pd.DataFrame:
-    """SPEC §5: (service, funder) pairs over active flows.
-
-    The funders of active flows naming the service, plus the funders of the
-    provider's active flows that name no service.
-    """
-    f = ctx.funding[ctx.funding["active"]]
-    named = f.loc[f["service"].notna(), ["service", "funder"]]
-    general = f.loc[f["service"].isna(), ["recipient", "funder"]]
-    svc = ctx.services[["service", "provider"]].drop_duplicates("service")
-    via = svc.merge(general, left_on="provider", right_on="recipient")[["service", "funder"]]
-    return pd.concat([named, via], ignore_index=True).drop_duplicates().reset_index(drop=True)
-
-
 def py(v: Any) -> Any:
     """A Python scalar for JSON: numpy → Python, NaN/NaT → None, dates → ISO."""
     if v is None:

@@ -7,8 +7,9 @@ import datetime as dt
 import networkx as nx
 import numpy as np
 import pandas as pd
+import scipy.sparse as sp
 
-from ecosystem.analysis._tables import DECIMALS, Context, prepare_graph, service_funders
+from ecosystem.analysis._tables import DECIMALS, Context, prepare_graph
 from ecosystem.analysis.coverage import coverage_from
 
 __all__ = ["duplication", "overlaps", "DUPLICATION_COLUMNS", "OVERLAP_COLUMNS"]
@@ -105,91 +106,126 @@ def overlaps_from(ctx: Context, *, threshold: float = 0.5) -> pd.DataFrame:
     c = ctx.contrib[["service", "provider", "category", "place"]]
     if c.empty:
         return pd.DataFrame(columns=OVERLAP_COLUMNS)
-    # integer codes (sorted, so code order is id order) keep the self-join cheap
+    # integer codes (sorted, so code order is id order)
     s_code, s_ids = pd.factorize(c["service"], sort=True)
     p_code, p_ids = pd.factorize(c["provider"], sort=True)
     k_code, k_ids = pd.factorize(c["category"], sort=True)
     l_code, l_ids = pd.factorize(c["place"], sort=True)
     n_s, n_l = len(s_ids), len(l_ids)
     leaf_pop = pd.Series(ctx.hier.population, dtype=float).reindex(l_ids).to_numpy()
-    pop = leaf_pop[l_code]
+
+    # units: one per (category, service), with its provider and its set of leaves
+    unit_key = k_code.astype(np.int64) * n_s + s_code
+    u_code, u_ids = pd.factorize(unit_key, sort=True)
+    rows = np.unique(u_code.astype(np.int64) * n_l + l_code)
+    r_unit, r_leaf = rows // n_l, rows % n_l  # sorted by unit, then leaf
+    n_u = len(u_ids)
+    u_cat, u_svc = u_ids // n_s, u_ids % n_s
+    u_prov = np.empty(n_u, dtype=np.int64)
+    u_prov[u_code] = p_code
+    # signatures: units of one category serving exactly the same leaves (every LA-wide service of
+    # a category, say) are compared once, so the work grows with distinct areas, not services
+    bounds = np.flatnonzero(np.diff(r_unit)) + 1
+    leaf_sets = np.split(r_leaf.astype(np.int32), bounds)
+    sig_of, sig_first = pd.factorize(
+        pd.Series([c.tobytes() + ls.tobytes() for c, ls in zip(u_cat.astype(np.int32).reshape(-1, 1), leaf_sets)]))
+    n_sig = len(sig_first)
+    rep = np.zeros(n_sig, dtype=np.int64)
+    rep[sig_of[::-1]] = np.arange(n_u)[::-1]  # the first unit of each signature
+    take = np.isin(r_unit, rep)
+    sig_row = np.empty(n_u, dtype=np.int64)
+    sig_row[rep] = np.arange(n_sig)
+    b_sig, b_leaf = sig_row[r_unit[take]], r_leaf[take]
+    pop = leaf_pop[b_leaf]
     miss = np.isnan(pop)
     pop0 = np.where(miss, 0.0, pop)
-    k64, s64 = k_code.astype(np.int64), s_code.astype(np.int64)
-    # per (category, service): number of leaves, population, any population missing
-    cs = k64 * n_s + s64
-    cs_code, cs_ids = pd.factorize(cs, sort=True)
-    per_n = np.bincount(cs_code)
-    per_pop = np.bincount(cs_code, weights=pop0)
-    per_miss = np.bincount(cs_code, weights=miss.astype(float)) > 0
-    # only cells with two or more providers can hold a pair
-    cell = k64 * n_l + l_code.astype(np.int64)
-    cp = pd.DataFrame({"cell": cell, "p": p_code}).drop_duplicates()
-    n_prov = cp.groupby("cell")["p"].size()
-    keep = np.isin(cell, n_prov.index[n_prov.to_numpy() > 1])
-    if not keep.any():
-        return pd.DataFrame(columns=OVERLAP_COLUMNS)
-    # every pair of rows within a cell, generated with numpy (rows sorted by cell, then service)
-    idx = np.flatnonzero(keep)
-    order = idx[np.lexsort((s64[idx], cell[idx]))]
-    cell_sorted = cell[order]
-    n = len(order)
-    change = np.flatnonzero(np.diff(cell_sorted)) + 1
-    starts = np.concatenate(([0], change))
-    sizes = np.diff(np.concatenate((starts, [n])))
-    start_of = np.repeat(starts, sizes)
-    size_of = np.repeat(sizes, sizes)
-    cnt = size_of - (np.arange(n) - start_of) - 1
-    total = int(cnt.sum())
-    left_pos = np.repeat(np.arange(n), cnt)
-    offs = np.arange(total) - np.repeat(np.cumsum(cnt) - cnt, cnt) + 1
-    li, ri = order[left_pos], order[left_pos + offs]
-    ok = p_code[li] != p_code[ri]
-    li, ri = li[ok], ri[ok]
-    if len(li) == 0:
-        return pd.DataFrame(columns=OVERLAP_COLUMNS)
-    key = (k64[li] * n_s + s64[li]) * n_s + s64[ri]
-    keys, first, key_code = np.unique(key, return_index=True, return_inverse=True)
-    shared_n = np.bincount(key_code)
-    shared_pop = np.bincount(key_code, weights=pop0[li])
-    pa = p_code[li][first]
-    pb = p_code[ri][first]
-    b = keys % n_s
-    ka = keys // n_s
-    a = ka % n_s
-    k = ka // n_s
-    ia = np.searchsorted(cs_ids, k * n_s + a)
-    ib = np.searchsorted(cs_ids, k * n_s + b)
-    by_count = per_miss[ia] | per_miss[ib]
-    min_pop = np.minimum(per_pop[ia], per_pop[ib])
-    min_n = np.minimum(per_n[ia], per_n[ib]).astype(float)
+    sig_n = np.bincount(b_sig, minlength=n_sig)
+    sig_pop = np.bincount(b_sig, weights=pop0, minlength=n_sig)
+    sig_miss = np.bincount(b_sig, weights=miss, minlength=n_sig) > 0
+    sig_cat = u_cat[rep]
+    sig_size = np.bincount(sig_of, minlength=n_sig)
+    # shared leaves (real part) and shared population (imaginary part) of every pair of
+    # signatures in one sparse product; columns are (category, leaf), so categories never mix
+    col = sig_cat[b_sig] * n_l + b_leaf
+    shape = (n_sig, int(sig_cat.max() + 1) * n_l)
+    B = sp.csr_matrix((np.ones(len(col)), (b_sig, col)), shape=shape)
+    W = sp.csr_matrix((1.0 + 1j * pop0, (b_sig, col)), shape=shape)
+    S = sp.triu(B @ W.T, format="coo")
+    x, y = S.row.astype(np.int64), S.col.astype(np.int64)
+    shared_n = np.rint(S.data.real).astype(np.int64)
+    shared_pop = S.data.imag
+    # a signature paired with itself only holds pairs when two or more units share it
+    keep = (x != y) | (sig_size[x] > 1)
+    x, y, shared_n, shared_pop = x[keep], y[keep], shared_n[keep], shared_pop[keep]
+    by_count = sig_miss[x] | sig_miss[y]
+    min_pop = np.minimum(sig_pop[x], sig_pop[y])
+    min_n = np.minimum(sig_n[x], sig_n[y]).astype(float)
     by_count = by_count | (min_pop <= 0)
     with np.errstate(divide="ignore", invalid="ignore"):
         ov = np.where(by_count, shared_n / min_n, shared_pop / np.where(min_pop > 0, min_pop, 1.0))
     ov = np.round(ov, DECIMALS)
     sel = ov >= threshold
-    s_ids = pd.Index(s_ids)
-    g = pd.DataFrame({
-        "service_a": np.asarray(s_ids)[a[sel]], "service_b": np.asarray(s_ids)[b[sel]],
-        "category": np.asarray(k_ids)[k[sel]], "overlap": ov[sel],
-        "provider_a": np.asarray(p_ids)[pa[sel]], "provider_b": np.asarray(p_ids)[pb[sel]],
-        "shared_places": shared_n[sel].astype(int),
-    })
-    if g.empty:
+    x, y, shared_n, ov = x[sel], y[sel], shared_n[sel], ov[sel]
+    if not len(x):
         return pd.DataFrame(columns=OVERLAP_COLUMNS)
-    # different_funders: no funder in common, checked on integer codes
-    sf = service_funders(ctx)
-    sf = sf[sf["service"].isin(s_ids)]
-    f_code, _ = pd.factorize(sf["funder"])
-    sf_s = s_ids.get_indexer(sf["service"]).astype(np.int64)
-    n_f = int(f_code.max()) + 1 if len(f_code) else 1
-    sf_key = np.unique(sf_s * n_f + f_code)
-    ga, gb = a[sel], b[sel]
-    fa = pd.DataFrame({"row": np.arange(len(ga)), "s": ga}).merge(
-        pd.DataFrame({"s": sf_s, "f": f_code.astype(np.int64)}), on="s")
-    hit = np.isin(gb[fa["row"].to_numpy()] * n_f + fa["f"].to_numpy(), sf_key)
-    shares = np.zeros(len(ga), dtype=bool)
-    shares[fa["row"].to_numpy()[hit]] = True
-    g["different_funders"] = ~shares
-    # keys came out of np.unique sorted by (category, service_a, service_b) codes = id order
+    # every pair of units behind each pair of signatures
+    members = np.argsort(sig_of, kind="stable")
+    starts = np.concatenate(([0], np.cumsum(sig_size)[:-1]))
+    na, nb = sig_size[x], sig_size[y]
+    total = na * nb
+    pair = np.repeat(np.arange(len(x)), total)
+    within = np.arange(int(total.sum())) - np.repeat(np.cumsum(total) - total, total)
+    ua = members[starts[x][pair] + within // nb[pair]]
+    ub = members[starts[y][pair] + within % nb[pair]]
+    ok = (u_prov[ua] != u_prov[ub]) & ((x[pair] != y[pair]) | (ua < ub))
+    ua, ub, pair = ua[ok], ub[ok], pair[ok]
+    if not len(ua):
+        return pd.DataFrame(columns=OVERLAP_COLUMNS)
+    swap = u_svc[ua] > u_svc[ub]
+    ua, ub = np.where(swap, ub, ua), np.where(swap, ua, ub)
+    k = u_cat[ua]
+    a, b = u_svc[ua], u_svc[ub]
+    order = np.lexsort((b, a, k))
+    ua, ub, pair, k, a, b = ua[order], ub[order], pair[order], k[order], a[order], b[order]
+    s_arr = np.asarray(s_ids)
+    g = pd.DataFrame({
+        "service_a": s_arr[a], "service_b": s_arr[b], "category": np.asarray(k_ids)[k], "overlap": ov[pair],
+        "provider_a": np.asarray(p_ids)[u_prov[ua]], "provider_b": np.asarray(p_ids)[u_prov[ub]],
+        "shared_places": shared_n[pair].astype(int),
+    })
+    g["different_funders"] = ~_share_a_funder(ctx, pd.Index(s_ids), np.asarray(p_ids), a, b, u_prov[ua], u_prov[ub])
     return g[OVERLAP_COLUMNS].reset_index(drop=True)
+
+
+def _share_a_funder(ctx: Context, services: pd.Index, providers: np.ndarray, a: np.ndarray, b: np.ndarray,
+                    pa: np.ndarray, pb: np.ndarray) -> np.ndarray:
+    """Whether services ``a[i]`` and ``b[i]`` (codes into ``services``) have a funder in common.
+
+    A service's funders (SPEC §5) are the funders of active flows naming it
+    plus the funders of its provider's active flows naming no service. The
+    provider part is deduplicated per provider first, so a provider with
+    hundreds of services and flows costs its distinct funders, not their
+    product; the test is a row-wise product of sparse service × funder rows.
+    """
+    if not len(a):
+        return np.zeros(0, dtype=bool)
+    f = ctx.funding[ctx.funding["active"]]
+    named = f.loc[f["service"].notna(), ["service", "funder"]]
+    named = named[named["service"].isin(services)].drop_duplicates()
+    general = f.loc[f["service"].isna(), ["recipient", "funder"]]
+    general = general[general["recipient"].isin(providers)].drop_duplicates()
+    funders = pd.Index(pd.concat([named["funder"], general["funder"]]).unique())
+    n_s, n_p, n_f = len(services), len(providers), max(1, len(funders))
+    p_index = pd.Index(providers)
+    named_m = sp.csr_matrix((np.ones(len(named)), (services.get_indexer(named["service"]),
+                                                   funders.get_indexer(named["funder"]))), shape=(n_s, n_f))
+    general_m = sp.csr_matrix((np.ones(len(general)), (p_index.get_indexer(general["recipient"]),
+                                                       funders.get_indexer(general["funder"]))), shape=(n_p, n_f))
+    shared = np.zeros(len(a), dtype=bool)
+    # named × named, named × provider's, provider's × named, provider's × provider's
+    for left, right in ((named_m[a], named_m[b]), (named_m[a], general_m[pb]), (general_m[pa], named_m[b])):
+        shared |= np.asarray(left.multiply(right).sum(axis=1)).ravel() > 0
+    # the provider × provider test once per distinct pair of providers
+    pp, back = np.unique(pa.astype(np.int64) * n_p + pb, return_inverse=True)
+    hit = np.asarray(general_m[pp // n_p].multiply(general_m[pp % n_p]).sum(axis=1)).ravel() > 0
+    return shared | hit[back.ravel()]

@@ -83,3 +83,55 @@ def test_removal_never_lowers_unmet_and_ranges_hold(eco, provider, funder):
     # and nothing changed the input
     assert sorted(map(repr, G.nodes(data=True))) == nodes
     assert sorted(map(repr, G.edges(keys=True, data=True))) == edges
+
+
+def brute_force_overlaps(services, pops, funders_of, threshold=0.5):
+    """Every pair of active services compared directly, straight from SPEC §5 (the oracle)."""
+    leaves = {"LA": sorted(pops)}
+    active = [s for s in services if (s["start"] is None or s["start"] <= AS_OF) and (s["end"] is None or AS_OF <= s["end"])]
+    out = []
+    for i, s in enumerate(active):
+        for t in active[i + 1:]:
+            if s["category"] != t["category"] or s["provider"] == t["provider"]:
+                continue
+            a = {leaf for area in s["areas"] for leaf in leaves.get(area, [area])}
+            b = {leaf for area in t["areas"] for leaf in leaves.get(area, [area])}
+            shared = a & b
+            if not shared:
+                continue
+            if any(pops[w] is None for w in a | b) or min(sum(pops[w] for w in a), sum(pops[w] for w in b)) <= 0:
+                ov = len(shared) / min(len(a), len(b))
+            else:
+                ov = sum(pops[w] for w in shared) / min(sum(pops[w] for w in a), sum(pops[w] for w in b))
+            if round(ov, 9) >= threshold:
+                x, y = sorted([s, t], key=lambda v: v["id"])
+                out.append((x["category"], x["id"], y["id"], round(ov, 9), len(shared), x["provider"], y["provider"],
+                            not (funders_of(x) & funders_of(y))))
+    return sorted(out)
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(ecosystems(), st.sampled_from([0.0, 0.25, 0.5, 1.0]))
+def test_overlaps_equal_comparing_every_pair(eco, threshold):
+    from ecosystem.analysis import overlaps
+
+    G, services, _ = eco
+    pops = {code: d.get("population") for (label, code), d in G.nodes(data=True)
+            if label == "Place" and code != "LA"}
+    flows = [(d["funder"] if "funder" in d else u[1], v[1], d) for u, v, d in G.edges(data=True)
+             if d.get("type") == "FUNDS"]
+
+    def active(d):
+        s, e = d.get("start"), d.get("end")
+        return (s is None or s <= AS_OF) and (e is None or AS_OF <= e)
+
+    def funders_of(svc):
+        return ({f for f, r, d in flows if active(d) and d.get("service") == svc["id"]}
+                | {f for f, r, d in flows if active(d) and d.get("service") is None and r == svc["provider"]})
+
+    ov = overlaps(G, as_of=AS_OF, threshold=threshold)
+    got = sorted(zip(ov["category"], ov["service_a"], ov["service_b"], ov["overlap"].round(9), ov["shared_places"],
+                     ov["provider_a"], ov["provider_b"], ov["different_funders"]))
+    assert got == brute_force_overlaps(services, pops, funders_of, threshold)
+    keys = list(zip(ov["category"], ov["service_a"], ov["service_b"]))
+    assert keys == sorted(keys) and all(a < b for _, a, b in keys)
