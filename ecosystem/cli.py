@@ -13,6 +13,7 @@ import json
 import logging
 import pathlib
 import sys
+import time
 from typing import Any, Callable
 
 from ecosystem import model as m
@@ -147,6 +148,11 @@ def cmd_load(args) -> int:
                 _err(f"loaded source {result['source']!r} (run {result['run']}): {counts}")
             for w in result.get("warnings", [])[:20]:
                 _err(f"warning: {w}")
+        if result["status"] == "loaded":
+            from ecosystem.service import warm_in_background
+
+            if warm_in_background() and not args.json:
+                _err("preparing the dashboard's first view in the background (ECOMAP_WARM=off to skip)")
         return EXIT_OK
     finally:
         if store is not None:
@@ -225,6 +231,30 @@ def cmd_db_wipe(args) -> int:
     with open_store() as store:
         store.wipe()
     _err("the store is empty")
+    return EXIT_OK
+
+
+def cmd_db_warm(args) -> int:
+    import fcntl
+
+    from ecosystem.pull import place_tree
+    from ecosystem.service import Ecomap, default_cache_dir
+
+    cache = default_cache_dir()
+    if cache is None:
+        raise UsageError("ECOMAP_CACHE is off: there is no cache to prepare")
+    as_of = parse_date_arg(args.as_of) if args.as_of else None
+    cache.mkdir(parents=True, exist_ok=True, mode=0o700)
+    with open(cache / "warm.lock", "w") as lock, open_store() as store:
+        fcntl.flock(lock, fcntl.LOCK_EX)  # one at a time: a later load's warm-up waits, then finds its version
+        t = time.perf_counter()
+        app = Ecomap(store, cache_dir=cache)
+        if args.place is not None and args.place not in place_tree(store):
+            raise UsageError(f"--place {args.place!r}: no such place in the store")
+        place, day = app.prepare_view(args.place, as_of)
+        if not args.quiet:
+            _err(f"prepared the analysis of {place or 'every place'} on {day.isoformat()} in "
+                 f"{time.perf_counter() - t:.1f} s (cache: {cache})")
     return EXIT_OK
 
 
@@ -363,6 +393,11 @@ def build_parser() -> argparse.ArgumentParser:
     _sub(dsp, "stop", cmd_db_stop, "stop the embedded store", "ecomap db stop")
     w = _sub(dsp, "wipe", cmd_db_wipe, "delete everything in the store", "ecomap db wipe --yes")
     w.add_argument("--yes", action="store_true")
+    wa = _sub(dsp, "warm", cmd_db_warm, "prepare a view's analysis ahead of time, so the dashboard opens at once "
+              "(run in the background after every load)", "ecomap db warm --place E08000009")
+    wa.add_argument("--place", help="place code (default: the only top-level place)")
+    wa.add_argument("--as-of", help="date YYYY-MM-DD (default: today)")
+    wa.add_argument("--quiet", action="store_true")
     e = _sub(dsp, "export", cmd_db_export, "export the whole graph as JSON, GraphML or GEXF",
              "ecomap db export --format graphml --out ecosystem.graphml")
     e.add_argument("--format", choices=("json", "graphml", "gexf"), default="json")

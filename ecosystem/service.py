@@ -217,6 +217,24 @@ class Ecomap:
 
         return {k: v for k, v in _chunks(self.store, "display_names", {})}
 
+    def default_place(self) -> str | None:
+        """The place a view naming none shows: the only top-level place, else ``None`` (every place)."""
+        from ecosystem.pull import place_tree
+
+        tree = place_tree(self.store)
+        roots = sorted(code for code in tree if tree.out_degree(code) == 0)
+        return roots[0] if len(roots) == 1 else None
+
+    def prepare_view(self, place: str | None = None, as_of: dt.date | None = None) -> tuple[str | None, dt.date]:
+        """Compute (and keep, in memory and on disk) the analysis of a view ahead of its first showing.
+
+        Default: the view the dashboard opens on (the only top-level place, today).
+        """
+        place = place if place is not None else self.default_place()
+        as_of = as_of or dt.date.today()
+        self.analysis(place, as_of)
+        return place, as_of
+
     # ------------------------------------------------------------ analysis
     def analysis(self, place: str | None, as_of: dt.date, *, horizon: int = 6, oversupply: float = 1.5,
                  dependency_threshold: float = 0.5) -> an.Analysis:
@@ -295,3 +313,25 @@ class Ecomap:
                 for i in range(0, len(rows), 5000):
                     tx.run(query(f"link_findings_{name}").text, {"rows": rows[i:i + 5000]}).consume()
         return len(nodes)
+
+
+def warm_in_background() -> bool:
+    """After a load: prepare the dashboard's first view in a detached ``ecomap db warm`` process.
+
+    Does nothing (returns False) when ``ECOMAP_CACHE`` or ``ECOMAP_WARM`` is
+    ``off``. The command returns at once; the cache is ready seconds later
+    (minutes for a whole country), and ``ecomap serve`` then opens at once.
+    """
+    import subprocess
+    import sys
+
+    off = ("off", "0", "no", "false")
+    if default_cache_dir() is None or os.environ.get("ECOMAP_WARM", "").strip().lower() in off:
+        return False
+    try:
+        subprocess.Popen([sys.executable, "-m", "ecosystem", "db", "warm", "--quiet"], stdin=subprocess.DEVNULL,
+                         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
+    except OSError as e:
+        log.warning("could not start preparing the dashboard's first view: %s", e)
+        return False
+    return True

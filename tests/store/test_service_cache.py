@@ -112,3 +112,42 @@ def test_files_are_private_even_with_a_permissive_umask(tmp_path):
     assert stat.S_IMODE((tmp_path / "c").stat().st_mode) & 0o077 == 0
     (f,) = list((tmp_path / "c").glob("*/*.pkl"))
     assert stat.S_IMODE(f.stat().st_mode) == 0o600
+
+
+def test_db_warm_prepares_the_first_view_for_a_new_process(store, template_dir, monkeypatch, capsys):
+    from ecosystem.cli import main
+
+    pipeline.load(store, [template_dir], fmt="template", source="small")
+    cache = default_cache_dir()
+    assert main(["db", "warm", "--as-of", AS_OF.isoformat()]) == 0
+    assert "prepared the analysis of LA on 2025-06-01" in capsys.readouterr().err
+    import ecosystem.service as service
+
+    monkeypatch.setattr(service, "pull_frames", lambda *a, **k: pytest.fail("pulled although prepared"))
+    monkeypatch.setattr(service.an, "analyse_frames", lambda *a, **k: pytest.fail("analysed although prepared"))
+    a = Ecomap(store, cache_dir=cache).analysis("LA", AS_OF)
+    assert a.place == "LA" and len(a.coverage)
+    assert main(["db", "warm", "--place", "NOWHERE"]) == 2
+
+
+def test_a_load_from_the_command_line_warms_the_cache_in_the_background(store, template_dir, monkeypatch, capsys):
+    import fcntl
+
+    from ecosystem.cli import main
+
+    monkeypatch.setenv("ECOMAP_WARM", "on")
+    assert main(["load", str(template_dir), "--source", "small"]) == 0
+    assert "preparing the dashboard's first view in the background" in capsys.readouterr().err
+    version = Ecomap(store).version()
+    folder = DiskCache(default_cache_dir())._folder(version)
+    deadline = time.time() + 120
+    while len(list(folder.glob("*.pkl"))) < 2 and time.time() < deadline:
+        time.sleep(0.5)
+    with open(default_cache_dir() / "warm.lock") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)  # the background process has finished
+    assert len(list(folder.glob("*.pkl"))) == 2  # the pulled tables and the analysis of today's view
+    today = Ecomap(store, cache_dir=default_cache_dir())
+    import ecosystem.service as service
+
+    monkeypatch.setattr(service, "pull_frames", lambda *a, **k: pytest.fail("pulled although prepared"))
+    assert today.analysis(today.default_place(), dt.date.today()).place == "LA"
