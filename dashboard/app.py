@@ -51,6 +51,8 @@ def create_app(source: Any = None, *, query: Mapping[str, str] | None = None) ->
         app = Dash(__name__, use_pages=True, pages_folder="", assets_folder=str(ASSETS), serve_locally=True,
                    title="ecomap", update_title=None, suppress_callback_exceptions=True,
                    meta_tags=[{"name": "viewport", "content": "width=device-width, initial-scale=1"}])
+        # screen readers and translation tools read the page as British English
+        app.index_string = app.index_string.replace("<html>", '<html lang="en-GB">', 1)
         import dashboard.exports  # noqa: F401  (the export callbacks every table uses)
         from dashboard import pages
 

@@ -48,3 +48,82 @@
   window.addEventListener("popstate", markCurrent);
   document.addEventListener("DOMContentLoaded", function () { setTimeout(markCurrent, 500); });
 })();
+
+/* ecomap dashboard: names and keyboard order for parts Dash draws itself.
+ *
+ * Dash's components render a few controls the app cannot reach from Python.
+ * After every change to the page (at most once a frame) this:
+ * - puts a dropdown's Tab stop on its button (Dash gives it to a stand-in
+ *   input hidden from screen readers), and names the button after its label;
+ * - names the table pagination buttons, page box, filter boxes and the
+ *   match-case toggles, saying whether matching is on;
+ * - names the file input of the upload area.
+ */
+(function () {
+  var PAGES = {"first-page": "First page", "previous-page": "Previous page", "next-page": "Next page",
+               "last-page": "Last page"};
+
+  function set(el, name, value) {
+    if (el.getAttribute(name) !== value) { el.setAttribute(name, value); }
+  }
+
+  function dropdowns(root) {
+    root.querySelectorAll(".dash-dropdown-focus-target").forEach(function (stand) {
+      set(stand, "tabindex", "-1");
+      var button = stand.nextElementSibling;
+      if (!button || !button.classList.contains("dash-dropdown")) { return; }
+      set(button, "tabindex", "0");
+      var label = button.id ? document.querySelector('label[for="' + CSS.escape(button.id) + '"]') : null;
+      if (label) {
+        if (!label.id) { label.id = button.id + "-label"; }
+        var ids = label.id + " " + button.id + "-value-count " + button.id + "-value";
+        set(button, "aria-labelledby", ids);
+      }
+    });
+  }
+
+  function tables(root) {
+    root.querySelectorAll(".previous-next-container").forEach(function (bar) {
+      Object.keys(PAGES).forEach(function (cls) {
+        var b = bar.querySelector("button." + cls);
+        if (b) { set(b, "aria-label", PAGES[cls]); }
+      });
+      var box = bar.querySelector("input.current-page");
+      if (box) { set(box, "aria-label", "Page number"); }
+    });
+    root.querySelectorAll("th.dash-filter").forEach(function (th) {
+      var column = th.getAttribute("data-dash-column") || "";
+      var box = th.querySelector('input[type="text"]');
+      if (box) { set(box, "aria-label", "Filter " + column); }
+      var toggle = th.querySelector("input.dash-filter--case");
+      if (toggle) {
+        set(toggle, "aria-label", "Match case in the " + column + " filter");
+        set(toggle, "aria-pressed", toggle.classList.contains("dash-filter--case--sensitive") ? "true" : "false");
+      }
+    });
+  }
+
+  function uploads(root) {
+    root.querySelectorAll('input[type="file"]:not([aria-label])').forEach(function (input) {
+      input.setAttribute("aria-label", "Files to load");
+    });
+  }
+
+  var queued = false;
+  function tidy() {
+    queued = false;
+    dropdowns(document);
+    tables(document);
+    uploads(document);
+  }
+  function queue() {
+    if (!queued) { queued = true; window.requestAnimationFrame(tidy); }
+  }
+
+  function start() {
+    new MutationObserver(queue).observe(document.body, {
+      childList: true, subtree: true, attributes: true, attributeFilter: ["tabindex", "class", "aria-labelledby"]});
+    queue();
+  }
+  if (document.body) { start(); } else { document.addEventListener("DOMContentLoaded", start); }
+})();

@@ -27,6 +27,17 @@ METRICS = {"unmet": "Unmet need (people)", "coverage": "Coverage (supply ÷ need
 #: coverage is drawn capped here so one large value does not wash out the scale
 COVERAGE_CAP = 2.0
 
+def text_colour(background: str) -> str:
+    """Black or white, whichever reads better on ``background`` (``#rrggbb``) by the WCAG contrast ratio."""
+    def linear(c: int) -> float:
+        c = c / 255
+        return c / 12.92 if c <= 0.04045 else ((c + 0.055) / 1.055) ** 2.4
+
+    r, g, b = (int(background.lstrip("#")[i:i + 2], 16) for i in (0, 2, 4))
+    lum = 0.2126 * linear(r) + 0.7152 * linear(g) + 0.0722 * linear(b)
+    return "black" if (lum + 0.05) / 0.05 >= 1.05 / (lum + 0.05) else "white"
+
+
 _FONT = dict(family="system-ui, -apple-system, 'Segoe UI', Roboto, Arial, sans-serif", size=13)
 
 

@@ -91,7 +91,7 @@ def figure_cards(items: list[tuple[str, str, str | None]]) -> html.Div:
             html.Div(value, className="fs-4 fw-semibold"),
             html.Div(note, className="small text-muted") if note else None,
         ], className="card-body py-2"), className="card h-100"))
-    return html.Div([html.Div(c, className="col") for c in cards],
+    return html.Div([html.Div(c, className="col", role="listitem") for c in cards],
                     className="row row-cols-2 row-cols-md-3 row-cols-xl-6 g-2 mb-3", role="list",
                     **{"aria-label": "Headline figures"})
 

@@ -21,7 +21,7 @@ from ecosystem import analysis as an
 
 STATUS_STYLE = [
     {"if": {"filter_query": f'{{Status}} = "{fg.STATUS_LABELS[s]}"', "column_id": "Status"},
-     "backgroundColor": c, "color": "white" if s in ("unserved", "over", "met") else "black", "fontWeight": "600"}
+     "backgroundColor": c, "color": fg.text_colour(c), "fontWeight": "600"}
     for s, c in fg.STATUS_COLOURS.items()
 ]
 

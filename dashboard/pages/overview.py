@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import dash
-from dash import Input, Output, callback, dcc, html
+import dash_bootstrap_components as dbc
+from dash import Input, Output, callback, html
 
 from dashboard import state
 from dashboard.components import views
@@ -18,8 +19,8 @@ METRIC_OPTIONS = [{"label": "Unmet need", "value": "unmet"}, {"label": "Coverage
 def layout(**kwargs):
     metric = html.Div([
         html.Span("Map shows", className="form-label small mb-0 d-block", id="overview-metric-label"),
-        html.Div(dcc.RadioItems(id="overview-metric", options=METRIC_OPTIONS, value="unmet", inline=True,
-                                inputClassName="form-check-input me-1", labelClassName="form-check-label me-3"),
+        # native radio buttons with their own labels (Dash's own radio items wrap each in an ARIA option)
+        html.Div(dbc.RadioItems(id="overview-metric", options=METRIC_OPTIONS, value="unmet", inline=True),
                  role="radiogroup", **{"aria-labelledby": "overview-metric-label"}),
     ], className="col-md-12")
     return frame("overview", "Place overview", kwargs, extra=[metric],

@@ -146,3 +146,25 @@ def test_run_a_scenario_and_see_the_new_gaps(browser_page):
     assert page.locator("#scenario-changes-wrap").inner_text().count("Under-served") + \
         page.locator("#scenario-changes-wrap").inner_text().count("Unserved") > 0
     assert external(page.requests, page.base) == []
+
+
+def test_every_route_passes_an_automated_accessibility_audit(browser_page):
+    """axe-core (bundled with axe-playwright-python, injected locally) finds no serious or critical problem."""
+    from axe_playwright_python.sync_playwright import Axe
+
+    axe = Axe()
+    page = browser_page
+    found = {}
+    for path, selector, words in ROUTES:
+        page.goto(page.base + path + VIEW)
+        page.wait_for_selector(selector, state="attached")
+        page.wait_for_function("w => document.body.innerText.includes(w)", arg=words)
+        page.wait_for_load_state("networkidle")
+        result = axe.run(page, options={"resultTypes": ["violations"],
+                                        "runOnly": {"type": "tag", "values": ["wcag2a", "wcag2aa", "wcag21aa"]}})
+        bad = [f"{v['id']} ({v['impact']}): {v['help']} — " + "; ".join(n["target"][0] for n in v["nodes"][:3])
+               for v in result.response["violations"] if v["impact"] in ("serious", "critical")]
+        if bad:
+            found[path] = bad
+    assert found == {}
+    assert external(page.requests, page.base) == []

@@ -194,6 +194,27 @@ def test_choropleth_uses_a_tile_free_map_and_falls_back_to_tiles(river):
     assert "<" not in json.dumps(fg.hbar(["<b>x</b>"], [1.0]).data[0].y)
 
 
+def _contrast(a: str, b: str) -> float:
+    def lum(colour: str) -> float:
+        rgb = {"black": "#000000", "white": "#ffffff"}.get(colour, colour).lstrip("#")
+        c = [int(rgb[i:i + 2], 16) / 255 for i in (0, 2, 4)]
+        c = [v / 12.92 if v <= 0.04045 else ((v + 0.055) / 1.055) ** 2.4 for v in c]
+        return 0.2126 * c[0] + 0.7152 * c[1] + 0.0722 * c[2]
+
+    hi, lo = sorted((lum(a), lum(b)), reverse=True)
+    return (hi + 0.05) / (lo + 0.05)
+
+
+def test_status_cells_are_legible():
+    """Status cells in tables keep WCAG AA contrast (4.5:1) on their colour-blind-safe backgrounds."""
+    from dashboard.components.views import STATUS_STYLE
+
+    assert len(STATUS_STYLE) == len(fg.STATUS_COLOURS)
+    for style in STATUS_STYLE:
+        assert _contrast(style["color"], style["backgroundColor"]) >= 4.5, style
+    assert fg.text_colour("#000000") == "white" and fg.text_colour("#ffffff") == "black"
+
+
 def test_capacity_changes_parse_and_name_bad_rows():
     assert sc.capacity_changes([{"service": "S1", "capacity": "1,200"}, {"service": "S2", "capacity": None},
                                 {"service": None, "capacity": None}]) == {"S1": 1200.0, "S2": None}
