@@ -145,27 +145,29 @@ def overlaps_from(ctx: Context, *, threshold: float = 0.5) -> pd.DataFrame:
     sig_cat = u_cat[rep]
     sig_size = np.bincount(sig_of, minlength=n_sig)
     # shared leaves (real part) and shared population (imaginary part) of every pair of
-    # signatures in one sparse product; columns are (category, leaf), so categories never mix
-    col = sig_cat[b_sig] * n_l + b_leaf
-    shape = (n_sig, int(sig_cat.max() + 1) * n_l)
-    B = sp.csr_matrix((np.ones(len(col)), (b_sig, col)), shape=shape)
-    W = sp.csr_matrix((1.0 + 1j * pop0, (b_sig, col)), shape=shape)
-    S = sp.triu(B @ W.T, format="coo")
-    x, y = S.row.astype(np.int64), S.col.astype(np.int64)
-    shared_n = np.rint(S.data.real).astype(np.int64)
-    shared_pop = S.data.imag
-    # a signature paired with itself only holds pairs when two or more units share it
-    keep = (x != y) | (sig_size[x] > 1)
-    x, y, shared_n, shared_pop = x[keep], y[keep], shared_n[keep], shared_pop[keep]
-    by_count = sig_miss[x] | sig_miss[y]
-    min_pop = np.minimum(sig_pop[x], sig_pop[y])
-    min_n = np.minimum(sig_n[x], sig_n[y]).astype(float)
-    by_count = by_count | (min_pop <= 0)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        ov = np.where(by_count, shared_n / min_n, shared_pop / np.where(min_pop > 0, min_pop, 1.0))
-    ov = np.round(ov, DECIMALS)
-    sel = ov >= threshold
-    x, y, shared_n, ov = x[sel], y[sel], shared_n[sel], ov[sel]
+    # signatures by a sparse product, one category at a time (which also bounds the memory)
+    B = sp.csr_matrix((np.ones(len(b_leaf)), (b_sig, b_leaf)), shape=(n_sig, n_l))
+    W = sp.csr_matrix((1.0 + 1j * pop0, (b_sig, b_leaf)), shape=(n_sig, n_l))
+    found = []
+    by_cat = np.argsort(sig_cat, kind="stable")
+    cut = np.flatnonzero(np.diff(sig_cat[by_cat])) + 1
+    for ids in np.split(by_cat, cut):
+        S = sp.triu(B[ids] @ W[ids].T, format="coo")
+        x, y = ids[S.row], ids[S.col]
+        shared_n = np.rint(S.data.real).astype(np.int64)
+        shared_pop = S.data.imag
+        # a signature paired with itself only holds pairs when two or more units share it
+        keep = (x != y) | (sig_size[x] > 1)
+        x, y, shared_n, shared_pop = x[keep], y[keep], shared_n[keep], shared_pop[keep]
+        min_pop = np.minimum(sig_pop[x], sig_pop[y])
+        min_n = np.minimum(sig_n[x], sig_n[y]).astype(float)
+        by_count = sig_miss[x] | sig_miss[y] | (min_pop <= 0)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            ov = np.where(by_count, shared_n / min_n, shared_pop / np.where(min_pop > 0, min_pop, 1.0))
+        ov = np.round(ov, DECIMALS)
+        sel = ov >= threshold
+        found.append((x[sel], y[sel], shared_n[sel], ov[sel]))
+    x, y, shared_n, ov = (np.concatenate(parts) for parts in zip(*found))
     if not len(x):
         return pd.DataFrame(columns=OVERLAP_COLUMNS)
     # every pair of units behind each pair of signatures
@@ -203,9 +205,10 @@ def _share_a_funder(ctx: Context, services: pd.Index, providers: np.ndarray, a: 
 
     A service's funders (SPEC §5) are the funders of active flows naming it
     plus the funders of its provider's active flows naming no service. The
-    provider part is deduplicated per provider first, so a provider with
-    hundreds of services and flows costs its distinct funders, not their
-    product; the test is a row-wise product of sparse service × funder rows.
+    provider part is deduplicated per provider and tested once per distinct
+    pair of providers, walking the funders of whichever side has fewer, so
+    a council funding thousands of providers costs its pairs, not their
+    product.
     """
     if not len(a):
         return np.zeros(0, dtype=bool)
@@ -216,16 +219,47 @@ def _share_a_funder(ctx: Context, services: pd.Index, providers: np.ndarray, a: 
     general = general[general["recipient"].isin(providers)].drop_duplicates()
     funders = pd.Index(pd.concat([named["funder"], general["funder"]]).unique())
     n_s, n_p, n_f = len(services), len(providers), max(1, len(funders))
-    p_index = pd.Index(providers)
     named_m = sp.csr_matrix((np.ones(len(named)), (services.get_indexer(named["service"]),
                                                    funders.get_indexer(named["funder"]))), shape=(n_s, n_f))
-    general_m = sp.csr_matrix((np.ones(len(general)), (p_index.get_indexer(general["recipient"]),
+    general_m = sp.csr_matrix((np.ones(len(general)), (pd.Index(providers).get_indexer(general["recipient"]),
                                                        funders.get_indexer(general["funder"]))), shape=(n_p, n_f))
     shared = np.zeros(len(a), dtype=bool)
-    # named × named, named × provider's, provider's × named, provider's × provider's
-    for left, right in ((named_m[a], named_m[b]), (named_m[a], general_m[pb]), (general_m[pa], named_m[b])):
-        shared |= np.asarray(left.multiply(right).sum(axis=1)).ravel() > 0
-    # the provider × provider test once per distinct pair of providers
+    # named × named, named × the other's provider, the provider × the other's named
+    shared |= _any_in(named_m, a, named_m, b)
+    shared |= _any_in(named_m, a, general_m, pb)
+    shared |= _any_in(named_m, b, general_m, pa)
+    # provider × provider, once per distinct pair of providers, from the side with fewer funders
     pp, back = np.unique(pa.astype(np.int64) * n_p + pb, return_inverse=True)
-    hit = np.asarray(general_m[pp // n_p].multiply(general_m[pp % n_p]).sum(axis=1)).ravel() > 0
+    p1, p2 = pp // n_p, pp % n_p
+    deg = np.diff(general_m.indptr)
+    small = deg[p1] <= deg[p2]
+    hit = _any_in(general_m, np.where(small, p1, p2), general_m, np.where(small, p2, p1))
     return shared | hit[back.ravel()]
+
+
+def _any_in(left: sp.csr_matrix, rows: np.ndarray, right: sp.csr_matrix, other: np.ndarray,
+            chunk: int = 1_000_000) -> np.ndarray:
+    """For each i: does row ``rows[i]`` of ``left`` share a column with row ``other[i]`` of ``right``?
+
+    Walks the entries of the ``left`` rows (so pass the sparser side as
+    ``left``), in chunks that bound the memory.
+    """
+    out = np.zeros(len(rows), dtype=bool)
+    right = right.tocsr()
+    right.sort_indices()
+    n_col = right.shape[1]
+    keys = np.repeat(np.arange(right.shape[0], dtype=np.int64), np.diff(right.indptr)) * n_col + right.indices
+    deg = np.diff(left.indptr)
+    for lo in range(0, len(rows), chunk):
+        r, o = rows[lo:lo + chunk], other[lo:lo + chunk]
+        cnt = deg[r]
+        if not cnt.any():
+            continue
+        at = np.repeat(np.arange(len(r)), cnt)
+        offs = np.arange(int(cnt.sum())) - np.repeat(np.cumsum(cnt) - cnt, cnt)
+        want = o[at].astype(np.int64) * n_col + left.indices[left.indptr[r][at] + offs]
+        pos = np.searchsorted(keys, want)
+        found = pos < len(keys)
+        found[found] = keys[pos[found]] == want[found]
+        out[lo + np.unique(at[found])] = True
+    return out
