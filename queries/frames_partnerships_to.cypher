@@ -1,9 +1,9 @@
 // name: frames_partnerships_to
-// purpose: partnerships ending at the organisations with ids in $ids, with kind and dates
+// purpose: partnerships ending at the organisations with ids in $ids, with kind and dates; dates as ISO text (the driver decodes text far faster than Date values)
 // params: $ids, $chunk
 // returns: chunk
 UNWIND $ids AS oid
 MATCH (:Organisation {id: oid})<-[r:PARTNERS_WITH]-(a:Organisation)
-WITH collect([a.id, oid, r.kind, r.start, r.end]) AS rows
+WITH collect([a.id, oid, r.kind, toString(r.start), toString(r.end)]) AS rows
 UNWIND range(0, size(rows) - 1, $chunk) AS i
 RETURN rows[i..i + $chunk] AS chunk

@@ -49,9 +49,9 @@ def as_date(value: Any, name: str = "as_of") -> dt.date:
 
 
 def to_timestamps(values: Iterable[Any]) -> pd.Series:
-    """Dates as ``datetime64``; missing (or beyond 2262) become NaT = open."""
+    """Dates (date objects or ISO text) as ``datetime64[s]``; missing or unreadable become NaT = open."""
     s = pd.Series(list(values), dtype=object)
-    return pd.to_datetime(s, errors="coerce")
+    return pd.to_datetime(s, errors="coerce").astype("datetime64[s]")
 
 
 def active_mask(start: pd.Series, end: pd.Series, as_of: dt.date) -> pd.Series:
