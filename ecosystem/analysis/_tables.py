@@ -305,13 +305,16 @@ def apportion(pairs: pd.DataFrame, group: str, population: pd.Series) -> pd.Seri
     """
     if pairs.empty:
         return pd.Series([], dtype=float, index=pairs.index)
-    pop = pairs["leaf"].map(population).astype(float)
-    g = pop.groupby(pairs[group])
-    missing = pop.isna().groupby(pairs[group]).transform("any")
-    total = g.transform("sum")
-    count = g.transform("size")
-    equal = missing | (total <= 0)
-    return pd.Series(np.where(equal, 1.0 / count, pop / total.where(total > 0, 1.0)), index=pairs.index)
+    # integer group codes and bincount: a group-by on text ids sorts them, which dominated at scale
+    codes, _ = pd.factorize(pairs[group])
+    pop = pairs["leaf"].map(population).to_numpy(dtype=float)
+    miss = np.isnan(pop)
+    total = np.bincount(codes, weights=np.where(miss, 0.0, pop))[codes]
+    count = np.bincount(codes)[codes]
+    equal = (np.bincount(codes, weights=miss)[codes] > 0) | (total <= 0)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        weight = np.where(equal, 1.0 / count, pop / np.where(total > 0, total, 1.0))
+    return pd.Series(weight, index=pairs.index)
 
 
 # --------------------------------------------------------------------------

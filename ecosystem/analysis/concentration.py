@@ -64,13 +64,13 @@ def concentration_from(ctx: Context) -> pd.DataFrame:
         rows = [(leaf, r) for r in ctx.hier.roots for leaf in ctx.hier.leaves_of[r]]
         top = pd.DataFrame(rows, columns=["leaf", "top"])
     x = c[["place", "category", "provider", "supply"]].merge(top, left_on="place", right_on="leaf")
-    by = x.groupby(["top", "category", "provider"], as_index=False)["supply"].sum()
-    by["total"] = by.groupby(["top", "category"])["supply"].transform("sum")
+    by = x.groupby(["top", "category", "provider"], as_index=False, sort=False)["supply"].sum()
+    by["total"] = by.groupby(["top", "category"], sort=False)["supply"].transform("sum")
     by["share"] = by["supply"] / by["total"]
     by["sq"] = (100.0 * by["share"]) ** 2
     first = by.sort_values(["top", "category", "share", "provider"], ascending=[True, True, False, True],
                            kind="stable").drop_duplicates(["top", "category"])
-    agg = by.groupby(["top", "category"], as_index=False).agg(
+    agg = by.groupby(["top", "category"], as_index=False, sort=False).agg(
         hhi=("sq", "sum"), providers=("provider", "nunique"), supply=("supply", "sum"))
     out = agg.merge(first[["top", "category", "provider", "share"]], on=["top", "category"])
     out = out.rename(columns={"top": "place", "provider": "top_provider", "share": "top_share"})

@@ -75,8 +75,8 @@ def funding_dependency_from(ctx: Context, *, dependency_threshold: float = 0.5) 
     f = f[ctx.in_scope(f["recipient"])]
     if f.empty:
         return pd.DataFrame(columns=DEPENDENCY_COLUMNS)
-    by = f.groupby(["recipient", "funder"], as_index=False)["amount"].sum()
-    by["total"] = by.groupby("recipient")["amount"].transform("sum")
+    by = f.groupby(["recipient", "funder"], as_index=False, sort=False)["amount"].sum()
+    by["total"] = by.groupby("recipient", sort=False)["amount"].transform("sum")
     by = by[by["total"] > 0]
     if by.empty:
         return pd.DataFrame(columns=DEPENDENCY_COLUMNS)
@@ -84,7 +84,7 @@ def funding_dependency_from(ctx: Context, *, dependency_threshold: float = 0.5) 
     by["sq"] = by["share"] ** 2
     top = by.sort_values(["recipient", "share", "funder"], ascending=[True, False, True], kind="stable")
     top = top.drop_duplicates("recipient")
-    agg = by.groupby("recipient").agg(hhi=("sq", "sum"), funders=("funder", "nunique"), amount=("amount", "sum"))
+    agg = by.groupby("recipient", sort=False).agg(hhi=("sq", "sum"), funders=("funder", "nunique"), amount=("amount", "sum"))
     out = top[["recipient", "funder", "share"]].set_index("recipient").join(agg).reset_index()
     out.columns = ["provider", "top_funder", "top_share", "hhi", "funders", "amount"]
     out["top_share"] = out["top_share"].round(DECIMALS)
@@ -173,7 +173,7 @@ def critical_providers_from(ctx: Context, cov: pd.DataFrame) -> pd.DataFrame:
     after = (x["demand"] - (x["supply"] - x["own"]).clip(lower=0)).clip(lower=0).round(DECIMALS)
     x["added"] = (after - x["unmet"]).clip(lower=0)
     x["unserved"] = (x["demand"] > 0) & (x["providers"] == 1)
-    out = x.groupby("provider", as_index=False).agg(
+    out = x.groupby("provider", as_index=False, sort=False).agg(
         unmet_added=("added", "sum"), unserved_added=("unserved", "sum"), cells=("place", "size"))
     out["unmet_added"] = out["unmet_added"].round(DECIMALS)
     out["unserved_added"] = out["unserved_added"].astype(int)
@@ -227,9 +227,9 @@ def funding_cliffs_from(ctx: Context, *, horizon: int = 6) -> pd.DataFrame:
         return pd.DataFrame(columns=CLIFF_COLUMNS)
     # open-ended flows sort after every dated one
     far = f["end"].fillna(max(f["end"].max(), limit) + pd.Timedelta(days=1))
-    pair_max = far.groupby([f["funder"], f["recipient"]]).max()
+    pair_max = far.groupby([f["funder"], f["recipient"]], sort=False).max()
     named = f["service"].notna()
-    svc_max = far[named].groupby([f.loc[named, "funder"], f.loc[named, "recipient"], f.loc[named, "service"]]).max()
+    svc_max = far[named].groupby([f.loc[named, "funder"], f.loc[named, "recipient"], f.loc[named, "service"]], sort=False).max()
     is_named = ending["service"].notna()
     latest = np.where(
         is_named,
