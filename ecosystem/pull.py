@@ -171,21 +171,21 @@ def pull_frames(store: GraphStore, *, place: str | None = None):
 
     services = pd.DataFrame(svc, columns=["service", "provider", "category", "capacity", "start", "end"])
     services["capacity"] = pd.to_numeric(services["capacity"], errors="coerce").astype(float)
-    services["start"] = to_timestamps(_native(services["start"]))
-    services["end"] = to_timestamps(_native(services["end"]))
+    services["start"] = to_timestamps(services["start"])
+    services["end"] = to_timestamps(services["end"])
     services = services.drop_duplicates(["service", "category"])
     services = services.sort_values(["service", "category"], kind="stable").reset_index(drop=True)
     needs_df = pd.DataFrame(needs, columns=["need", "place", "category", "people"])
     needs_df["people"] = pd.to_numeric(needs_df["people"], errors="coerce").astype(float)
     fund = pd.DataFrame(flows, columns=["funding", "funder", "recipient", "amount", "start", "end", "service"])
     fund["amount"] = pd.to_numeric(fund["amount"], errors="coerce").astype(float)
-    fund["start"] = to_timestamps(_native(fund["start"]))
-    fund["end"] = to_timestamps(_native(fund["end"]))
+    fund["start"] = to_timestamps(fund["start"])
+    fund["end"] = to_timestamps(fund["end"])
     fund["funding"] = fund["funding"].astype(str)
     fund = fund.sort_values("funding", kind="stable").reset_index(drop=True)
     part = pd.DataFrame(parts, columns=["a", "b", "kind", "start", "end"])
-    part["start"] = to_timestamps(_native(part["start"]))
-    part["end"] = to_timestamps(_native(part["end"]))
+    part["start"] = to_timestamps(part["start"])
+    part["end"] = to_timestamps(part["end"])
     orgs |= set(services["provider"])
     orgs.discard(None)
     return Frames(
@@ -229,6 +229,3 @@ def _together(store: GraphStore, reads: list[tuple[str, dict[str, Any]]]) -> lis
         futures = [pool.submit(lambda name, params: list(_chunks(store, name, params)), n, p) for n, p in reads]
         return [f.result() for f in futures]
 
-
-def _native(values) -> list:
-    return [_to_python(v) for v in values]
