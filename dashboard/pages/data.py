@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pathlib
 import tempfile
+import threading
 
 import dash
 from dash import Input, Output, State, callback, dcc, html
@@ -71,6 +72,8 @@ def upload(contents, filenames, fmt, source, loaded):
             paths = dp.save_uploads(contents, filenames, folder)
             result = pipeline.load(state.service().store, dp.load_paths(paths, folder), fmt=fmt or "auto",
                                    source=(source or "").strip() or dp.default_source(filenames))
+        if result.get("status") == "loaded":  # prepare the first view for the new data, as a CLI load does
+            threading.Thread(target=state.warm, name="ecomap-warm", daemon=True).start()
         return dp.load_result_view(result), (loaded or 0) + 1
     except m.ValidationError as e:
         return dp.issues_view(e.summary(), e.issues_frame()), dash.no_update

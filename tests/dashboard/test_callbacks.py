@@ -205,3 +205,19 @@ def test_url_sync_builds_shareable_links(pages):
 
     assert search_for(DEMO_PLACE, "FOOD", AS_OF, "") == f"?place={DEMO_PLACE}&category=FOOD&as_of={AS_OF}"
     assert search_for(None, None, AS_OF, "plan-a") == f"?place={DEMO_PLACE}&as_of={AS_OF}&scenario=plan-a"
+
+
+def test_warm_prepares_the_default_view_so_the_first_page_needs_no_analysis(pages, demo_store, monkeypatch):
+    from ecosystem import service as service_module
+    from ecosystem.service import Ecomap
+
+    DEMO_QUERY = {"place": DEMO_PLACE, "as_of": AS_OF}
+    state.configure(Ecomap(demo_store), defaults=DEMO_QUERY)
+    try:
+        state.warm()
+        monkeypatch.setattr(service_module, "pull_frames", lambda *a, **k: pytest.fail("pulled again"))
+        monkeypatch.setattr(service_module.an, "analyse_frames", lambda *a, **k: pytest.fail("analysed again"))
+        body, msg = pages["overview"].update(DEMO_PLACE, None, AS_OF, "", "unmet")
+        assert msg is None and "People in need" in text(body)
+    finally:
+        state.configure(demo_store, defaults=DEMO_QUERY)
