@@ -31,6 +31,7 @@ def layout(**kwargs):
     tools = html.Div([
         html.Button("Download PNG", id="network-png", n_clicks=0, className="btn btn-sm btn-outline-secondary me-2"),
         html.Button("Fit to view", id="network-fit", n_clicks=0, className="btn btn-sm btn-outline-secondary"),
+        dcc.Download(id="network-download"),
     ], className="mb-2")
     return frame("network", "Network", kwargs, scenario=False, extra=[funder],
                  intro="Who funds whom, who delivers what, and where.",
@@ -92,8 +93,22 @@ def selected(node):
 
 @callback(Output("network-graph", "generateImage"), Input("network-png", "n_clicks"), prevent_initial_call=True)
 def png(_n):
-    """Download the network as a PNG."""
-    return {"type": "png", "action": "download", "filename": "ecomap-network", "options": {"full": True, "bg": "#ffffff"}}
+    """Draw the network as a PNG into ``imageData`` (base64); :func:`download_png` sends it as a file.
+
+    The component's own download revokes its blob address at once, which
+    some browsers read as an empty file; a download through dcc.Download is
+    reliable.
+    """
+    return {"type": "png", "action": "store", "options": {"full": True, "bg": "#ffffff", "output": "base64"}}
+
+
+@callback(Output("network-download", "data"), Output("network-graph", "imageData"),
+          Input("network-graph", "imageData"), prevent_initial_call=True)
+def download_png(image):
+    """Send the drawn network as ``ecomap-network.png`` and clear it, so the next click downloads again."""
+    if not image:
+        return no_update, no_update
+    return {"content": image, "filename": "ecomap-network.png", "base64": True}, None
 
 
 @callback(Output("network-graph", "layout"), Input("network-fit", "n_clicks"), State("network-graph", "layout"),

@@ -6,6 +6,7 @@ recorded: nothing may leave localhost (the app must work with no internet).
 
 from __future__ import annotations
 
+import pathlib
 import re
 import shutil
 import threading
@@ -167,4 +168,28 @@ def test_every_route_passes_an_automated_accessibility_audit(browser_page):
         if bad:
             found[path] = bad
     assert found == {}
+    assert external(page.requests, page.base) == []
+
+
+def test_network_and_map_download_as_png(browser_page):
+    page = browser_page
+    page.goto(page.base + "/network" + VIEW)
+    page.wait_for_selector("#network-graph canvas", state="attached")
+    page.wait_for_function("() => window.cy && window.cy.nodes().length > 10")
+    for _ in range(2):  # a second click downloads again
+        with page.expect_download() as got:
+            page.click("#network-png")
+        network = got.value
+    assert network.suggested_filename == "ecomap-network.png"
+    assert pathlib.Path(network.path()).read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+    page.goto(page.base + "/" + VIEW)
+    page.wait_for_selector("#overview-map .main-svg", state="attached")
+    page.hover("#overview-map")
+    with page.expect_download() as got:
+        page.click("#overview-map [data-title='Download plot as a PNG']")
+    figure = got.value
+    assert figure.suggested_filename.endswith(".png")
+    data = pathlib.Path(figure.path()).read_bytes()
+    assert data[:8] == b"\x89PNG\r\n\x1a\n" and len(data) > 10_000
     assert external(page.requests, page.base) == []
