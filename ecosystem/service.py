@@ -204,7 +204,7 @@ class Ecomap:
     # ------------------------------------------------------------ graph
     def graph(self, place: str | None = None, *, version: str | None = None) -> nx.MultiDiGraph:
         version = version or self.version()
-        return self._graphs.get_or_make((version, place), lambda: pull_graph(self.store, place=place))
+        return self._cached(self._graphs, version, ("graph", place), lambda: pull_graph(self.store, place=place))
 
     def frames(self, place: str | None = None, *, version: str | None = None):
         """The analysis tables for ``place`` (cached per data version)."""

@@ -19,17 +19,21 @@ AS_OF = dt.date(2025, 6, 1)
 def test_a_new_process_reads_the_disk_cache_and_a_load_invalidates_it(store, template_dir, tmp_path, monkeypatch):
     pipeline.load(store, [template_dir], fmt="template", source="small")
     cache = tmp_path / "cache"
-    first = Ecomap(store, cache_dir=cache).analysis(None, AS_OF)
+    first_app = Ecomap(store, cache_dir=cache)
+    first = first_app.analysis(None, AS_OF)
+    graph = first_app.graph(None)
 
     import ecosystem.service as service
 
     pulls = []
     real = service.pull_frames
     monkeypatch.setattr(service, "pull_frames", lambda *a, **k: pulls.append(1) or real(*a, **k))
+    monkeypatch.setattr(service, "pull_graph", lambda *a, **k: pytest.fail("graph pulled although kept"))
     again = Ecomap(store, cache_dir=cache)  # a new process: nothing in memory
     assert again.analysis(None, AS_OF).to_json_dict() == first.to_json_dict()
     again.frames(None)
     assert pulls == []  # both came from disk
+    assert sorted(again.graph(None).edges(keys=True)) == sorted(graph.edges(keys=True))
     folders = [p for p in cache.iterdir() if p.is_dir()]
     assert len(folders) == 1
     assert stat.S_IMODE(folders[0].stat().st_mode) == 0o700
