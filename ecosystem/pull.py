@@ -8,6 +8,7 @@ shape of :data:`ecosystem.model.GRAPH_SCHEMA`, the same as
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any, Iterator
@@ -33,8 +34,16 @@ def _chunks(store: GraphStore, name: str, params: dict[str, Any]) -> Iterator[li
                 yield row
 
 
+#: properties the pull queries return as ISO text (the driver decodes Date values slowly)
+_DATE_KEYS = frozenset({"start", "end"})
+
+
 def _clean(props: dict[str, Any], drop=()) -> dict[str, Any]:
-    return {k: _to_python(v) for k, v in props.items() if k not in _SKIP and k not in drop and v is not None}
+    out = {k: _to_python(v) for k, v in props.items() if k not in _SKIP and k not in drop and v is not None}
+    for k in _DATE_KEYS.intersection(out):
+        if isinstance(out[k], str):
+            out[k] = dt.date.fromisoformat(out[k][:10])
+    return out
 
 
 def place_tree(store: GraphStore) -> nx.DiGraph:
@@ -81,8 +90,15 @@ def pull_graph(store: GraphStore, *, place: str | None = None) -> nx.MultiDiGrap
         if broader is not None:
             add_edge(G, (m.CATEGORY, code), (m.CATEGORY, broader), m.BROADER)
 
+    based_rows: list = []
+    if place is None:
+        service_rows, need_rows = _together(store, [("pull_services", {"codes": codes}), ("pull_needs", {"codes": codes})])
+    else:
+        service_rows, need_rows, based_rows = _together(store, [
+            ("pull_services", {"codes": codes}), ("pull_needs", {"codes": codes}),
+            ("frames_based_in_places", {"codes": codes})])
     providers: set[str] = set()
-    for sid, org, cat, areas, props in _chunks(store, "pull_services", {"codes": codes}):
+    for sid, org, cat, areas, props in service_rows:
         s = (m.SERVICE, sid)
         G.add_node(s, label=m.SERVICE, **_clean(props))
         add_edge(G, (m.ORGANISATION, org), s, m.DELIVERS)
@@ -91,7 +107,7 @@ def pull_graph(store: GraphStore, *, place: str | None = None) -> nx.MultiDiGrap
             add_edge(G, s, (m.PLACE, code), m.SERVES)
         providers.add(org)
 
-    for nid, code, cat, props in _chunks(store, "pull_needs", {"codes": codes}):
+    for nid, code, cat, props in need_rows:
         n = (m.NEED, nid)
         G.add_node(n, label=m.NEED, **_clean(props))
         add_edge(G, n, (m.PLACE, code), m.IN)
@@ -99,14 +115,19 @@ def pull_graph(store: GraphStore, *, place: str | None = None) -> nx.MultiDiGrap
 
     ids = None
     if place is not None:
-        based = {oid for oid, _ in _chunks(store, "frames_based_in_places", {"codes": codes})}
+        based = {oid for oid, _ in based_rows}
         ids = sorted(providers | based)
     orgs = set(providers) | set(ids or ())
-    flows = list(_chunks(store, "pull_funding", {}) if ids is None else _chunks(store, "pull_funding_to", {"ids": ids}))
+    if ids is None:
+        flows, partnerships = _together(store, [("pull_funding", {}), ("pull_partnerships", {})])
+    else:
+        flows, parts_from, parts_to = _together(store, [
+            ("pull_funding_to", {"ids": ids}), ("pull_partnerships_from", {"ids": ids}),
+            ("pull_partnerships_to", {"ids": ids})])
+        partnerships = _distinct_partnerships(parts_from, parts_to)
     for f in flows:
         orgs.add(f[0])
         orgs.add(f[1])
-    partnerships = list(_chunks(store, "pull_partnerships", {})) if ids is None else _touching(store, "pull", ids)
     for p in partnerships:
         orgs.add(p[0])
         orgs.add(p[1])
@@ -199,12 +220,6 @@ def pull_frames(store: GraphStore, *, place: str | None = None):
         based_in=_obj(pd.DataFrame(based, columns=["organisation", "place"]).drop_duplicates(), "organisation", "place"),
         organisations=sorted(orgs, key=str),
     )
-
-
-def _touching(store: GraphStore, kind: str, ids: list[str]) -> list[list]:
-    """Partnerships with either end in ``ids``, each once (read from both ends through the index)."""
-    return _distinct_partnerships(*_together(store, [(f"{kind}_partnerships_from", {"ids": ids}),
-                                                     (f"{kind}_partnerships_to", {"ids": ids})]))
 
 
 def _distinct_partnerships(*parts: list) -> list[list]:

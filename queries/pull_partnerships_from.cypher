@@ -1,9 +1,9 @@
 // name: pull_partnerships_from
-// purpose: partnerships starting at the organisations with ids in $ids, with their properties
+// purpose: partnerships starting at the organisations with ids in $ids, with their properties; dates as ISO text (decoded far faster than Date values)
 // params: $ids, $chunk
 // returns: chunk
 UNWIND $ids AS oid
 MATCH (:Organisation {id: oid})-[r:PARTNERS_WITH]->(b:Organisation)
-WITH collect([oid, b.id, properties(r)]) AS rows
+WITH collect([oid, b.id, r {.*, start: toString(r.start), end: toString(r.end)}]) AS rows
 UNWIND range(0, size(rows) - 1, $chunk) AS i
 RETURN rows[i..i + $chunk] AS chunk
