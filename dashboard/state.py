@@ -237,10 +237,9 @@ def places_frame(tree: nx.DiGraph) -> pd.DataFrame:
 
 def default_place(places: pd.DataFrame) -> str | None:
     """The place a view without one shows: the only top-level place, else none (every place)."""
-    if not len(places):
-        return None
-    roots = places[places["parent"].isna()]
-    return str(roots.iloc[0]["code"]) if len(roots) == 1 else None
+    from ecosystem.pull import top_place
+
+    return top_place(zip(places["code"], places["parent"]))
 
 
 def resolve_place(view: View) -> View:

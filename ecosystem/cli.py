@@ -49,6 +49,16 @@ def print_json(obj: Any) -> None:
     sys.stdout.write("\n")
 
 
+def check_place(store, place: str | None) -> None:
+    """Raise a usage error (exit 2) when ``--place`` names no place in the store."""
+    if place is None:
+        return
+    from ecosystem.pull import place_tree
+
+    if place not in place_tree(store):
+        raise UsageError(f"--place {place!r}: no such place in the store (see `ecomap query pull_places`)")
+
+
 def parse_date_arg(s: str | None) -> dt.date:
     if s is None:
         return dt.date.today()
@@ -237,7 +247,6 @@ def cmd_db_wipe(args) -> int:
 def cmd_db_warm(args) -> int:
     import fcntl
 
-    from ecosystem.pull import place_tree
     from ecosystem.service import Ecomap, default_cache_dir
 
     cache = default_cache_dir()
@@ -248,9 +257,8 @@ def cmd_db_warm(args) -> int:
     with open(cache / "warm.lock", "w") as lock, open_store() as store:
         fcntl.flock(lock, fcntl.LOCK_EX)  # one at a time: a later load's warm-up waits, then finds its version
         t = time.perf_counter()
+        check_place(store, args.place)
         app = Ecomap(store, cache_dir=cache)
-        if args.place is not None and args.place not in place_tree(store):
-            raise UsageError(f"--place {args.place!r}: no such place in the store")
         place, day = app.prepare_view(args.place, as_of)
         if not args.quiet:
             _err(f"prepared the analysis of {place or 'every place'} on {day.isoformat()} in "

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pathlib
 
-from ecosystem.cli import EXIT_OK, UsageError, _err, open_store, parse_date_arg, print_json
+from ecosystem.cli import EXIT_OK, UsageError, _err, check_place, open_store, parse_date_arg, print_json
 
 
 def _add_common(p) -> None:
@@ -17,15 +17,6 @@ def _add_common(p) -> None:
     p.add_argument("--json", action="store_true", help="print the SPEC §6 JSON object")
 
 
-def _check_place(app, place: str | None) -> None:
-    if place is None:
-        return
-    from ecosystem.pull import place_tree
-
-    if place not in place_tree(app.store):
-        raise UsageError(f"--place {place!r}: no such place in the store (see `ecomap query pull_places`)")
-
-
 def cmd_analyse(args) -> int:
     from ecosystem import analysis as an
     from ecosystem.service import Ecomap, default_cache_dir
@@ -35,7 +26,7 @@ def cmd_analyse(args) -> int:
         raise UsageError("--horizon must be 0 or more months")
     with open_store() as store:
         app = Ecomap(store, cache_dir=default_cache_dir())
-        _check_place(app, args.place)
+        check_place(app.store, args.place)
         a = app.analysis(args.place, as_of, horizon=args.horizon, oversupply=args.oversupply,
                          dependency_threshold=args.dependency_threshold)
         if args.write_back:
@@ -99,7 +90,7 @@ def cmd_scenario(args) -> int:
                 remove_funders=args.remove_funder or (), remove_funding=args.remove_funding or (),
                 add_services=added, capacity_changes=caps or None, place=args.place, horizon=args.horizon,
                 oversupply=args.oversupply, dependency_threshold=args.dependency_threshold, name=args.save)
-        _check_place(app, options.place)
+        check_place(app.store, options.place)
         try:
             result = app.run_scenario(options)
         except an.ScenarioError as e:

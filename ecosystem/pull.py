@@ -11,7 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import logging
 from concurrent.futures import ThreadPoolExecutor
-from typing import Any, Iterator
+from typing import Any, Iterable, Iterator
 
 import networkx as nx
 
@@ -55,6 +55,16 @@ def place_tree(store: GraphStore) -> nx.DiGraph:
         if row[7] is not None:
             T.add_edge(row[0], row[7])
     return T
+
+
+def top_place(parents: Iterable[tuple[str, Any]]) -> str | None:
+    """The place a view naming none shows: the only place with no parent, else ``None`` (every place).
+
+    ``parents``: (code, parent code or None) for every place. The dashboard
+    and ``ecomap db warm`` both choose their first view with this.
+    """
+    roots = [code for code, parent in parents if parent is None or parent != parent]
+    return str(roots[0]) if len(roots) == 1 else None
 
 
 def _scope(tree: nx.DiGraph, place: str | None) -> list[str] | None:

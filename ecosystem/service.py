@@ -219,11 +219,10 @@ class Ecomap:
 
     def default_place(self) -> str | None:
         """The place a view naming none shows: the only top-level place, else ``None`` (every place)."""
-        from ecosystem.pull import place_tree
+        from ecosystem.pull import place_tree, top_place
 
         tree = place_tree(self.store)
-        roots = sorted(code for code in tree if tree.out_degree(code) == 0)
-        return roots[0] if len(roots) == 1 else None
+        return top_place((code, next(iter(tree.successors(code)), None)) for code in tree)
 
     def prepare_view(self, place: str | None = None, as_of: dt.date | None = None) -> tuple[str | None, dt.date]:
         """Compute (and keep, in memory and on disk) the analysis of a view ahead of its first showing.
