@@ -15,7 +15,6 @@ import pytest
 
 ROOT = pathlib.Path(__file__).resolve().parent.parent
 FIXTURES = ROOT / "tests" / "fixtures"
-SHARED_DATA = ROOT.parent / "shared" / "data"
 
 # loads made by tests do not start a background warm-up of the dashboard's cache (tests of it switch it on)
 os.environ["ECOMAP_WARM"] = "off"

@@ -9,17 +9,17 @@ from __future__ import annotations
 import datetime as dt
 import importlib.util
 import json
-import os
 import pathlib
 
 import pandas as pd
 import pytest
+from support import SAMPLE_DATA
 
 from ecosystem.model import TABLE_ORDER, TABLES
 
 ROOT = pathlib.Path(__file__).resolve().parents[1]
 DEMO = ROOT / "ecosystem" / "demo_data" / "trafford"
-DATA = (pathlib.Path(os.environ.get("ECOMAP_SAMPLE_DATA") or pathlib.Path(__file__).resolve().parents[1].parent / "shared" / "data"))
+DATA = SAMPLE_DATA
 needs_data = pytest.mark.skipif(not DATA.is_dir(), reason=f"sample data folder {DATA} not available")
 TRAFFORD = "E08000009"
 

@@ -6,6 +6,8 @@ import json
 import pathlib
 import re
 
+from support import SAMPLE_DATA
+
 from ecosystem import cli
 
 ROOT = pathlib.Path(__file__).resolve().parents[2]
@@ -47,7 +49,7 @@ def test_demo_and_analysis_output_match_the_readme(store, capsys):
 
 
 def test_dry_run_on_real_grants_matches_the_readme(capsys):
-    path = ROOT.parent / "shared" / "data" / "360giving" / "power_to_change_grants_2015-2019.json"
+    path = SAMPLE_DATA / "360giving" / "power_to_change_grants_2015-2019.json"
     assert cli.main(["load", str(path), "--dry-run", "--no-store", "--json"]) == 0
     out = json.loads(capsys.readouterr().out)
     assert out["tables"]["organisations"] == 694 and out["tables"]["funding"] == 870

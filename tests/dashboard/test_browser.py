@@ -9,15 +9,12 @@ from __future__ import annotations
 import pathlib
 import re
 import shutil
-import threading
 
 import pytest
+from support import ARGS, CHROMIUM, serving
 
 from ecosystem.demo import DEMO_AS_OF, DEMO_PLACE
 
-CHROMIUM = "/usr/bin/chromium"
-ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-        "--disable-background-networking", "--disable-component-update", "--disable-sync"]
 AS_OF = DEMO_AS_OF.isoformat()
 VIEW = f"?place={DEMO_PLACE}&as_of={AS_OF}"
 WAIT = 60_000  # ms: software WebGL in a headless browser on two shared cores is slow to draw the map
@@ -27,14 +24,8 @@ pytestmark = pytest.mark.skipif(shutil.which(CHROMIUM) is None, reason="Debian's
 
 @pytest.fixture(scope="module")
 def server(app_over_demo):
-    from werkzeug.serving import make_server
-
-    srv = make_server("127.0.0.1", 0, app_over_demo.server, threaded=True)
-    thread = threading.Thread(target=srv.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{srv.server_port}"
-    srv.shutdown()
-    thread.join(timeout=10)
+    with serving(app_over_demo.server) as base:
+        yield base
 
 
 @pytest.fixture(scope="module")

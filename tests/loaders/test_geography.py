@@ -2,16 +2,16 @@
 
 import csv
 import json
-import os
 import pathlib
 
 import pytest
+from support import SAMPLE_DATA
 
 from ecosystem.model import ValidationError
 from loaders import geography as geo
 from loaders.validate import check_tables
 
-DATA = (pathlib.Path(os.environ.get("ECOMAP_SAMPLE_DATA") or pathlib.Path(__file__).resolve().parents[2].parent / "shared" / "data")) / "geography"
+DATA = SAMPLE_DATA / "geography"
 FIX = pathlib.Path(__file__).parents[1] / "fixtures" / "loaders"
 needs_data = pytest.mark.skipif(not DATA.exists(), reason="shared sample data not present")
 

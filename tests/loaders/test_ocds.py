@@ -2,16 +2,16 @@
 
 import datetime as dt
 import json
-import os
 import pathlib
 
 import pytest
+from support import SAMPLE_DATA
 
 from ecosystem.model import ValidationError
 from loaders import ocds
 from loaders.validate import check_tables
 
-DATA = (pathlib.Path(os.environ.get("ECOMAP_SAMPLE_DATA") or pathlib.Path(__file__).resolve().parents[2].parent / "shared" / "data")) / "ocds"
+DATA = SAMPLE_DATA / "ocds"
 CF25 = DATA / "uk_contracts_finder_2025" / "contracts_finder_search_2025-01-20_to_2025-01-23_release_package.json"
 FIX = pathlib.Path(__file__).parents[1] / "fixtures" / "loaders"
 needs_data = pytest.mark.skipif(not DATA.exists(), reason="shared sample data not present")

@@ -2,17 +2,18 @@
 
 import csv
 import json
-import os
 import pathlib
 
 import pytest
+from support import SAMPLE_DATA
 
 from ecosystem.model import ValidationError
-from loaders import categories, openreferral as oruk
+from loaders import categories
+from loaders import openreferral as oruk
 from loaders.validate import check_tables
 
-ORUK = (pathlib.Path(os.environ.get("ECOMAP_SAMPLE_DATA") or pathlib.Path(__file__).resolve().parents[2].parent / "shared" / "data")) / "oruk/uk_profile_v3_examples"
-HSDS = (pathlib.Path(os.environ.get("ECOMAP_SAMPLE_DATA") or pathlib.Path(__file__).resolve().parents[2].parent / "shared" / "data")) / "hsds_tabular/openreferral_sample_all_resources"
+ORUK = SAMPLE_DATA / "oruk/uk_profile_v3_examples"
+HSDS = SAMPLE_DATA / "hsds_tabular/openreferral_sample_all_resources"
 FIX = pathlib.Path(__file__).parents[1] / "fixtures" / "loaders"
 needs_data = pytest.mark.skipif(not ORUK.exists(), reason="shared sample data not present")
 

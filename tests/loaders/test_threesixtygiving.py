@@ -2,18 +2,18 @@
 
 import datetime as dt
 import json
-import os
 import pathlib
 import tracemalloc
 
 import openpyxl
 import pytest
+from support import SAMPLE_DATA
 
 from ecosystem.model import ValidationError
 from loaders import threesixtygiving as tsg
 from loaders.validate import check_tables
 
-DATA = (pathlib.Path(os.environ.get("ECOMAP_SAMPLE_DATA") or pathlib.Path(__file__).resolve().parents[2].parent / "shared" / "data")) / "360giving"
+DATA = SAMPLE_DATA / "360giving"
 FIX = pathlib.Path(__file__).parents[1] / "fixtures" / "loaders"
 PTC = DATA / "power_to_change_grants_2015-2019.json"
 ABCT_X = DATA / "ab_charitable_trust_grants_2013-2020.xlsx"

@@ -8,17 +8,14 @@ from __future__ import annotations
 
 import datetime as dt
 import shutil
-import threading
 
 import pytest
+from support import ARGS, CHROMIUM, serving
 
 from ecosystem import workshop as ws
 
 AS_OF = dt.date(2026, 1, 1)  # the date in conftest.py
 
-CHROMIUM = "/usr/bin/chromium"
-ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-        "--disable-background-networking", "--disable-component-update", "--disable-sync"]
 WAIT = 30_000
 UNDER = "under|LA|W1|mh"
 XSS = "<script>window.__pwned=1</script><img src=x onerror=\"window.__pwned=2\"> & <b>bold</b>"
@@ -28,8 +25,6 @@ pytestmark = pytest.mark.skipif(shutil.which(CHROMIUM) is None, reason="Debian's
 
 @pytest.fixture(scope="module")
 def server(small):
-    from werkzeug.serving import make_server
-
     from dashboard import state
     from dashboard.app import create_app
 
@@ -40,12 +35,8 @@ def server(small):
         environ["SERVER_NAME"] = "192.0.2.10"  # what werkzeug reports when bound to a LAN address
         return app.server(environ, start_response)
 
-    srv = make_server("127.0.0.1", 0, as_if_bound_beyond_loopback, threaded=True)
-    thread = threading.Thread(target=srv.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{srv.server_port}"
-    srv.shutdown()
-    thread.join(timeout=10)
+    with serving(as_if_bound_beyond_loopback) as base:
+        yield base
 
 
 @pytest.fixture(scope="module")

@@ -1,0 +1,32 @@
+"""Helpers the test folders share (importable as ``support``: pytest puts this folder on the path)."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import pathlib
+import threading
+from typing import Iterator
+
+ROOT = pathlib.Path(__file__).resolve().parent.parent
+#: the real public sample files (``ECOMAP_SAMPLE_DATA``, default: ``shared/data`` beside the repository)
+SAMPLE_DATA = pathlib.Path(os.environ.get("ECOMAP_SAMPLE_DATA") or ROOT.parent / "shared" / "data")
+#: Debian's chromium, headless, with nothing that reaches the internet on its own
+CHROMIUM = "/usr/bin/chromium"
+ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+        "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+
+
+@contextlib.contextmanager
+def serving(wsgi_app) -> Iterator[str]:
+    """Serve ``wsgi_app`` on 127.0.0.1 (a free port) in a thread; yields its base address."""
+    from werkzeug.serving import make_server
+
+    srv = make_server("127.0.0.1", 0, wsgi_app, threaded=True)
+    thread = threading.Thread(target=srv.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{srv.server_port}"
+    finally:
+        srv.shutdown()
+        thread.join(timeout=10)
