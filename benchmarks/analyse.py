@@ -55,7 +55,7 @@ def timed(label: str, fn, results: dict):
 def measure(scale: str) -> int:
     """The timed part, run in its own process against the store of ECOMAP_HOME."""
     from ecosystem import analysis as an
-    from ecosystem.pull import pull_frames, pull_graph
+    from ecosystem.pull import place_tree, pull_frames, pull_graph
     from ecosystem.store import GraphStore
 
     r: dict[str, float] = {}
@@ -74,7 +74,8 @@ def measure(scale: str) -> int:
     del doc
     timed("baseline: analyse_frames again (tables in memory)",
           lambda: an.analyse_frames(F, place=None, as_of=AS_OF), r)
-    las = sorted(c for c, lvl in zip(*_levels(store)) if lvl == "la")
+    tree = place_tree(store)
+    las = sorted(c for c, d in tree.nodes(data=True) if d.get("level") == "la")
     del F, a
     if las:
         la = las[0]
@@ -94,13 +95,6 @@ def measure(scale: str) -> int:
         print(f"target under {target:.0f} s -> {'met' if full < target else 'MISSED'}"
               + (f"; peak RSS under {rss:,} MiB -> {'met' if rss_full < rss else 'MISSED'}" if rss else ""))
     return 0
-
-
-def _levels(store):
-    from ecosystem.pull import place_tree
-
-    tree = place_tree(store)
-    return list(tree.nodes), [d.get("level") for _, d in tree.nodes(data=True)]
 
 
 def main() -> int:
