@@ -42,14 +42,21 @@ def cmd_new(args) -> int:
     return EXIT_OK
 
 
+def _find(store, name: str):
+    """The workshop named or numbered ``name``; a usage error (exit 2) when there is none."""
+    from ecosystem import workshop as ws
+
+    try:
+        return ws.find(store, name)
+    except ws.NotFound as e:
+        raise UsageError(str(e.args[0])) from None
+
+
 def cmd_links(args) -> int:
     from ecosystem import workshop as ws
 
     with open_store() as store:
-        try:
-            w = ws.find(store, args.name)
-        except ws.NotFound as e:
-            raise UsageError(str(e.args[0])) from None
+        w = _find(store, args.name)
         links = ws.new_links(store, w.id)
     out = _links_out(links, args.url)
     if args.json:
@@ -82,10 +89,7 @@ def cmd_export(args) -> int:
     from ecosystem import workshop as ws
 
     with open_store() as store:
-        try:
-            w = ws.find(store, args.name)
-        except ws.NotFound as e:
-            raise UsageError(str(e.args[0])) from None
+        w = _find(store, args.name)
         rec = ws.record(store, w.id)
     text = ws.export(rec, args.format)
     if args.out and args.out != "-":
