@@ -428,8 +428,8 @@ def _extensions() -> list[Callable]:
     import importlib
 
     out = []
-    for mod in ("ecosystem.cli_analysis", "ecosystem.cli_loaders", "ecosystem.cli_report", "ecosystem.cli_serve",
-                "ecosystem.cli_workshop"):
+    for mod in ("ecosystem.cli.analysis", "ecosystem.cli.loaders", "ecosystem.cli.report", "ecosystem.cli.serve",
+                "ecosystem.cli.workshop"):
         try:
             out.append(importlib.import_module(mod).register)
         except ModuleNotFoundError as e:
