@@ -272,7 +272,7 @@ def act(*args):
     if trig is None or (value in (None, 0) and not (isinstance(trig, dict)
                                                      and trig["type"] == "workshop-action-status")):
         raise PreventUpdate  # a button drawn afresh, not a click
-    keep = (no_update, no_update, no_update)
+    keep = (no_update, no_update)  # the note and action texts stay as typed when a change is refused
     try:
         store = state.service().store
         if trig == "workshop-name-save":

@@ -162,3 +162,51 @@ def test_without_a_valid_token_nothing_is_shown_or_writable(small, server, two, 
     page.wait_for_selector("#workshop-page .alert")
     assert page.query_selector("#workshop-lobby") is None  # the list of workshops is for this machine only
     assert ws.get(small, links.workshop.id).revision == 0
+
+
+def _refusal(page) -> str:
+    """The message the page shows after a refused change."""
+    page.wait_for_selector("#workshop-message .alert")
+    return page.inner_text("#workshop-message")
+
+
+def test_every_refusal_reaches_the_board_member_as_a_message(small, server, two, fresh, monkeypatch):
+    from dashboard.pages import workshop as page_module
+
+    links = ws.create(small, fresh("Refusals"), "LA", as_of=AS_OF, votes_per_member=1)
+    wid = links.workshop.id
+    ws.go_to(small, wid, 1, role=ws.PRESENTER)  # the gaps step, where there is something to vote on
+    _, member = two
+    statuses = []
+    member.on("response", lambda r: statuses.append(r.status) if "_dash-update-component" in r.url else None)
+    member.goto(links.board_link(server))
+    member.wait_for_selector(f"li[data-finding='{UNDER}'] button.workshop-vote")
+
+    # a vote before a name
+    member.click(f"li[data-finding='{UNDER}'] button.workshop-vote")
+    assert "add your name first" in _refusal(member)
+    assert ws.tally(small, wid) == []
+
+    # a presenter's action from a board member's page (the buttons are hidden; a page can still send it)
+    member.evaluate("document.querySelector('.workshop-nav').hidden = false")
+    member.click("#workshop-next")
+    member.wait_for_function("() => document.querySelector('#workshop-message').innerText.includes('cannot')")
+    assert "you cannot move the walkthrough as a board member" in member.inner_text("#workshop-message")
+    assert ws.get(small, wid).current == 1
+
+    # a vote after a name is placed
+    _name(member, "Ann")
+    member.click(f"li[data-finding='{UNDER}'] button.workshop-vote")
+    member.wait_for_selector(f"li[data-finding='{UNDER}'] .workshop-dots:has-text('1 vote (1 yours)')")
+
+    # the rate limit
+    monkeypatch.setattr(page_module, "MEMBER_LIMIT", ws.RateLimiter(rate=0.001, burst=1))
+    member.fill("#workshop-note-text", "first")
+    member.click("#workshop-note-add")
+    member.wait_for_function("() => document.querySelector('#workshop-message').innerText.includes('Note added')")
+    member.fill("#workshop-note-text", "second")
+    member.click("#workshop-note-add")
+    member.wait_for_function("() => document.querySelector('#workshop-message').innerText.includes('too many')")
+    assert member.input_value("#workshop-note-text") == "second"  # what was typed is kept for another try
+    assert [n["text"] for n in ws.notes(small, wid)] == ["first"]
+    assert statuses and 500 not in statuses and member.errors == []
