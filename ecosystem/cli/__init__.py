@@ -392,7 +392,7 @@ def build_parser() -> argparse.ArgumentParser:
     g.add_argument("--json", action="store_true")
 
     db = _sub(sp, "db", lambda a: (build_parser().parse_args(["db", "--help"]), 0)[1],
-              "the graph store: status, stop, wipe, export", "ecomap db status --json")
+              "the graph store: status, stop, wipe, export, sources, unload", "ecomap db status --json")
     dsp = db.add_subparsers(dest="db_command", metavar="ACTION")
     s = _sub(dsp, "status", cmd_db_status, "store kind and location, node and relationship counts",
              "ecomap db status --json")
@@ -410,6 +410,9 @@ def build_parser() -> argparse.ArgumentParser:
              "ecomap db export --format graphml --out ecosystem.graphml")
     e.add_argument("--format", choices=("json", "graphml", "gexf"), default="json")
     e.add_argument("--out", default="-", help="file to write (default: stdout)")
+    from ecosystem.cli.sources import register_db
+
+    register_db(dsp, _sub)
 
     q = _sub(sp, "query", cmd_query, "run a named read-only query from queries/",
              "ecomap query count_nodes --json")

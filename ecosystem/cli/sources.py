@@ -1,0 +1,86 @@
+"""``ecomap db sources``, ``db unload``, ``db backup``, ``db restore``: what came from where, and taking it back."""
+
+from __future__ import annotations
+
+import sys
+
+from ecosystem.cli import EXIT_OK, UsageError, _err, open_store, print_json
+
+
+def _when(iso) -> str:
+    return str(iso or "")[:16].replace("T", " ")
+
+
+def cmd_db_sources(args) -> int:
+    from ecosystem.sources import list_sources
+
+    with open_store() as store:
+        sources = list_sources(store)
+    if args.json:
+        print_json(sources)
+        return EXIT_OK
+    if not sources:
+        print("the store has no sources yet (load one with `ecomap load PATH`)")
+        return EXIT_OK
+    for s in sources:
+        runs = f"{s['runs']} load{'s' if s['runs'] != 1 else ''}"
+        print(f"{s['source']}  ({s['format'] or 'unknown format'}; {runs}; last {_when(s['last_loaded'])})")
+        files = s["files"]
+        if files:
+            shown = ", ".join(files[:5]) + (f" … and {len(files) - 5} more" if len(files) > 5 else "")
+            print(f"  files: {shown}")
+        if s["tables"]:
+            print("  rows:  " + ", ".join(f"{n} {t}" for t, n in s["tables"].items()))
+        nodes = sum(s["nodes"].values())
+        rels = sum(s["relationships"].values())
+        print(f"  now:   {nodes} nodes, {rels} relationships "
+              f"({s['only_nodes']} nodes and {s['only_relationships']} relationships from this source alone)")
+    return EXIT_OK
+
+
+def _describe(part: dict) -> str:
+    bits = [f"{n} {k}" for k, n in sorted(part["nodes"].items())] + \
+           [f"{n} {k}" for k, n in sorted(part["relationships"].items())]
+    return ", ".join(bits) if bits else "nothing"
+
+
+def cmd_db_unload(args) -> int:
+    from ecosystem.sources import UnknownSource, UnloadBlocked, unload, unload_preview
+
+    with open_store() as store:
+        try:
+            preview = unload_preview(store, args.source)
+        except UnknownSource as e:
+            raise UsageError(str(e)) from None
+        if preview["blockers"]:
+            raise UsageError(str(UnloadBlocked(args.source, preview["blockers"])))
+        if not args.yes:
+            _err(f"unloading {args.source!r} deletes {_describe(preview['delete'])} and "
+                 f"{preview['runs']} load run(s); shared with other sources (kept): {_describe(preview['release'])}")
+            if not sys.stdin.isatty():
+                raise UsageError(f"refusing to unload {args.source!r} without --yes (no terminal to ask)")
+            answer = input(f"Take source {args.source!r} out of the store? Type 'yes': ")
+            if answer.strip().lower() != "yes":
+                _err("nothing unloaded")
+                return EXIT_OK
+        try:
+            done = unload(store, args.source)
+        except UnloadBlocked as e:  # another load came in between
+            raise UsageError(str(e)) from None
+    if args.json:
+        print_json(done)
+    else:
+        _err(f"unloaded source {args.source!r}: deleted {_describe(done['delete'])}; "
+             f"kept (other sources have them): {_describe(done['release'])}")
+    return EXIT_OK
+
+
+def register_db(dsp, _sub) -> None:
+    s = _sub(dsp, "sources", cmd_db_sources, "per source: its files, loads, rows per table and when it was loaded",
+             "ecomap db sources")
+    s.add_argument("--json", action="store_true")
+    u = _sub(dsp, "unload", cmd_db_unload, "take one source back out of the store: exactly what it contributed, "
+             "all or nothing (asks first unless --yes)", "ecomap db unload trafford-demo --yes")
+    u.add_argument("source", metavar="SOURCE", help="a source name from `ecomap db sources`")
+    u.add_argument("--yes", action="store_true", help="do not ask")
+    u.add_argument("--json", action="store_true")
