@@ -2,10 +2,16 @@
 
 Accepts release packages, record packages, single releases, single records,
 JSON Lines (one release or package per line) and folders of any of these.
-Releases are grouped by ``ocid`` and compiled (objects merged field by
-field, arrays of objects merged by ``id``, other values replaced; releases
-applied in date order so the latest wins). A record's ``compiledRelease`` is
-used when present.
+Releases are grouped by ``ocid`` and compiled with ``ocdsmerge``, the
+standard's reference implementation, against the OCDS 1.1.4 release schema
+shipped in ``loaders/data`` (no download): releases applied in date order,
+objects merged field by field, arrays of objects merged by ``id`` unless the
+schema says ``wholeListMerge``, an empty array or object leaving earlier
+values alone. A release read twice (same ``ocid`` and ``id``) counts once. A
+record's ``compiledRelease`` is used when present, and then its embedded
+releases (and any loose release of that ``ocid``) are not compiled again.
+Releases whose types conflict so that they cannot be merged are a
+publisher's error: the process is skipped with a located warning.
 
 Each award (not ``cancelled``/``unsuccessful``) becomes one funding row per
 supplier: ``kind`` = ``contract``, ``amount`` = the matching contract's
@@ -22,15 +28,19 @@ skipped only when they cannot be used (no ``ocid``).
 
 from __future__ import annotations
 
-import copy
 import datetime as dt
+import functools
 import json
 import logging
 import pathlib
 import re
+import warnings
 from typing import Any, Iterator
 
+import ocdsmerge.exceptions
 import pandas as pd
+from ocdsmerge.merge import CompiledRelease
+from ocdsmerge.rules import get_merge_rules
 
 from ecosystem.model import CanonicalTables, Issue, ValidationError, table_frame
 
@@ -64,7 +74,7 @@ def _sniff_file(path: pathlib.Path) -> bool:
 def load(path: pathlib.Path, **options: Any) -> CanonicalTables:
     path = pathlib.Path(path)
     try:
-        return _Loader(path).run()
+        return _Loader(path, strict=bool(options.get("strict"))).run()
     except ValidationError:
         raise
     except (ValueError, TypeError, KeyError, IndexError, AttributeError, UnicodeError, OSError,
@@ -75,8 +85,9 @@ def load(path: pathlib.Path, **options: Any) -> CanonicalTables:
 
 
 class _Loader:
-    def __init__(self, path: pathlib.Path):
+    def __init__(self, path: pathlib.Path, strict: bool = False):
         self.path = path
+        self.strict = strict
         self.issues: list[Issue] = []
         self.warnings: list[str] = []
         self.skipped: dict[str, int] = {}
@@ -84,6 +95,32 @@ class _Loader:
 
     def _skip(self, reason: str, n: int = 1) -> None:
         self.skipped[reason] = self.skipped.get(reason, 0) + n
+
+    def _publisher_error(self, file: str, record: str, field: str | None, message: str, value: Any = None) -> None:
+        """A publisher's error: a located warning, or an error when loading with ``strict``."""
+        if self.strict:
+            self.issues.append(Issue(file, record, None, field, value, "publisher", message))
+        else:
+            self.warnings.append(f"{file}, {record}" + (f", {field}" if field else "") + f": {message}")
+
+    def _unique(self, ocid: str, items: list[tuple[str, str, int, dict]]) -> list[tuple[str, str, int, dict]]:
+        """One copy of each release ``id`` (a release read twice, e.g. in a package and a record, counts once)."""
+        seen: dict[str, int] = {}
+        out: list[tuple[str, str, int, dict]] = []
+        for it in items:
+            rid = it[3].get("id")
+            key = str(rid) if isinstance(rid, (str, int)) and not is_blank(rid) else None
+            if key is not None and key in seen:
+                self._skip("release read twice")
+                if out[seen[key]][3] != it[3]:
+                    self.warnings.append(f"{it[0]}, {it[1]}: ocid {ocid} release {key} was read before with "
+                                         "other contents; the later copy is used")
+                    out[seen[key]] = it
+                continue
+            if key is not None:
+                seen[key] = len(out)
+            out.append(it)
+        return out
 
     # ---- get ----
     def run(self) -> CanonicalTables:
@@ -105,6 +142,9 @@ class _Loader:
                         ocid = ocid or parse_text(cr.get("ocid"))
                         if ocid:
                             self._check_required(cr, str(f), where + ".compiledRelease", n)
+                            if ocid in compiled:
+                                self.warnings.append(f"{f}, {where}: a second record for ocid {ocid}; "
+                                                     "the later one is used")
                             compiled[ocid] = (str(f), where + ".compiledRelease", n, cr)
                             continue
                     rels = obj.get("releases")
@@ -121,13 +161,21 @@ class _Loader:
             raise ValidationError(self.issues, self.warnings)
         for ocid, items in releases.items():
             if ocid in compiled:
+                self._skip("release also compiled in a record", len(items))
                 continue
-            items.sort(key=lambda x: (str(x[3].get("date") or ""), x[0], x[2]))
-            merged: dict[str, Any] = {}
-            for _, _, _, r in items:
-                merged = merge(merged, r)
+            items = self._unique(ocid, items)
+            try:
+                merged = compile_releases([r for _, _, _, r in items])
+            except _MERGE_ERRORS as e:
+                first = items[0]
+                self._publisher_error(first[0], f"ocid {ocid}", "releases",
+                                      f"its releases cannot be merged ({e}); process skipped")
+                self._skip("process whose releases cannot be merged")
+                continue
             last = items[-1]
             compiled[ocid] = (last[0], last[1], last[2], merged)
+        if self.issues:
+            raise ValidationError(self.issues, self.warnings)
         if self.missing_fields:
             self.warnings.append(f"{self.path}: {self.missing_fields} release(s) lack required OCDS fields "
                                  f"({', '.join(REQUIRED)}); loaded what they contain")
@@ -413,34 +461,41 @@ def _frame(rows: list[dict[str, Any]], name: str) -> pd.DataFrame:
     return table_frame(rows, name)
 
 # --------------------------------------------------------------------------
-# OCDS merge (compiling releases of one ocid)
+# OCDS merge (compiling releases of one ocid) with the reference implementation
 # --------------------------------------------------------------------------
-def merge(base: dict[str, Any], release: dict[str, Any]) -> dict[str, Any]:
-    """Apply ``release`` on top of ``base`` with the OCDS merge rules (simplified).
+#: The OCDS 1.1.4 release schema (Apache 2.0, Open Contracting Partnership), shipped so that the
+#: merge rules (``wholeListMerge``, ``omitWhenMerged``) are read offline.
+RELEASE_SCHEMA = pathlib.Path(__file__).with_name("data") / "ocds_release_schema_1.1.4.json"
+_MERGE_ERRORS = (ocdsmerge.exceptions.OCDSMergeError,)
 
-    Objects merge field by field; arrays of objects that all have an ``id``
-    merge by ``id`` (later values win, new ids are appended); any other value
-    replaces the earlier one; ``null`` removes a field.
+
+@functools.lru_cache(maxsize=1)
+def _merge_rules() -> dict:
+    return get_merge_rules(str(RELEASE_SCHEMA))
+
+
+def _date_key(r: dict) -> str:
+    d = r.get("date")
+    return d if isinstance(d, str) else ""
+
+
+def compile_releases(releases: list[dict[str, Any]]) -> dict[str, Any]:
+    """The compiled release of one contracting process, as ``ocdsmerge`` (the reference
+    implementation) makes it from the shipped release schema.
+
+    Releases are applied in ``date`` order (a release without a usable date first; ties keep
+    the order read); objects merge field by field, arrays of objects merge by ``id`` unless the
+    schema says ``wholeListMerge``, an empty array or object leaves earlier values as they were,
+    and ``null`` removes a field.
+
+    >>> compile_releases([
+    ...     {"ocid": "o", "id": "1", "date": "2024-01-01", "awards": [{"id": "a", "status": "pending"}]},
+    ...     {"ocid": "o", "id": "2", "date": "2024-02-01", "awards": []}])["awards"]
+    [{'id': 'a', 'status': 'pending'}]
     """
-    out = copy.copy(base)
-    for k, v in release.items():
-        if v is None:
-            out.pop(k, None)
-        elif isinstance(v, dict) and isinstance(out.get(k), dict):
-            out[k] = merge(out[k], v)
-        elif (isinstance(v, list) and isinstance(out.get(k), list) and v and k != "tag"
-              and all(isinstance(x, dict) and "id" in x for x in v)
-              and all(isinstance(x, dict) and "id" in x for x in out[k])):
-            by_id = {str(x["id"]): x for x in out[k]}
-            order = [str(x["id"]) for x in out[k]]
-            for x in v:
-                key = str(x["id"])
-                if key in by_id:
-                    by_id[key] = merge(by_id[key], x)
-                else:
-                    by_id[key] = x
-                    order.append(key)
-            out[k] = [by_id[i] for i in order]
-        else:
-            out[k] = copy.deepcopy(v)
-    return out
+    merged = CompiledRelease(merge_rules=_merge_rules())
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ocdsmerge.exceptions.OCDSMergeWarning)
+        for r in sorted(releases, key=_date_key):
+            merged.append(r)
+    return merged.asdict()

@@ -85,13 +85,6 @@ def test_jsonl_compiles_latest_wins_and_reports_missing_fields():
     assert not check_tables(ct.tables, source="x")
 
 
-def test_merge_rules():
-    base = {"a": {"x": 1, "y": 2}, "items": [{"id": 1, "v": "old"}], "tag": ["tender"], "gone": 1}
-    new = {"a": {"y": 3}, "items": [{"id": 1, "v": "new"}, {"id": 2, "v": "b"}], "tag": ["award"], "gone": None}
-    assert ocds.merge(base, new) == {"a": {"x": 1, "y": 3}, "items": [{"id": 1, "v": "new"}, {"id": 2, "v": "b"}],
-                                     "tag": ["award"]}
-
-
 def test_not_ocds_is_a_validation_error(tmp_path):
     p = tmp_path / "x.json"
     p.write_text('{"hello": 1}')
