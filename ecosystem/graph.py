@@ -34,7 +34,9 @@ def graph_from_tables(tables: m.CanonicalTables) -> nx.MultiDiGraph:
     """The canonical tables as a :class:`networkx.MultiDiGraph`.
 
     Relationship-like columns (``parent``, ``provider``, ``category``,
-    ``areas``, ``place``) become edges and are not kept as node attributes.
+    ``areas``, ``place``) become edges and are not kept as node attributes;
+    a funding row's ``places`` is kept on its FUNDS edge as
+    ``beneficiary_places``, as the store keeps it.
     """
     G = nx.MultiDiGraph()
     for rec in tables.records("places"):
@@ -65,7 +67,9 @@ def graph_from_tables(tables: m.CanonicalTables) -> nx.MultiDiGraph:
         add_edge(G, n, (m.PLACE, rec["place"]), m.IN)
         add_edge(G, n, (m.CATEGORY, rec["category"]), m.FOR)
     for rec in tables.records("funding"):
-        props = _props(rec, ["funder", "recipient"])
+        props = _props(rec, ["funder", "recipient", "places"])
+        if rec.get("places"):
+            props[m.BENEFICIARY_PLACES] = list(dict.fromkeys(rec["places"]))
         G.add_edge((m.ORGANISATION, rec["funder"]), (m.ORGANISATION, rec["recipient"]), key=rec["id"],
                    type=m.FUNDS, **props)
     for rec in tables.records("partnerships"):

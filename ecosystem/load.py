@@ -72,6 +72,15 @@ def _props(rec: dict[str, Any], drop: Iterable[str]) -> dict[str, Any]:
     return out
 
 
+def funds_props(rec: dict[str, Any]) -> dict[str, Any]:
+    """A funding row's FUNDS properties: its ``places`` become ``beneficiary_places`` (left out when empty)."""
+    props = _props(rec, ("funder", "recipient", "places"))
+    places = _value(rec.get("places"))
+    if places:
+        props[m.BENEFICIARY_PLACES] = list(dict.fromkeys(places))
+    return props
+
+
 def plan(tables: m.CanonicalTables) -> list[tuple[str, list[dict[str, Any]]]]:
     """The (query name, rows) batches that write the tables, in dependency order."""
     steps: list[tuple[str, list[dict[str, Any]]]] = []
@@ -97,7 +106,7 @@ def plan(tables: m.CanonicalTables) -> list[tuple[str, list[dict[str, Any]]]]:
     steps.append(("merge_need_in", [{"a": r["id"], "b": r["place"]} for r in needs]))
     steps.append(("merge_need_for", [{"a": r["id"], "b": r["category"]} for r in needs]))
     steps.append(("merge_funds", [{"a": r["funder"], "b": r["recipient"], "key": r["id"],
-                                   "props": _props(r, ("funder", "recipient"))} for r in tables.records("funding")]))
+                                   "props": funds_props(r)} for r in tables.records("funding")]))
     steps.append(("merge_partners_with", [{"a": r["a"], "b": r["b"], "key": r["kind"],
                                            "props": _props(r, ("a", "b"))} for r in tables.records("partnerships")]))
     return [(name, rows) for name, rows in steps if rows]

@@ -72,7 +72,7 @@ PARTNERSHIP_KINDS = ("consortium", "subcontract", "referral", "colocation", "oth
 # --------------------------------------------------------------------------
 # Canonical tables (SPEC §3)
 # --------------------------------------------------------------------------
-#: column kinds: str, float, int, date, list (";"-separated place codes), choice
+#: column kinds: str, float, int, date, bool, list (";"-separated place codes), choice
 Column = tuple[str, str]
 
 
@@ -171,7 +171,8 @@ TABLES: dict[str, TableSpec] = {
         "funding",
         ("id",),
         {"id": "str", "funder": "str", "recipient": "str", "amount": "float", "start": "date", "end": "date"},
-        {"service": "str", "kind": "str", "programme": "str", "currency": "str", "route": "str"},
+        {"service": "str", "kind": "str", "programme": "str", "currency": "str", "route": "str", "places": "list",
+         "end_assumed": "bool"},
         {
             "id": "unique funding id",
             "funder": "id of the funding organisation",
@@ -184,6 +185,8 @@ TABLES: dict[str, TableSpec] = {
             "programme": "funding programme",
             "currency": "currency (default GBP)",
             "route": "procurement route",
+            "places": "beneficiary place codes (GSS codes at any level), separated by ;",
+            "end_assumed": "true when the end date was assumed, not published (loaders of 360Giving and OCDS)",
         },
     ),
     "partnerships": TableSpec(
@@ -206,6 +209,9 @@ TABLE_ORDER = ("places", "categories", "organisations", "services", "needs", "fu
 
 #: Columns that may be blank even though listed as required (open-ended funding).
 NULLABLE_REQUIRED = {("funding", "start"), ("funding", "end")}
+
+#: The FUNDS property that holds the funding table's ``places`` column (beneficiary place codes).
+BENEFICIARY_PLACES = "beneficiary_places"
 
 
 def empty_table(name: str) -> pd.DataFrame:
@@ -317,7 +323,8 @@ class CanonicalTables:
 def table_frame(rows: list[dict[str, Any]], name: str) -> pd.DataFrame:
     """Rows as a canonical table: the spec's columns first (None where absent), extras after.
 
-    Missing values are ``None`` (never NaN) and ``services.areas`` is always a list.
+    Missing values are ``None`` (never NaN) and list columns (``services.areas``,
+    ``funding.places``) are always lists.
     """
     if not rows:
         return empty_table(name)
@@ -328,8 +335,9 @@ def table_frame(rows: list[dict[str, Any]], name: str) -> pd.DataFrame:
             df[c] = None
     df = df[cols + [c for c in df.columns if c not in cols]]
     out = df.astype(object).where(df.notna(), None)
-    if name == "services":
-        out["areas"] = [list(a) if isinstance(a, list) else [] for a in df["areas"]]
+    for col, kind in TABLES[name].columns.items():
+        if kind == "list":
+            out[col] = [list(a) if isinstance(a, (list, tuple)) else [] for a in df[col]]
     return out
 
 
@@ -392,10 +400,14 @@ properties:
   (Service)-[SERVES]->(Place)
   (Service)-[IN_CATEGORY]->(Category)
   (Need)-[IN]->(Place), (Need)-[FOR]->(Category)
-  (Organisation)-[FUNDS {id, amount, start, end, service, kind, ...}]->(Organisation)
+  (Organisation)-[FUNDS {id, amount, start, end, end_assumed, service, kind,
+                         beneficiary_places, ...}]->(Organisation)
   (Organisation)-[PARTNERS_WITH {kind, start, end, lead}]->(Organisation)
   (Organisation)-[BASED_IN]->(Place)
 
 FUNDS edges use the funding id as their MultiDiGraph key; other edges use
-the relationship type.
+the relationship type. A flow's ``beneficiary_places`` (the funding table's
+``places``: GSS codes at any level) and ``end_assumed`` (true when a loader
+gave a grant or contract published without an end an assumed one) are left
+out when empty or unknown.
 """

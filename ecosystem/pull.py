@@ -171,7 +171,7 @@ def pull_frames(store: GraphStore, *, place: str | None = None):
     """
     import pandas as pd
 
-    from ecosystem.analysis._tables import Frames, _obj, to_timestamps
+    from ecosystem.analysis._tables import Frames, _obj, funding_frame, to_timestamps
 
     tree = place_tree(store)
     codes = _scope(tree, place)
@@ -208,12 +208,7 @@ def pull_frames(store: GraphStore, *, place: str | None = None):
     services = services.sort_values(["service", "category"], kind="stable").reset_index(drop=True)
     needs_df = pd.DataFrame(needs, columns=["need", "place", "category", "people"])
     needs_df["people"] = pd.to_numeric(needs_df["people"], errors="coerce").astype(float)
-    fund = pd.DataFrame(flows, columns=["funding", "funder", "recipient", "amount", "start", "end", "service"])
-    fund["amount"] = pd.to_numeric(fund["amount"], errors="coerce").astype(float)
-    fund["start"] = to_timestamps(fund["start"])
-    fund["end"] = to_timestamps(fund["end"])
-    fund["funding"] = fund["funding"].astype(str)
-    fund = fund.sort_values("funding", kind="stable").reset_index(drop=True)
+    fund = funding_frame(flows)
     part = pd.DataFrame(parts, columns=["a", "b", "kind", "start", "end"])
     part["start"] = to_timestamps(part["start"])
     part["end"] = to_timestamps(part["end"])

@@ -92,6 +92,11 @@ class _LRU:
             self.data.clear()
 
 
+#: bumped when the shape of what is cached changes (pulled tables, analyses), so an upgraded ecomap never
+#: unpickles tables of an older shape: 2 = funding frames carry beneficiary places and assumed ends
+CACHE_FORMAT = 2
+
+
 class DiskCache:
     """Values kept on disk between processes, one folder per data version.
 
@@ -108,7 +113,7 @@ class DiskCache:
         self.limit = limit
 
     def _folder(self, version: str) -> pathlib.Path:
-        return self.root / hashlib.sha256(version.encode()).hexdigest()[:24]
+        return self.root / hashlib.sha256(f"{CACHE_FORMAT}|{version}".encode()).hexdigest()[:24]
 
     @staticmethod
     def _name(key: Any) -> str:

@@ -9,6 +9,14 @@ Every format module exposes::
 
 ``load_paths`` picks the module (``--format auto`` asks each ``sniff`` in turn)
 and concatenates the results.
+
+Options every loader is given (a loader takes the ones it uses from
+``**options`` and ignores the rest):
+
+* ``assume_months`` (int, default 12; ``ecomap load --assume-months N``): the
+  length given to a grant or contract published without an end date or a
+  duration, from its start (:func:`loaders.parse.assumed_end`); such a flow is
+  marked ``end_assumed``. The template's blank ``end`` stays open-ended.
 """
 
 from __future__ import annotations
@@ -64,7 +72,21 @@ def detect_format(path: pathlib.Path) -> str:
                                  + "|".join(available_formats()))])
 
 
+def loader_options(options: dict | None = None) -> dict:
+    """``options`` with every shared option present and checked (``assume_months``: 1–600, default 12).
+
+    Raises :class:`ValueError` naming the option and the value.
+    """
+    from loaders.parse import DEFAULT_ASSUME_MONTHS, check_assume_months
+
+    out = dict(options or {})
+    months = out.get("assume_months")
+    out["assume_months"] = DEFAULT_ASSUME_MONTHS if months is None else check_assume_months(months)
+    return out
+
+
 def load_path(path: str | pathlib.Path, fmt: str = "auto", **options) -> CanonicalTables:
+    options = loader_options(options)
     path = pathlib.Path(path)
     if not path.exists():
         raise ValidationError([Issue(str(path), None, None, None, None, "exists",

@@ -98,6 +98,74 @@ def parse_int(v: Any) -> int | None:
     return int(f)
 
 
+_TRUE = frozenset({"true", "yes", "y", "1", "t"})
+_FALSE = frozenset({"false", "no", "n", "0", "f"})
+
+
+def parse_bool(v: Any) -> bool | None:
+    """``true``/``false`` (also yes/no, y/n, 1/0, spreadsheet booleans); blank is ``None``."""
+    if is_blank(v):
+        return None
+    if isinstance(v, bool):
+        return v
+    if isinstance(v, (int, float)) and v in (0, 1):
+        return bool(v)
+    s = str(v).strip().lower()
+    if s in _TRUE:
+        return True
+    if s in _FALSE:
+        return False
+    raise ParseError("not true or false")
+
+
+#: The length given to a grant or contract published without an end date or duration (SPEC §5).
+DEFAULT_ASSUME_MONTHS = 12
+#: The longest assumed length accepted (50 years).
+MAX_ASSUME_MONTHS = 600
+
+
+def check_assume_months(months: Any) -> int:
+    """``months`` as a whole number of months from 1 to :data:`MAX_ASSUME_MONTHS`, else :class:`ValueError`."""
+    if isinstance(months, bool) or not isinstance(months, int):
+        try:
+            f = float(str(months).strip())
+        except ValueError:
+            raise ValueError(f"assume_months must be a whole number of months, got {months!r}") from None
+        if not f.is_integer():
+            raise ValueError(f"assume_months must be a whole number of months, got {months!r}")
+        months = int(f)
+    if not 1 <= months <= MAX_ASSUME_MONTHS:
+        raise ValueError(f"assume_months must be between 1 and {MAX_ASSUME_MONTHS} months, got {months}")
+    return months
+
+
+def assumed_end(start: dt.date, months: int = DEFAULT_ASSUME_MONTHS) -> dt.date:
+    """The last day of a grant or contract that runs ``months`` calendar months from ``start``.
+
+    The day before the same day ``months`` later, so 12 months from
+    1 April 2024 end on 31 March 2025. When that day does not exist (a start
+    on the 29th–31st), the period ends on the last day of the month it runs
+    into: one month from 31 January 2024 ends on 29 February 2024, and
+    12 months from 29 February 2024 on 28 February 2025. The end is never
+    after ``start`` plus ``months`` calendar months, so an assumed
+    12-month flow is short-term (SPEC §5).
+
+    >>> assumed_end(dt.date(2024, 4, 1), 12), assumed_end(dt.date(2024, 1, 31), 1)
+    (datetime.date(2025, 3, 31), datetime.date(2024, 2, 29))
+    """
+    import calendar
+
+    months = check_assume_months(months)
+    if isinstance(start, dt.datetime):
+        start = start.date()
+    y, m = divmod(start.month - 1 + months, 12)
+    year, month = start.year + y, m + 1
+    last = calendar.monthrange(year, month)[1]
+    if start.day > last:
+        return dt.date(year, month, last)
+    return dt.date(year, month, start.day) - dt.timedelta(days=1)
+
+
 def parse_text(v: Any) -> str | None:
     if is_blank(v):
         return None

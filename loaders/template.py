@@ -18,8 +18,8 @@ import pandas as pd
 
 from ecosystem.model import (FUNDING_KINDS, NULLABLE_REQUIRED, PARTNERSHIP_KINDS, SECTORS, TABLE_ORDER, TABLES,
                              CanonicalTables, Issue, ValidationError, empty_table, need_id)
-from loaders.parse import ParseError, closest, is_blank, parse_codes, parse_date, parse_int, parse_number, \
-    parse_text, snake
+from loaders.parse import ParseError, closest, is_blank, parse_bool, parse_codes, parse_date, parse_int, \
+    parse_number, parse_text, snake
 
 FORMAT = "template"
 
@@ -147,7 +147,8 @@ def parse_table(table: str, fname: str, sheet: str | None, header: list, rows: l
              c in spec.required and (table, c) not in NULLABLE_REQUIRED, CHOICES.get((table, c)))
             for c, i in index.items()]
     defaults = {c: ([] if k == "list" else None) for c, k in columns.items() if c not in index}
-    parsers = {"str": parse_text, "float": parse_number, "int": parse_int, "date": parse_date, "list": parse_codes}
+    parsers = {"str": parse_text, "float": parse_number, "int": parse_int, "date": parse_date, "list": parse_codes,
+               "bool": parse_bool}
     records = []
     for n, raw in enumerate(rows, start=2):
         if all(is_blank(v) for v in raw):

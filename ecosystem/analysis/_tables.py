@@ -72,7 +72,8 @@ class Frames:
     (datetime64; one row per service and category).
     ``service_areas``: service, area (place codes as given).
     ``needs``: need, place, category, people.
-    ``funding``: funding, funder, recipient, amount, start, end, service.
+    ``funding``: funding, funder, recipient, amount, start, end, service,
+    beneficiary_places (tuple of place codes, empty when none), end_assumed (bool).
     ``partnerships``: a, b, kind, start, end.
     ``based_in``: organisation, place. ``organisations``: sorted ids.
     """
@@ -118,6 +119,29 @@ def _obj(df: pd.DataFrame, *cols: str) -> pd.DataFrame:
     return df
 
 
+FUNDING_COLUMNS = ["funding", "funder", "recipient", "amount", "start", "end", "service", "beneficiary_places",
+                   "end_assumed"]
+
+
+def funding_frame(rows: Iterable[Iterable[Any]]) -> pd.DataFrame:
+    """The ``funding`` frame from rows in :data:`FUNDING_COLUMNS` order.
+
+    Dates (date objects or ISO text) become ``datetime64`` (missing = open),
+    ``beneficiary_places`` a tuple of codes (empty when none), ``end_assumed``
+    a bool (missing = false); sorted by funding id.
+    """
+    fund = pd.DataFrame(list(rows), columns=FUNDING_COLUMNS)
+    fund["amount"] = pd.to_numeric(fund["amount"], errors="coerce").astype(float)
+    fund["start"] = to_timestamps(fund["start"])
+    fund["end"] = to_timestamps(fund["end"])
+    fund["funding"] = fund["funding"].astype(str)
+    fund["beneficiary_places"] = pd.Series([tuple(v) if isinstance(v, (list, tuple)) else ()
+                                            for v in fund["beneficiary_places"]], index=fund.index, dtype=object)
+    fund["end_assumed"] = np.array([v is True for v in fund["end_assumed"]], dtype=bool)
+    fund = fund.sort_values("funding", kind="stable").reset_index(drop=True)
+    return _obj(fund, "funding", "funder", "recipient", "service")
+
+
 def extract(G: nx.MultiDiGraph) -> Frames:
     """Walk ``G`` once and return its :class:`Frames`."""
     place_rows: dict[str, float] = {}
@@ -143,7 +167,7 @@ def extract(G: nx.MultiDiGraph) -> Frames:
             serves.append((_key(u), _key(v)))
         elif t == m.FUNDS:
             funding.append((d.get("id", k), _key(u), _key(v), _num(d.get("amount")), d.get("start"),
-                            d.get("end"), d.get("service")))
+                            d.get("end"), d.get("service"), d.get(m.BENEFICIARY_PLACES), d.get("end_assumed")))
         elif t == m.PART_OF:
             part_of.append((_key(u), _key(v)))
         elif t == m.DELIVERS:
@@ -198,13 +222,7 @@ def extract(G: nx.MultiDiGraph) -> Frames:
         "people": np.array([need_people[n] for n in need_ids], dtype=float),
     }, columns=["need", "place", "category", "people"])
 
-    fcols = ["funding", "funder", "recipient", "amount", "start", "end", "service"]
-    fund = pd.DataFrame(funding, columns=fcols)
-    fund["amount"] = fund["amount"].astype(float)
-    fund["start"] = to_timestamps(fund["start"])
-    fund["end"] = to_timestamps(fund["end"])
-    fund["funding"] = fund["funding"].astype(str)
-    fund = fund.sort_values("funding", kind="stable").reset_index(drop=True)
+    fund = funding_frame(funding)
 
     pcols = ["a", "b", "kind", "start", "end"]
     part = pd.DataFrame(partners, columns=pcols)

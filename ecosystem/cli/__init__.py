@@ -104,7 +104,22 @@ def _load_options(args) -> dict[str, Any]:
         raise UsageError(f"--category-map {cmap}: no such file (make one with `ecomap categories map`)")
     if cmap.exists():
         opts["category_map"] = cmap
+    opts["assume_months"] = args.assume_months
     return opts
+
+
+def _assume_months(text: str) -> int:
+    """``--assume-months``: a whole number of months from 1 to 600 (argparse turns the error into exit 2)."""
+    from loaders.parse import check_assume_months
+
+    try:
+        return check_assume_months(text)
+    except ValueError:
+        from loaders.parse import MAX_ASSUME_MONTHS
+
+        raise argparse.ArgumentTypeError(
+            f"{text!r} is not a length in months; give a whole number from 1 to {MAX_ASSUME_MONTHS}, "
+            "e.g. --assume-months 12") from None
 
 
 def cmd_load(args) -> int:
@@ -378,6 +393,10 @@ def build_parser() -> argparse.ArgumentParser:
                                                             "the store")
     lo.add_argument("--category-map", help="taxonomy-term → category map for Open Referral data (default: the one "
                                             "`ecomap categories map` keeps in ECOMAP_HOME, else the bundled map)")
+    lo.add_argument("--assume-months", type=_assume_months, default=12, metavar="N",
+                    help="the length in calendar months given to a 360Giving grant or OCDS award or contract "
+                         "published without an end date or duration, from its start (default 12); such flows "
+                         "are marked end_assumed. A blank end in the template stays open-ended")
     lo.add_argument("--json", action="store_true")
 
     t = _sub(sp, "template", cmd_template, "write empty template CSVs with a README of the columns",
