@@ -19,7 +19,10 @@ value, else the award's value (split equally between several suppliers,
 ``amount_shared_by`` says how many), ``start``/``end`` = the contract period,
 else the award's, else the tender's. Organisation ids are org-ids built from
 each party's ``identifier`` (scheme + id, e.g. ``GB-COH-02227962``), else
-the party ``id``. Supplier ``details.scale`` (``sme``/``large``) and
+the identifier's ``id`` alone, else the party ``id``, else ``name:`` and the
+normalised name; a supplier identified by anything but scheme + id is a
+located warning saying which (the first 20, then one count). An award whose
+suppliers carry none of these is skipped with a located warning. Supplier ``details.scale`` (``sme``/``large``) and
 ``details.vcse`` are kept as ``scale`` and ``vcse`` (``sector`` = ``vcse``
 when true). Tender-only data loads as organisations with no flows and a
 warning; releases missing required OCDS fields are reported as warnings and
@@ -92,6 +95,8 @@ class _Loader:
         self.warnings: list[str] = []
         self.skipped: dict[str, int] = {}
         self.missing_fields = 0
+        self._identified: dict[str, str] = {}  # supplier org id -> how, when not by scheme + id
+        self._identity_warnings = 0
 
     def _skip(self, reason: str, n: int = 1) -> None:
         self.skipped[reason] = self.skipped.get(reason, 0) + n
@@ -102,6 +107,16 @@ class _Loader:
             self.issues.append(Issue(file, record, None, field, value, "publisher", message))
         else:
             self.warnings.append(f"{file}, {record}" + (f", {field}" if field else "") + f": {message}")
+
+    def _identity_warning(self, file: str, ocid: str, field: str, party: dict, oid: str, how: str) -> None:
+        self._identity_warnings += 1
+        if self._identity_warnings > 20:
+            return
+        name = parse_text(party.get("name")) if isinstance(party.get("name"), str) else None
+        why = {BY_IDENTIFIER_ID: f"its identifier has no scheme; identified by the identifier id {oid!r}",
+               BY_PARTY_ID: f"it has no identifier with a scheme and an id; identified by its OCDS party id {oid!r}",
+               BY_NAME: f"it has no identifier and no id; identified by its name ({oid!r})"}[how]
+        self.warnings.append(f"{file}, ocid {ocid}, {field}: supplier {name or oid!r}: {why}")
 
     def _unique(self, ocid: str, items: list[tuple[str, str, int, dict]]) -> list[tuple[str, str, int, dict]]:
         """One copy of each release ``id`` (a release read twice, e.g. in a package and a record, counts once)."""
@@ -264,44 +279,53 @@ class _Loader:
                     parties[str(p["id"])] = p
             id_of: dict[str, str] = {}
 
-            def org_for(ref: Any, role: str) -> str | None:
+            def org_for(ref: Any, role: str, field: str) -> str | None:
                 if not isinstance(ref, dict):
                     return None
                 pid = None if is_blank(ref.get("id")) else str(ref.get("id"))
                 party = parties.get(pid, {}) if pid else {}
                 merged = {**ref, **party} if party else ref
-                oid = _org_id(merged)
+                oid, how = _org_id(merged)
                 if oid is None:
                     return None
+                if role == "supplier" and how != BY_SCHEME and oid not in self._identified:
+                    self._identified[oid] = how
+                    self._identity_warning(file, ocid, field, merged, oid, how)
                 if pid:
                     id_of[pid] = oid
                 _add_org(orgs, oid, merged, role, meta)
                 return oid
 
-            buyer = org_for(r.get("buyer"), "buyer")
+            buyer = org_for(r.get("buyer"), "buyer", "buyer")
             if buyer is None:
                 for p in parties.values():
                     if "buyer" in _list(p.get("roles")) or "procuringEntity" in _list(p.get("roles")):
-                        buyer = org_for(p, "buyer")
+                        buyer = org_for(p, "buyer", f"parties[id={p.get('id')}]")
                         break
             for p in parties.values():
-                roles = _list(p.get("roles"))
-                org_for(p, roles[0] if roles else "party")
+                roles = [x for x in _list(p.get("roles")) if isinstance(x, str)]
+                org_for(p, "supplier" if "supplier" in roles else (roles[0] if roles else "party"),
+                        f"parties[id={p.get('id')}]")
             tender = r.get("tender") if isinstance(r.get("tender"), dict) else {}
             awards = [a for a in _list(r.get("awards")) if isinstance(a, dict)]
             if not awards:
                 tender_only += 1
                 continue
             contracts = [c for c in _list(r.get("contracts")) if isinstance(c, dict)]
-            for a in awards:
+            for ai, a in enumerate(awards):
                 status = str(a.get("status") or "").lower()
                 if status in _SKIP_AWARD:
                     self._skip(f"award {status}")
                     continue
                 suppliers = [s for s in _list(a.get("suppliers")) if isinstance(s, dict)]
-                supplier_ids = [x for x in (org_for(s, "supplier") for s in suppliers) if x]
+                supplier_ids = list(dict.fromkeys(
+                    x for x in (org_for(s, "supplier", f"awards[{ai}].suppliers[{si}]")
+                                for si, s in enumerate(suppliers)) if x))
                 if not supplier_ids:
                     self._skip("award without suppliers")
+                    self._publisher_error(file, f"ocid {ocid}", f"awards[{ai}].suppliers",
+                                          f"award {a.get('id')} names no supplier that has an identifier, "
+                                          "an id or a name; award skipped")
                     continue
                 if buyer is None:
                     self._skip("award without a buyer")
@@ -359,6 +383,13 @@ class _Loader:
             self.warnings.append(f"{self.path}: {tender_only} contracting process(es) have no awards yet "
                                  "(tender or planning only): their organisations are loaded, with no funding flows")
             self._skip("process without awards", tender_only)
+        if self._identity_warnings > 20:
+            counts: dict[str, int] = {}
+            for how in self._identified.values():
+                counts[how] = counts.get(how, 0) + 1
+            self.warnings.append(f"{self.path}: {self._identity_warnings} supplier(s) not identified by an "
+                                 "identifier scheme and id (" + ", ".join(f"by {k}: {v}" for k, v in
+                                                                          sorted(counts.items())) + ")")
         non_gbp = sum(1 for f in flows if f["currency"] not in ("GBP", None))
         if non_gbp:
             self.warnings.append(f"{self.path}: {non_gbp} flow(s) are not in GBP; amounts kept as published")
@@ -367,6 +398,8 @@ class _Loader:
             o = dict(o)
             o["roles"] = ";".join(sorted(o["roles"]))
             org_rows.append(o)
+        if self.issues:
+            raise ValidationError(self.issues, self.warnings)
         funding = _frame(flows, "funding")
         return CanonicalTables({"organisations": _frame(org_rows, "organisations"), "funding": funding},
                                self.warnings, self.skipped)
@@ -410,19 +443,36 @@ def _fix_mojibake(s: str | None) -> str | None:
         return s
 
 
-def _org_id(p: dict[str, Any]) -> str | None:
+#: how an organisation was identified, best first (see :func:`_org_id`)
+BY_SCHEME, BY_IDENTIFIER_ID, BY_PARTY_ID, BY_NAME = "scheme+id", "identifier id", "party id", "name"
+
+
+def _org_id(p: dict[str, Any]) -> tuple[str | None, str | None]:
+    """(organisation id, how it was identified) for an OCDS party or organisation reference.
+
+    ``identifier.scheme`` + ``identifier.id`` (or the first ``additionalIdentifiers`` entry with
+    both) make an org-id such as ``GB-COH-02227962``; else the identifier's ``id`` alone, as
+    published; else the party's OCDS ``id``; else ``name:`` and the normalised name. Anything but
+    the first is said in a warning for suppliers.
+    """
     ident = p.get("identifier") if isinstance(p.get("identifier"), dict) else {}
     oid = identity.make_org_id(ident.get("scheme"), ident.get("id"))
     if oid:
-        return oid
+        return oid, BY_SCHEME
     for extra in _list(p.get("additionalIdentifiers")):
         if isinstance(extra, dict):
             oid = identity.make_org_id(extra.get("scheme"), extra.get("id"))
             if oid:
-                return oid
-    if not is_blank(p.get("id")):
-        return str(p["id"]).strip()
-    return None
+                return oid, BY_SCHEME
+    if isinstance(ident.get("id"), (str, int)) and not is_blank(ident.get("id")):
+        return str(ident["id"]).strip(), BY_IDENTIFIER_ID
+    if isinstance(p.get("id"), (str, int)) and not is_blank(p.get("id")):
+        return str(p["id"]).strip(), BY_PARTY_ID
+    name = identity.normalise_name(_fix_mojibake(parse_text(p.get("name")) if isinstance(p.get("name"), str)
+                                                 else None))
+    if name:
+        return f"name:{name}", BY_NAME
+    return None, None
 
 
 def _add_org(orgs: dict, oid: str, p: dict[str, Any], role: str, meta: dict) -> None:

@@ -91,3 +91,20 @@ def test_not_ocds_is_a_validation_error(tmp_path):
     with pytest.raises(ValidationError) as e:
         ocds.load(p)
     assert e.value.issues[0].check == "shape"
+
+
+@needs_data
+def test_contracts_finder_2025_suppliers_without_a_scheme_are_counted_in_a_warning():
+    releases = json.loads(CF25.read_text(encoding="utf-8"))["releases"]
+    unschemed = set()
+    for r in releases:
+        for p in r.get("parties", []):
+            ident = p.get("identifier") or {}
+            if "supplier" in p.get("roles", []) and not (ident.get("scheme") and ident.get("id")):
+                unschemed.add(p["id"])
+    ct = ocds.load(CF25)
+    assert len(unschemed) == 48
+    assert f"{CF25}: {len(unschemed)} supplier(s) not identified by an identifier scheme and id " \
+           f"(by party id: {len(unschemed)})" in ct.warnings
+    located = [w for w in ct.warnings if "identified by its OCDS party id" in w]
+    assert len(located) == 20 and all(w.startswith(f"{CF25}, ocid ocds-") for w in located)

@@ -165,3 +165,42 @@ def test_releases_that_cannot_be_merged_skip_the_process_with_a_located_warning(
     with pytest.raises(ValidationError) as e:
         ocds.load(p, strict=True)
     assert [(i.source, i.sheet, i.check) for i in e.value.issues] == [(str(p), "ocid ocds-t-1", "publisher")]
+
+
+# ---- supplier identity -----------------------------------------------------------------
+def test_suppliers_are_identified_by_scheme_and_id_else_id_else_name_with_a_warning(tmp_path):
+    """Four awards whose suppliers carry less and less identity: each still becomes a flow."""
+    parties = PARTIES[:2] + [{"id": "P9", "name": "Party Only Ltd", "roles": ["supplier"]}]
+    awards = [
+        award("a1", 100, "S1"),
+        {**award("a2", 200), "suppliers": [{"name": "Constructora del Valle SA", "identifier": {"id": "CVA010101AB1"}}]},
+        award("a3", 300, "P9"),
+        {**award("a4", 400), "suppliers": [{"name": "The Name-Only Co. Ltd"}]},
+    ]
+    p = write(tmp_path, "ids.json", {"releases": [rel("1", "2024-03-01", buyer={"id": "B"}, parties=parties,
+                                                      awards=awards)]})
+    ct = ocds.load(p)
+    f = ct["funding"].set_index("recipient")["amount"].to_dict()
+    assert f == {"GB-CHC-1000001": 100, "CVA010101AB1": 200, "P9": 300, "name:name only": 400}
+    warned = [w for w in ct.warnings if "supplier" in w and "identified by" in w]
+    assert len(warned) == 3
+    assert all(w.startswith(f"{p}, ocid ocds-t-1, ") for w in warned)
+    by = {w.split(": supplier ")[1].split("'")[1]: w for w in warned}
+    assert "awards[1].suppliers[0]" in by["Constructora del Valle SA"] and "no scheme" in by["Constructora del Valle SA"]
+    assert "parties[id=P9]" in by["Party Only Ltd"] and "OCDS party id 'P9'" in by["Party Only Ltd"]
+    assert "awards[3].suppliers[0]" in by["The Name-Only Co. Ltd"] and "by its name" in by["The Name-Only Co. Ltd"]
+    names = ct["organisations"].set_index("id")["name"]
+    assert names["name:name only"] == "The Name-Only Co. Ltd"
+
+
+def test_an_award_whose_suppliers_have_nothing_to_identify_them_is_a_located_warning(tmp_path):
+    awards = [{**award("a1", 100), "suppliers": [{"address": {"postalCode": "M1 1AA"}}]}]
+    p = write(tmp_path, "x.json", {"releases": [rel("1", "2024-03-01", buyer={"id": "B"}, parties=PARTIES,
+                                                    awards=awards)]})
+    ct = ocds.load(p)
+    assert len(ct["funding"]) == 0
+    assert [w for w in ct.warnings if "names no supplier" in w] == [
+        f"{p}, ocid ocds-t-1, awards[0].suppliers: award a1 names no supplier that has an identifier, an id or "
+        "a name; award skipped"]
+    with pytest.raises(ValidationError):
+        ocds.load(p, strict=True)
