@@ -17,6 +17,10 @@ Options every loader is given (a loader takes the ones it uses from
   length given to a grant or contract published without an end date or a
   duration, from its start (:func:`loaders.parse.assumed_end`); such a flow is
   marked ``end_assumed``. The template's blank ``end`` stays open-ended.
+* ``strict`` (bool, default False; ``ecomap load --strict``): a publisher's
+  error in a standard file (an end before the start, a negative amount, an
+  unparseable date, a missing identifier) is an error that refuses the load,
+  instead of a located warning with the value or record left out.
 """
 
 from __future__ import annotations
@@ -82,6 +86,7 @@ def loader_options(options: dict | None = None) -> dict:
     out = dict(options or {})
     months = out.get("assume_months")
     out["assume_months"] = DEFAULT_ASSUME_MONTHS if months is None else check_assume_months(months)
+    out["strict"] = bool(out.get("strict", False))
     return out
 
 

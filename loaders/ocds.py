@@ -16,17 +16,47 @@ publisher's error: the process is skipped with a located warning.
 Each award (not ``cancelled``/``unsuccessful``) becomes one funding row per
 supplier: ``kind`` = ``contract``, ``amount`` = the matching contract's
 value, else the award's value (split equally between several suppliers,
-``amount_shared_by`` says how many), ``start``/``end`` = the contract period,
-else the award's, else the tender's. Organisation ids are org-ids built from
-each party's ``identifier`` (scheme + id, e.g. ``GB-COH-02227962``), else
-the identifier's ``id`` alone, else the party ``id``, else ``name:`` and the
-normalised name; a supplier identified by anything but scheme + id is a
-located warning saying which (the first 20, then one count). An award whose
-suppliers carry none of these is skipped with a located warning. Supplier ``details.scale`` (``sme``/``large``) and
-``details.vcse`` are kept as ``scale`` and ``vcse`` (``sector`` = ``vcse``
-when true). Tender-only data loads as organisations with no flows and a
-warning; releases missing required OCDS fields are reported as warnings and
-skipped only when they cannot be used (no ``ocid``).
+``amount_shared_by`` says how many), in its own ``currency`` (never summed
+with another), ``start``/``end`` = the contract period, else the award's,
+else the tender's; a start missing from it is the contract's signature date,
+else the award date. A period with a ``durationInDays`` and no end ends after
+that many days. With neither an end nor a duration, the end is assumed
+``assume_months`` (default 12) calendar months after the start
+(:func:`loaders.parse.assumed_end`), ``end_assumed`` is true, and one warning
+gives the count. ``places`` (beneficiary places) holds the GSS codes of the
+delivery locations: gazetteer identifiers that are GSS codes and
+``deliveryAddresses`` regions or countries (England's regions, the four
+nations, the UK) of the tender's, award's and contract's items and the
+tender itself; delivery postcodes go to ``delivery_postcodes``, for a
+postcode lookup.
+
+Organisation ids are org-ids built from each party's ``identifier`` (scheme +
+id, e.g. ``GB-COH-02227962``), else the identifier's ``id`` alone, else the
+party ``id``, else ``name:`` and the normalised name; a supplier identified
+by anything but scheme + id is a located warning saying which (the first 20,
+then one count). A party's UK postal code is its ``postcode`` (upper case,
+one space before the last three characters; other countries' codes are not
+kept). Supplier ``details.scale`` and ``details.vcse`` (the CCS
+partyDetails_vcse extension) are kept as ``scale`` and ``vcse`` and set the
+sector: ``vcse`` when true, else ``private`` for any scale, or ``public``
+for a public body (a council, government, NHS or school org-id, or a buyer).
+
+Publishers' errors never block a load; each is a warning naming the file,
+the ocid and the field, and with ``strict`` (``ecomap load --strict``) an
+error that refuses it. One rule per case:
+
+- an end before the start: the end is not used (so the assumed end applies);
+- a negative or unreadable amount: that value is not used (a contract's
+  falls back to the award's); an award left with no value is skipped;
+- an unreadable date: not used (a start falls back as above); an award left
+  with no date at all is skipped;
+- a missing identifier: see above; an award with no identifiable supplier,
+  or a process with no identifiable buyer, is skipped;
+- releases of one ocid that cannot be merged: the process is skipped.
+
+Tender-only data loads as organisations with no flows and a warning;
+releases missing required OCDS fields are reported as warnings and skipped
+only when they cannot be used (no ``ocid``).
 """
 
 from __future__ import annotations
@@ -48,7 +78,8 @@ from ocdsmerge.rules import get_merge_rules
 from ecosystem.model import CanonicalTables, Issue, ValidationError, table_frame
 
 from . import identity
-from .parse import ParseError, is_blank, parse_date, parse_number, parse_text
+from .parse import (DEFAULT_ASSUME_MONTHS, ParseError, assumed_end, check_assume_months, is_blank, parse_date,
+                    parse_number, parse_text)
 
 FORMAT = "ocds"
 log = logging.getLogger(__name__)
@@ -77,7 +108,8 @@ def _sniff_file(path: pathlib.Path) -> bool:
 def load(path: pathlib.Path, **options: Any) -> CanonicalTables:
     path = pathlib.Path(path)
     try:
-        return _Loader(path, strict=bool(options.get("strict"))).run()
+        return _Loader(path, strict=bool(options.get("strict")),
+                       assume_months=options.get("assume_months") or DEFAULT_ASSUME_MONTHS).run()
     except ValidationError:
         raise
     except (ValueError, TypeError, KeyError, IndexError, AttributeError, UnicodeError, OSError,
@@ -88,9 +120,11 @@ def load(path: pathlib.Path, **options: Any) -> CanonicalTables:
 
 
 class _Loader:
-    def __init__(self, path: pathlib.Path, strict: bool = False):
+    def __init__(self, path: pathlib.Path, strict: bool = False, assume_months: int = DEFAULT_ASSUME_MONTHS):
         self.path = path
         self.strict = strict
+        self.assume_months = check_assume_months(assume_months)
+        self.assumed = 0
         self.issues: list[Issue] = []
         self.warnings: list[str] = []
         self.skipped: dict[str, int] = {}
@@ -313,72 +347,11 @@ class _Loader:
                 continue
             contracts = [c for c in _list(r.get("contracts")) if isinstance(c, dict)]
             for ai, a in enumerate(awards):
-                status = str(a.get("status") or "").lower()
-                if status in _SKIP_AWARD:
-                    self._skip(f"award {status}")
-                    continue
-                suppliers = [s for s in _list(a.get("suppliers")) if isinstance(s, dict)]
-                supplier_ids = list(dict.fromkeys(
-                    x for x in (org_for(s, "supplier", f"awards[{ai}].suppliers[{si}]")
-                                for si, s in enumerate(suppliers)) if x))
-                if not supplier_ids:
-                    self._skip("award without suppliers")
-                    self._publisher_error(file, f"ocid {ocid}", f"awards[{ai}].suppliers",
-                                          f"award {a.get('id')} names no supplier that has an identifier, "
-                                          "an id or a name; award skipped")
-                    continue
-                if buyer is None:
-                    self._skip("award without a buyer")
-                    self.warnings.append(f"{file}, {where}: award {a.get('id')} has no buyer; skipped")
-                    continue
-                con = next((c for c in contracts if str(c.get("awardID")) == str(a.get("id"))), None)
-                value, currency, value_from = None, None, None
-                for src, obj in (("contract", con), ("award", a)):
-                    v = (obj or {}).get("value")
-                    if isinstance(v, dict):
-                        try:
-                            amt = parse_number(v.get("amount"))
-                        except ParseError:
-                            amt = None
-                        if amt is not None:
-                            value, currency, value_from = amt, parse_text(v.get("currency")), src
-                            break
-                period = None
-                for obj, key in ((con, "period"), (a, "contractPeriod"), (tender, "contractPeriod")):
-                    pp = (obj or {}).get(key)
-                    if isinstance(pp, dict) and (pp.get("startDate") or pp.get("endDate")):
-                        period = pp
-                        break
-                start = end = None
-                if period:
-                    start, end = _date(period.get("startDate")), _date(period.get("endDate"))
-                    if start is None and end is not None:
-                        start = _date(a.get("date"))
-                else:
-                    start = _date(a.get("date"))
-                if value is None:
-                    self._skip("award without a value")
-                    self.warnings.append(f"{file}, {where}: award {a.get('id')} has no value; skipped")
-                    continue
-                k = len(supplier_ids)
-                for s in supplier_ids:
-                    fid = f"{ocid}/{a.get('id')}" + (f"/{s}" if k > 1 else "")
-                    flows.append({
-                        "id": fid, "funder": buyer, "recipient": s, "amount": value / k,
-                        "start": start, "end": end, "service": None, "kind": "contract",
-                        "programme": None, "currency": currency or "GBP",
-                        "route": parse_text(tender.get("procurementMethodDetails"))
-                        or parse_text(tender.get("procurementMethod")),
-                        "title": parse_text(a.get("title")) or parse_text(tender.get("title")),
-                        "ocid": ocid, "award_status": status or None, "value_from": value_from,
-                        "amount_shared_by": k if k > 1 else None,
-                        "cpv": parse_text((tender.get("classification") or {}).get("id"))
-                        if isinstance(tender.get("classification"), dict) else None,
-                        "tender_sme_suitable": _bool((tender.get("suitability") or {}).get("sme"))
-                        if isinstance(tender.get("suitability"), dict) else None,
-                        "tender_vcse_suitable": _bool((tender.get("suitability") or {}).get("vcse"))
-                        if isinstance(tender.get("suitability"), dict) else None,
-                        **meta})
+                flows += self._award_flows(file, where, ocid, meta, r, tender, a, ai, contracts, org_for, buyer)
+        if self.assumed:
+            self.warnings.append(f"{self.path}: {self.assumed} award(s) or contract(s) published without an end date "
+                                 f"or a duration were given an assumed end {self.assume_months} months after "
+                                 "their start (or award or signature date); they are marked end_assumed")
         if tender_only:
             self.warnings.append(f"{self.path}: {tender_only} contracting process(es) have no awards yet "
                                  "(tender or planning only): their organisations are loaded, with no funding flows")
@@ -396,6 +369,8 @@ class _Loader:
         org_rows = []
         for o in orgs.values():
             o = dict(o)
+            if o["sector"] is None:
+                o["sector"] = _sector(o)
             o["roles"] = ";".join(sorted(o["roles"]))
             org_rows.append(o)
         if self.issues:
@@ -403,6 +378,141 @@ class _Loader:
         funding = _frame(flows, "funding")
         return CanonicalTables({"organisations": _frame(org_rows, "organisations"), "funding": funding},
                                self.warnings, self.skipped)
+
+
+    # ---- one award -> flows ----
+    def _value(self, file: str, ocid: str, field: str, obj: dict | None) -> tuple[float | None, str | None]:
+        """(amount, currency) of ``obj.value``; an unparseable or negative amount is a publisher's error."""
+        v = (obj or {}).get("value")
+        if not isinstance(v, dict) or is_blank(v.get("amount")):
+            return None, None
+        try:
+            amt = parse_number(v.get("amount"))
+        except ParseError:
+            self._publisher_error(file, f"ocid {ocid}", f"{field}.value.amount",
+                                  "amount is not a number; value not used", v.get("amount"))
+            return None, None
+        if amt is not None and amt < 0:
+            self._publisher_error(file, f"ocid {ocid}", f"{field}.value.amount",
+                                  f"negative amount {amt:g}; value not used", v.get("amount"))
+            return None, None
+        return amt, parse_text(v.get("currency")) if isinstance(v.get("currency"), str) else None
+
+    def _date(self, file: str, ocid: str, field: str, v: Any) -> dt.date | None:
+        """A date; an unparseable one is a publisher's error and is not used."""
+        if is_blank(v):
+            return None
+        try:
+            if not isinstance(v, str):
+                raise ParseError("not a date")
+            return parse_date(v)
+        except ParseError as e:
+            self._publisher_error(file, f"ocid {ocid}", field, f"date {v!r} cannot be read ({e}); not used", v)
+            return None
+
+    def _award_flows(self, file, where, ocid, meta, r, tender, a, ai, contracts, org_for, buyer) -> list[dict]:
+        status = str(a.get("status") or "").lower()
+        if status in _SKIP_AWARD:
+            self._skip(f"award {status}")
+            return []
+        suppliers = [s for s in _list(a.get("suppliers")) if isinstance(s, dict)]
+        supplier_ids = list(dict.fromkeys(
+            x for x in (org_for(s, "supplier", f"awards[{ai}].suppliers[{si}]")
+                        for si, s in enumerate(suppliers)) if x))
+        if not supplier_ids:
+            self._skip("award without suppliers")
+            self._publisher_error(file, f"ocid {ocid}", f"awards[{ai}].suppliers",
+                                  f"award {a.get('id')} names no supplier that has an identifier, "
+                                  "an id or a name; award skipped")
+            return []
+        if buyer is None:
+            self._skip("award without a buyer")
+            self._publisher_error(file, f"ocid {ocid}", "buyer",
+                                  f"award {a.get('id')} has no buyer with an identifier, an id or a name; skipped")
+            return []
+        ci = next((i for i, c in enumerate(contracts) if str(c.get("awardID")) == str(a.get("id"))), None)
+        con = contracts[ci] if ci is not None else None
+        value = currency = value_from = None
+        for src, obj, field in (("contract", con, f"contracts[{ci}]"), ("award", a, f"awards[{ai}]")):
+            if obj is None:
+                continue
+            amt, cur = self._value(file, ocid, field, obj)
+            if amt is not None:
+                value, currency, value_from = amt, cur, src
+                break
+        if value is None:
+            self._skip("award without a value")
+            self._publisher_error(file, f"ocid {ocid}", f"awards[{ai}].value",
+                                  f"award {a.get('id')} has no usable value; skipped")
+            return []
+        # the period: the contract's, else the award's, else the tender's
+        period, pfield = None, None
+        for obj, key, field in ((con, "period", f"contracts[{ci}].period"),
+                                (a, "contractPeriod", f"awards[{ai}].contractPeriod"),
+                                (tender, "contractPeriod", "tender.contractPeriod")):
+            pp = (obj or {}).get(key)
+            if isinstance(pp, dict) and any(not is_blank(pp.get(k)) for k in ("startDate", "endDate", "durationInDays")):
+                period, pfield = pp, field
+                break
+        signed = self._date(file, ocid, f"contracts[{ci}].dateSigned", con.get("dateSigned")) if con else None
+        awarded = self._date(file, ocid, f"awards[{ai}].date", a.get("date"))
+        start = end = None
+        duration = None
+        if period:
+            start = self._date(file, ocid, f"{pfield}.startDate", period.get("startDate"))
+            end = self._date(file, ocid, f"{pfield}.endDate", period.get("endDate"))
+            try:
+                duration = parse_number(period.get("durationInDays"))
+            except ParseError:
+                self._publisher_error(file, f"ocid {ocid}", f"{pfield}.durationInDays",
+                                      "duration is not a number; not used", period.get("durationInDays"))
+            if duration is not None and duration <= 0:
+                self._publisher_error(file, f"ocid {ocid}", f"{pfield}.durationInDays",
+                                      f"duration {duration:g} days is not positive; not used", duration)
+                duration = None
+        if start is None:
+            start = signed or awarded
+        if start is not None and end is not None and end < start:
+            self._publisher_error(file, f"ocid {ocid}", f"{pfield}.endDate",
+                                  f"the end {end.isoformat()} is before the start {start.isoformat()}; "
+                                  "the end is not used", end.isoformat())
+            end = None
+        if start is None:
+            self._skip("award without any date")
+            self._publisher_error(file, f"ocid {ocid}", f"awards[{ai}]",
+                                  f"award {a.get('id')} has no start, signature or award date; skipped")
+            return []
+        end_assumed = False
+        if end is None and duration is not None:
+            end = start + dt.timedelta(days=int(duration) - 1 if duration >= 1 else 0)
+        if end is None:
+            end = assumed_end(start, self.assume_months)
+            end_assumed = True
+            self.assumed += 1
+        places, delivery_postcodes = _delivery_places(tender, a, con)
+        k = len(supplier_ids)
+        rows = []
+        for s in supplier_ids:
+            fid = f"{ocid}/{a.get('id')}" + (f"/{s}" if k > 1 else "")
+            rows.append({
+                "id": fid, "funder": buyer, "recipient": s, "amount": value / k,
+                "start": start, "end": end, "end_assumed": end_assumed, "service": None, "kind": "contract",
+                "programme": None, "currency": currency or "GBP", "places": places,
+                "delivery_postcodes": ";".join(delivery_postcodes) or None,
+                "route": parse_text(tender.get("procurementMethodDetails"))
+                if isinstance(tender.get("procurementMethodDetails"), str)
+                else parse_text(tender.get("procurementMethod")) if isinstance(tender.get("procurementMethod"), str)
+                else None,
+                "title": _text(a.get("title")) or _text(tender.get("title")),
+                "ocid": ocid, "award_status": status or None, "value_from": value_from,
+                "amount_shared_by": k if k > 1 else None,
+                "cpv": _cpv(tender),
+                "tender_sme_suitable": _bool((tender.get("suitability") or {}).get("sme"))
+                if isinstance(tender.get("suitability"), dict) else None,
+                "tender_vcse_suitable": _bool((tender.get("suitability") or {}).get("vcse"))
+                if isinstance(tender.get("suitability"), dict) else None,
+                **meta})
+        return rows
 
 
 def _looks_like_lines(text: str) -> bool:
@@ -418,19 +528,91 @@ def _list(v: Any) -> list:
     return v if isinstance(v, list) else []
 
 
+def _text(v: Any) -> str | None:
+    return _fix_mojibake(parse_text(v)) if isinstance(v, (str, int, float)) and not isinstance(v, bool) else None
+
+
+def _cpv(tender: dict) -> str | None:
+    c = tender.get("classification")
+    if isinstance(c, dict) and str(c.get("scheme") or "CPV").strip().upper() == "CPV":
+        return _text(c.get("id"))
+    return None
+
+
+_GSS = re.compile(r"^[EWSNKL]\d{8}$")
+#: Delivery regions and countries as Contracts Finder and other UK publishers name them -> GSS codes.
+REGION_GSS = {
+    "north east": "E12000001", "north west": "E12000002", "yorkshire and the humber": "E12000003",
+    "yorkshire and humber": "E12000003", "east midlands": "E12000004", "west midlands": "E12000005",
+    "east of england": "E12000006", "east": "E12000006", "london": "E12000007", "south east": "E12000008",
+    "south west": "E12000009", "england": "E92000001", "wales": "W92000004", "scotland": "S92000003",
+    "northern ireland": "N92000002", "united kingdom": "K02000001", "uk": "K02000001",
+    "great britain": "K03000001",
+}
+
+
+def _gss(v: Any) -> str | None:
+    if not isinstance(v, str):
+        return None
+    s = v.strip().upper()
+    return s if _GSS.match(s) else None
+
+
+def _delivery_places(tender: dict, award: dict, contract: dict | None) -> tuple[list[str], list[str]]:
+    """(GSS codes, UK postcodes) of the places a contract is delivered to.
+
+    From ``deliveryLocation(s)`` (gazetteer identifiers that are GSS codes) and
+    ``deliveryAddresses`` (a region or country named as UK publishers name them, or a region
+    given as a GSS code) of the award's, contract's and tender's items, and the tender's own
+    ``deliveryAddresses``/``deliveryLocations``. Postcodes are returned apart: they need a
+    postcode lookup to become places.
+    """
+    codes: list[str] = []
+    postcodes: list[str] = []
+    holders = [tender, award, contract or {}]
+    containers = [h for h in holders if isinstance(h, dict)]
+    for h in list(containers):
+        containers += [it for it in _list(h.get("items")) if isinstance(it, dict)]
+    for c in containers:
+        locs = _list(c.get("deliveryLocations")) + ([c["deliveryLocation"]] if isinstance(c.get("deliveryLocation"), dict) else [])
+        for loc in locs:
+            gaz = loc.get("gazetteer") if isinstance(loc, dict) else None
+            if isinstance(gaz, dict):
+                codes += [g for g in map(_gss, _list(gaz.get("identifiers"))) if g]
+        addrs = _list(c.get("deliveryAddresses")) + ([c["deliveryAddress"]] if isinstance(c.get("deliveryAddress"), dict) else [])
+        for ad in addrs:
+            if not isinstance(ad, dict):
+                continue
+            pc = _postcode(ad.get("postalCode"))
+            if pc:
+                postcodes.append(pc)
+            region = ad.get("region")
+            code = _gss(region) or (REGION_GSS.get(" ".join(region.lower().split())) if isinstance(region, str) else None)
+            if code is None and not pc and not is_blank(ad.get("countryName")) and isinstance(ad.get("countryName"), str):
+                code = REGION_GSS.get(" ".join(ad["countryName"].lower().split()))
+            if code:
+                codes.append(code)
+    return list(dict.fromkeys(codes)), list(dict.fromkeys(postcodes))
+
+
+_UK_POSTCODE = re.compile(r"^([A-Z]{1,2}[0-9][A-Z0-9]?)([0-9][A-Z]{2})$")
+
+
+def _postcode(v: Any) -> str | None:
+    """A UK postcode, normalised (upper case, one space before the last three characters); else None."""
+    if not isinstance(v, str):
+        return None
+    s = re.sub(r"[^0-9A-Za-z]", "", v).upper()
+    m = _UK_POSTCODE.match(s)
+    return f"{m[1]} {m[2]}" if m else None
+
+
 def _bool(v: Any) -> bool | None:
     if isinstance(v, bool):
         return v
     if isinstance(v, str) and v.strip().lower() in ("true", "yes", "false", "no"):
         return v.strip().lower() in ("true", "yes")
     return None
-
-
-def _date(v: Any) -> dt.date | None:
-    try:
-        return parse_date(v) if isinstance(v, str) else None
-    except ParseError:
-        return None
 
 
 def _fix_mojibake(s: str | None) -> str | None:
@@ -495,16 +677,36 @@ def _add_org(orgs: dict, oid: str, p: dict[str, Any], role: str, meta: dict) -> 
         o["name"] = name
     if o["ocds_party_id"] is None and not is_blank(p.get("id")) and str(p.get("id")) != oid:
         o["ocds_party_id"] = str(p["id"])
-    if o["postcode"] is None and isinstance(address.get("postalCode"), str) and address["postalCode"].strip():
-        o["postcode"] = address["postalCode"].strip().upper()
+    if o["postcode"] is None:
+        o["postcode"] = _postcode(address.get("postalCode"))
     scale = details.get("scale")
-    if o["scale"] is None and isinstance(scale, str):
+    if o["scale"] is None and isinstance(scale, str) and scale.strip():
         o["scale"] = scale.strip().lower()
     vcse = _bool(details.get("vcse"))
     if vcse is not None and o["vcse"] is None:
         o["vcse"] = vcse
-        if vcse:
-            o["sector"] = "vcse"
+
+
+#: org-id schemes of public bodies (councils, central government, the NHS, schools)
+PUBLIC_SCHEMES = ("GB-LAE", "GB-LAS", "GB-LANI", "GB-PLA", "GB-GOR", "GB-NHS", "GB-NHSS", "GB-EDU", "GB-GOVUK")
+_SCALES = {"sme", "micro", "large", "selfemployed"}
+
+
+def _sector(o: dict[str, Any]) -> str | None:
+    """The sector a supplier's CCS/OCDS flags say, for an organisation given none.
+
+    ``details.vcse`` true (the CCS partyDetails_vcse extension) -> ``vcse``; a ``details.scale``
+    (sme, micro, large, selfEmployed) -> ``private``, unless the party is a public body (an
+    org-id scheme of councils, central government, the NHS or schools, or a buyer or procuring
+    entity in some release) -> ``public``. No flag: no sector.
+    """
+    if o.get("vcse") is True:
+        return "vcse"
+    if o.get("scale") in _SCALES:
+        parts = identity.split_org_id(o["id"])
+        public = (parts and parts[0] in PUBLIC_SCHEMES) or ({"buyer", "procuringEntity"} & set(o["roles"]))
+        return "public" if public else "private"
+    return None
 
 
 def _frame(rows: list[dict[str, Any]], name: str) -> pd.DataFrame:

@@ -105,6 +105,7 @@ def _load_options(args) -> dict[str, Any]:
     if cmap.exists():
         opts["category_map"] = cmap
     opts["assume_months"] = args.assume_months
+    opts["strict"] = bool(getattr(args, "strict", False))
     return opts
 
 
@@ -397,6 +398,10 @@ def build_parser() -> argparse.ArgumentParser:
                     help="the length in calendar months given to a 360Giving grant or OCDS award or contract "
                          "published without an end date or duration, from its start (default 12); such flows "
                          "are marked end_assumed. A blank end in the template stays open-ended")
+    lo.add_argument("--strict", action="store_true",
+                    help="refuse the load when a standard file (360Giving, OCDS, Open Referral) has a publisher's "
+                         "error (end before start, a negative amount, an unparseable date, a missing identifier) "
+                         "instead of loading without that value or record and warning")
     lo.add_argument("--json", action="store_true")
 
     t = _sub(sp, "template", cmd_template, "write empty template CSVs with a README of the columns",

@@ -1,0 +1,220 @@
+"""OCDS publishers' errors, assumed ends, delivery places, postcodes and sectors, on fixtures made here."""
+
+import datetime as dt
+import json
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from ecosystem.model import ValidationError
+from loaders import load_path, ocds
+from loaders.validate import check_tables
+
+BUYER = {"id": "B", "name": "Trafford Council", "identifier": {"scheme": "GB-LAE", "id": "TRF"}, "roles": ["buyer"]}
+
+
+def supplier(pid, **extra):
+    return {"id": pid, "name": f"Supplier {pid}", "identifier": {"scheme": "GB-COH", "id": f"0000{pid[-4:]:0>4}"},
+            "roles": ["supplier"], **extra}
+
+
+def release(n, *, award=None, contract=None, parties=None, tender=None, date="2024-03-01"):
+    a = {"id": f"a{n}", "status": "active", "date": "2024-03-01", "value": {"amount": 1000, "currency": "GBP"},
+         "suppliers": [{"id": f"S{n:04d}"}], **(award or {})}
+    r = {"ocid": f"ocds-t-{n}", "id": f"r{n}", "date": date, "tag": ["award"], "initiationType": "tender",
+         "buyer": {"id": "B"}, "parties": parties or [BUYER, supplier(f"S{n:04d}")], "awards": [a]}
+    if contract is not None:
+        r["contracts"] = [{"id": f"c{n}", "awardID": f"a{n}", **contract}]
+    if tender is not None:
+        r["tender"] = tender
+    return r
+
+
+def write(tmp_path, releases, name="pkg.json"):
+    p = tmp_path / name
+    p.write_text(json.dumps({"uri": "x", "publishedDate": "2024-05-01", "releases": releases}), encoding="utf-8")
+    return p
+
+
+def period(start, end):
+    return {"period": {"startDate": start, "endDate": end}}
+
+
+# ---- publishers' errors --------------------------------------------------------------
+def test_a_package_of_100_with_two_contracts_ending_the_day_before_they_start_loads_with_two_warnings(tmp_path):
+    rels = [release(n, contract=period("2024-04-01", "2025-03-31")) for n in range(100)]
+    rels[17]["contracts"][0]["period"] = {"startDate": "2024-04-01", "endDate": "2024-03-31"}
+    rels[64]["contracts"][0]["period"] = {"startDate": "2024-06-10T00:00:00Z", "endDate": "2024-06-09T23:59:59Z"}
+    p = write(tmp_path, rels)
+    ct = ocds.load(p)
+    assert len(ct["funding"]) == 100
+    warned = [w for w in ct.warnings if "before the start" in w]
+    assert warned == [
+        f"{p}, ocid ocds-t-17, contracts[0].period.endDate: the end 2024-03-31 is before the start 2024-04-01; "
+        "the end is not used",
+        f"{p}, ocid ocds-t-64, contracts[0].period.endDate: the end 2024-06-09 is before the start 2024-06-10; "
+        "the end is not used"]
+    f = ct["funding"].set_index("ocid")
+    # the documented rule: the end is dropped, and the assumed end applies from the start
+    assert f.loc["ocds-t-17", "end"] == dt.date(2025, 3, 31) and bool(f.loc["ocds-t-17", "end_assumed"])
+    assert f.loc["ocds-t-64", "end"] == dt.date(2025, 6, 9)
+    assert not f.drop(["ocds-t-17", "ocds-t-64"])["end_assumed"].any()
+    assert not check_tables(ct.tables, source=str(p))
+    with pytest.raises(ValidationError) as e:
+        ocds.load(p, strict=True)
+    assert [(i.source, i.sheet, i.column, i.check) for i in e.value.issues] == [
+        (str(p), "ocid ocds-t-17", "contracts[0].period.endDate", "publisher"),
+        (str(p), "ocid ocds-t-64", "contracts[0].period.endDate", "publisher")]
+    # the same through the loaders' entry point, which every command uses
+    with pytest.raises(ValidationError):
+        load_path(p, "ocds", strict=True)
+    assert len(load_path(p, "ocds")["funding"]) == 100
+
+
+def test_a_negative_amount_is_not_used_and_the_next_value_is(tmp_path):
+    rels = [release(1, contract={"value": {"amount": -500, "currency": "GBP"}, **period("2024-04-01", "2025-03-31")}),
+            release(2, award={"value": {"amount": -10, "currency": "GBP"}}),
+            release(3, award={"value": {"amount": "lots", "currency": "GBP"}})]
+    p = write(tmp_path, rels)
+    ct = ocds.load(p)
+    f = ct["funding"]
+    assert f[["ocid", "amount", "value_from"]].values.tolist() == [["ocds-t-1", 1000, "award"]]
+    assert ct.skipped["award without a value"] == 2
+    assert sum("negative amount" in w for w in ct.warnings) == 2
+    assert any(w.startswith(f"{p}, ocid ocds-t-3, awards[0].value.amount: amount is not a number") for w in ct.warnings)
+    assert any(w.startswith(f"{p}, ocid ocds-t-2, awards[0].value: award a2 has no usable value; skipped")
+               for w in ct.warnings)
+    with pytest.raises(ValidationError) as e:
+        ocds.load(p, strict=True)
+    assert {i.sheet for i in e.value.issues} == {"ocid ocds-t-1", "ocid ocds-t-2", "ocid ocds-t-3"}
+
+
+def test_an_unparseable_date_is_not_used(tmp_path):
+    rels = [release(1, contract=period("31/13/2024", "2025-03-31")),
+            release(2, award={"date": "soon"}, contract=period("not a date", None))]
+    p = write(tmp_path, rels)
+    ct = ocds.load(p)
+    f = ct["funding"].set_index("ocid")
+    # start falls back to the award date; the published end stays
+    assert (f.loc["ocds-t-1", "start"], f.loc["ocds-t-1", "end"]) == (dt.date(2024, 3, 1), dt.date(2025, 3, 31))
+    assert "ocds-t-2" not in f.index and ct.skipped["award without any date"] == 1
+    assert any(w.startswith(f"{p}, ocid ocds-t-1, contracts[0].period.startDate: date '31/13/2024' cannot be read")
+               for w in ct.warnings)
+    assert any("ocid ocds-t-2, awards[0].date: date 'soon' cannot be read" in w for w in ct.warnings)
+
+
+def test_an_award_with_no_buyer_is_skipped_with_a_located_warning(tmp_path):
+    r = release(1)
+    del r["buyer"]
+    r["parties"] = [supplier("S0001")]
+    p = write(tmp_path, [r])
+    ct = ocds.load(p)
+    assert len(ct["funding"]) == 0
+    assert f"{p}, ocid ocds-t-1, buyer: award a1 has no buyer with an identifier, an id or a name; skipped" \
+        in ct.warnings
+    with pytest.raises(ValidationError):
+        ocds.load(p, strict=True)
+
+
+# ---- assumed ends ------------------------------------------------------------------------
+def test_awards_without_an_end_or_duration_get_an_assumed_end(tmp_path):
+    rels = [release(1),                                                            # award date only
+            release(2, contract={"dateSigned": "2024-05-15", "period": {"startDate": None}}),  # signed
+            release(3, contract={"period": {"startDate": "2024-07-01"}}),           # start, no end
+            release(4, contract={"period": {"startDate": "2024-07-01", "durationInDays": 30}}),  # a duration
+            release(5, contract=period("2024-07-01", "2024-12-31"))]                # published end
+    p = write(tmp_path, rels)
+    f = ocds.load(p)["funding"].set_index("ocid")
+    assert f.loc["ocds-t-1", ["start", "end", "end_assumed"]].tolist() == [dt.date(2024, 3, 1), dt.date(2025, 2, 28), True]
+    assert f.loc["ocds-t-2", ["start", "end", "end_assumed"]].tolist() == [dt.date(2024, 5, 15), dt.date(2025, 5, 14), True]
+    assert f.loc["ocds-t-3", ["start", "end", "end_assumed"]].tolist() == [dt.date(2024, 7, 1), dt.date(2025, 6, 30), True]
+    assert f.loc["ocds-t-4", ["start", "end", "end_assumed"]].tolist() == [dt.date(2024, 7, 1), dt.date(2024, 7, 30), False]
+    assert f.loc["ocds-t-5", ["end", "end_assumed"]].tolist() == [dt.date(2024, 12, 31), False]
+    ct = ocds.load(p, assume_months=6)
+    assert ct["funding"].set_index("ocid").loc["ocds-t-3", "end"] == dt.date(2024, 12, 31)
+    assert [w for w in ct.warnings if "assumed end" in w] == [
+        f"{p}: 3 award(s) or contract(s) published without an end date or a duration were given an assumed end "
+        "6 months after their start (or award or signature date); they are marked end_assumed"]
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.dates(dt.date(2000, 1, 1), dt.date(2040, 12, 31)), st.integers(1, 120))
+def test_an_assumed_end_is_never_before_the_start(tmp_path_factory, start, months):
+    p = write(tmp_path_factory.mktemp("a"), [release(1, contract={"period": {"startDate": start.isoformat()}})])
+    row = ocds.load(p, assume_months=months)["funding"].iloc[0]
+    assert row["start"] <= row["end"] and bool(row["end_assumed"])
+
+
+# ---- delivery places, postcodes, sectors ---------------------------------------------
+def test_delivery_locations_become_beneficiary_places_gss_codes_only(tmp_path):
+    tender = {"id": "t", "items": [{"id": "1", "deliveryLocation": {"gazetteer": {"scheme": "GSS", "identifiers": [
+        "E05000819", "not-a-code"]}}, "deliveryAddresses": [{"region": "North West", "countryName": "United Kingdom"},
+                                                             {"postalCode": "m32 0ja"}]}],
+              "deliveryAddresses": [{"region": "E08000009"}, {"region": "Somewhere nice"}]}
+    rels = [release(1, tender=tender),
+            release(2, award={"items": [{"id": "x", "deliveryLocations": [
+                {"gazetteer": {"scheme": "GEONAMES", "identifiers": ["2634843"]}}]}]})]
+    f = ocds.load(write(tmp_path, rels))["funding"].set_index("ocid")
+    assert f.loc["ocds-t-1", "places"] == ["E08000009", "E05000819", "E12000002"]
+    assert f.loc["ocds-t-1", "delivery_postcodes"] == "M32 0JA"
+    assert f.loc["ocds-t-2", "places"] == []
+
+
+def test_supplier_postcodes_are_normalised_and_only_uk_ones_kept(tmp_path):
+    parties = [BUYER | {"address": {"postalCode": "m330ds"}},
+               supplier("S0001", address={"postalCode": " wa14 2dt "}),
+               supplier("S0002", address={"postalCode": "06600", "countryName": "Mexico"})]
+    r = release(1, parties=parties)
+    r["awards"][0]["suppliers"].append({"id": "S0002"})
+    o = ocds.load(write(tmp_path, [r]))["organisations"].set_index("name")["postcode"].to_dict()
+    assert o == {"Trafford Council": "M33 0DS", "Supplier S0001": "WA14 2DT", "Supplier S0002": None}
+
+
+def test_sme_and_vcse_flags_set_the_sector(tmp_path):
+    parties = [BUYER | {"details": {"scale": "large"}},
+               supplier("S0001", details={"scale": "sme", "vcse": True}),
+               supplier("S0002", details={"scale": "sme", "vcse": False}),
+               supplier("S0003", details={"scale": "large"}),
+               {"id": "S0004", "name": "A Council", "identifier": {"scheme": "GB-LAE", "id": "MAN"},
+                "details": {"scale": "large"}, "roles": ["supplier"]},
+               supplier("S0005")]
+    r = release(1, parties=parties)
+    r["awards"][0]["suppliers"] = [{"id": f"S000{i}"} for i in range(1, 6)]
+    o = ocds.load(write(tmp_path, [r]))["organisations"].set_index("name")["sector"].to_dict()
+    assert o == {"Trafford Council": "public", "Supplier S0001": "vcse", "Supplier S0002": "private",
+                 "Supplier S0003": "private", "A Council": "public", "Supplier S0005": None}
+
+
+# ---- currencies --------------------------------------------------------------------------
+def test_two_currencies_and_suppliers_without_a_scheme_give_two_flows(tmp_path):
+    """A city government's file: identifiers with no scheme, amounts in MXN and USD."""
+    r = {"ocid": "ocds-mx-1", "id": "1", "date": "2019-05-01", "tag": ["award"], "initiationType": "tender",
+         "buyer": {"name": "Secretaría de Obras", "id": "SOBSE"},
+         "parties": [{"id": "SOBSE", "name": "Secretaría de Obras", "roles": ["buyer"]}],
+         "awards": [{"id": "1", "status": "active", "date": "2019-05-01",
+                     "value": {"amount": 1311264.00, "currency": "MXN"},
+                     "suppliers": [{"name": "Constructora Uno", "identifier": {"id": "CUN010101AAA"}}]},
+                    {"id": "2", "status": "active", "date": "2019-05-02",
+                     "value": {"amount": 75464.96, "currency": "USD"},
+                     "suppliers": [{"name": "Consultores Dos", "identifier": {"id": "CDO020202BBB"}}]}]}
+    ct = ocds.load(write(tmp_path, [r]))
+    f = ct["funding"].set_index("recipient")
+    assert f[["amount", "currency"]].values.tolist() == [[1311264.00, "MXN"], [75464.96, "USD"]]
+    assert sum("identified by the identifier id" in w for w in ct.warnings) == 2
+
+
+def test_cli_strict_refuses_what_a_plain_load_warns_about(tmp_path, monkeypatch, capsys):
+    from ecosystem import cli
+
+    monkeypatch.setenv("ECOMAP_HOME", str(tmp_path / "home"))
+    rels = [release(n, contract=period("2024-04-01", "2025-03-31")) for n in range(3)]
+    rels[1]["contracts"][0]["period"]["endDate"] = "2024-03-31"
+    p = write(tmp_path, rels)
+    assert cli.main(["load", str(p), "--format", "ocds", "--dry-run", "--no-store"]) == 0
+    out = capsys.readouterr()
+    assert "before the start" in out.out + out.err
+    assert cli.main(["load", str(p), "--format", "ocds", "--dry-run", "--no-store", "--strict"]) == 2
+    out = capsys.readouterr()
+    assert "ocid ocds-t-1" in out.out + out.err and "before the start" in out.out + out.err
+    assert "Traceback" not in out.out + out.err
