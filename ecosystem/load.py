@@ -20,6 +20,7 @@ from typing import Any, Callable, Iterable
 import pandas as pd
 
 from ecosystem import model as m
+from ecosystem.placement import place_organisations
 from ecosystem.store import GraphStore
 from queries import query
 
@@ -36,6 +37,8 @@ _REL_COLUMNS = {
     "services": ("provider", "category", "areas"),
     "needs": ("place", "category"),
 }
+# (placement: organisations with a postcode or a public body's org-id get a derived BASED_IN in the same
+# transaction, after the writes and the stale clean-up; see ecosystem.placement)
 
 
 def _value(v: Any) -> Any:
@@ -109,6 +112,14 @@ def plan(tables: m.CanonicalTables) -> list[tuple[str, list[dict[str, Any]]]]:
                                    "props": funds_props(r)} for r in tables.records("funding")]))
     steps.append(("merge_partners_with", [{"a": r["a"], "b": r["b"], "key": r["kind"],
                                            "props": _props(r, ("a", "b"))} for r in tables.records("partnerships")]))
+    pcs = tables.tables.get("postcodes")
+    if pcs is not None and len(pcs):
+        steps.append(("merge_postcode_sectors", [
+            {"key": f"{r['lookup']}|{r['sector']}",
+             "props": {"sector": r["sector"], "lookup": r["lookup"], "units": r["units"],
+                       "combo": [int(x) for x in r["combo"]], "codes": list(r["codes"]),
+                       "postcodes": int(r["postcodes"])}}
+            for r in m.fast_records(pcs)]))
     return [(name, rows) for name, rows in steps if rows]
 
 
@@ -158,6 +169,10 @@ def write_tables(store: GraphStore, tables: m.CanonicalTables, *, source: str, f
             for name in ("delete_stale_relationships", "release_stale_relationships",
                          "delete_stale_nodes", "release_stale_nodes"):
                 tx.run(query(name).text, {"source": source, "run": run}).consume()
+        names = {name for name, _ in steps}
+        everyone = bool(len(last)) or bool(names & {"merge_places", "merge_postcode_sectors"})
+        placed = place_organisations(tx, source=source, run=run,
+                                     ids=None if everyone else _organisations_written(steps))
         if len(last):
             tx.run(query("update_roles").text).consume()
         else:  # a first load changes the relationships of its own organisations only
@@ -169,7 +184,12 @@ def write_tables(store: GraphStore, tables: m.CanonicalTables, *, source: str, f
             "hash": digest, "counts": json.dumps(counts), "status": "complete",
             "warnings": list(tables.warnings)[:200],
         }}).consume()
-    return {"run": run, "source": source, "status": "loaded", "counts": counts, "rows_written": total}
+    return {"run": run, "source": source, "status": "loaded", "counts": counts, "rows_written": total,
+            "placed": placed}
+
+
+def _organisations_written(steps) -> list[str]:
+    return sorted({r["key"] for name, rows in steps if name == "merge_organisations" for r in rows})
 
 
 def _organisations_touched(steps) -> list[str]:

@@ -30,8 +30,11 @@ ACTION = "Action"
 FINDING = "Finding"
 SCENARIO = "Scenario"
 WORKSHOP = "Workshop"
+#: one postcode sector of a loaded postcode lookup (its postcodes and the GSS codes each lies in)
+POSTCODE_SECTOR = "PostcodeSector"
 
-LABELS = (PLACE, CATEGORY, ORGANISATION, SERVICE, NEED, LOAD_RUN, NOTE, ACTION, FINDING, SCENARIO, WORKSHOP)
+LABELS = (PLACE, CATEGORY, ORGANISATION, SERVICE, NEED, LOAD_RUN, NOTE, ACTION, FINDING, SCENARIO, WORKSHOP,
+          POSTCODE_SECTOR)
 
 PART_OF = "PART_OF"  # (Place)->(Place)
 BROADER = "BROADER"  # (Category)->(Category)
@@ -63,7 +66,12 @@ NODE_KEYS = {
     FINDING: "id",
     SCENARIO: "id",
     WORKSHOP: "id",
+    POSTCODE_SECTOR: "id",  # "<source>|<sector>": two lookups may share a sector
 }
+
+#: how a derived BASED_IN was found (the ``basis`` property; an organisation's own ``place`` has none)
+BASIS_POSTCODE = "postcode"
+BASIS_REGISTER = "register"
 
 SECTORS = ("vcse", "private", "public", "other")
 FUNDING_KINDS = ("grant", "contract", "sla", "spot", "other")
@@ -205,7 +213,24 @@ TABLES: dict[str, TableSpec] = {
     ),
 }
 
+TABLES["postcodes"] = TableSpec(
+    "postcodes",
+    ("lookup", "sector"),
+    {"lookup": "str", "sector": "str", "units": "str", "combo": "list", "codes": "list"},
+    {"postcodes": "int"},
+    {
+        "lookup": "the lookup file's name (two lookups may share a sector)",
+        "sector": "postcode sector, e.g. M15 4 (the postcode without its last two letters)",
+        "units": "the last two letters of each postcode in the sector, concatenated",
+        "combo": "per postcode (in the order of units), the index of its code set in codes",
+        "codes": "the distinct GSS code sets of the sector, each a space-separated list",
+        "postcodes": "number of postcodes in the sector",
+    },
+)
+
 TABLE_ORDER = ("places", "categories", "organisations", "services", "needs", "funding", "partnerships")
+#: tables no template holds: a loader fills them (a postcode lookup's sectors)
+EXTRA_TABLES = ("postcodes",)
 
 #: Columns that may be blank even though listed as required (open-ended funding).
 NULLABLE_REQUIRED = {("funding", "start"), ("funding", "end")}
@@ -299,7 +324,12 @@ class CanonicalTables:
         return self.tables[name]
 
     def counts(self) -> dict[str, int]:
-        return {name: int(len(self.tables[name])) for name in TABLE_ORDER}
+        """Rows per table; ``postcodes`` (when a lookup was read) counts postcodes, not sectors."""
+        out = {name: int(len(self.tables[name])) for name in TABLE_ORDER}
+        pcs = self.tables.get("postcodes")
+        if pcs is not None and len(pcs):
+            out["postcodes"] = int(sum(pcs["postcodes"])) if "postcodes" in pcs.columns else int(len(pcs))
+        return out
 
     def records(self, name: str) -> list[dict[str, Any]]:
         """Rows of a table as plain dicts with ``None`` for missing values."""
@@ -312,6 +342,10 @@ class CanonicalTables:
         for name in TABLE_ORDER:
             frames = [p.tables[name] for p in parts if len(p.tables[name])]
             tables[name] = pd.concat(frames, ignore_index=True) if frames else empty_table(name)
+        for name in EXTRA_TABLES:
+            frames = [p.tables[name] for p in parts if p.tables.get(name) is not None and len(p.tables[name])]
+            if frames:
+                tables[name] = pd.concat(frames, ignore_index=True)
         warnings = [w for p in parts for w in p.warnings]
         skipped: dict[str, int] = {}
         for p in parts:

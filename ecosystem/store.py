@@ -137,6 +137,9 @@ class GraphStore:
                 stmt = (f"CREATE CONSTRAINT {name} IF NOT EXISTS "
                         f"FOR (n:{label}) REQUIRE n.{key} IS UNIQUE")
                 s.run(stmt).consume()
+            # postcode sectors are looked up by sector code across every loaded lookup
+            s.run(f"CREATE INDEX {m.POSTCODE_SECTOR.lower()}_sector IF NOT EXISTS "
+                  f"FOR (n:{m.POSTCODE_SECTOR}) ON (n.sector)").consume()
 
     # ---------------------------------------------------------------- info
     def counts(self) -> dict[str, dict[str, int]]:

@@ -41,6 +41,7 @@ FORMAT_MODULES = {
     "360giving": "loaders.threesixtygiving",
     "openreferral": "loaders.openreferral",
     "ocds": "loaders.ocds",
+    "postcodes": "loaders.postcodes",  # before geography: a postcode lookup also has code columns
     "geography": "loaders.geography",
     "needs": "loaders.needs",
 }

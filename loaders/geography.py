@@ -16,6 +16,8 @@ Reads
   ``lat``/``lon`` from the properties (numbers or text) or the bounding-box
   centre; a parent from a larger-level ``XXyyCD`` property if there is one.
 * A folder of such files, merged per code (a later file fills blanks).
+* Postcode lookups (a postcode column beside the code columns) are read by
+  :mod:`loaders.postcodes`: they place organisations and add no places.
 
 The level comes from the column name or the code's GSS prefix (E05 ward,
 E01 LSOA, E06–E09 local authority, …). Code vintages coexist: a 2022 ward
@@ -37,6 +39,7 @@ import pandas as pd
 
 from ecosystem.model import CanonicalTables, Issue, ValidationError, table_frame
 
+from . import postcodes
 from .parse import ParseError, is_blank, parse_number, parse_text
 
 FORMAT = "geography"
@@ -125,7 +128,14 @@ def load(path: pathlib.Path, **options: Any) -> CanonicalTables:
         places: dict[str, dict[str, Any]] = {}
         issues: list[Issue] = []
         warnings: list[str] = []
+        lookups: list[CanonicalTables] = []
         for f in files:
+            if f.suffix.lower() == ".csv" and postcodes.sniff(f):  # a postcode lookup places organisations
+                try:
+                    lookups.append(postcodes.load(f))
+                except ValidationError as e:
+                    issues += e.issues
+                continue
             try:
                 rows = _load_file(f, warnings)
             except ValidationError as e:
@@ -141,7 +151,8 @@ def load(path: pathlib.Path, **options: Any) -> CanonicalTables:
                             cur[k] = v
         if issues:
             raise ValidationError(issues, warnings)
-        return CanonicalTables({"places": _frame(list(places.values()))}, warnings, {})
+        out = CanonicalTables({"places": _frame(list(places.values()))}, warnings, {})
+        return CanonicalTables.concat([out, *lookups]) if lookups else out
     except ValidationError:
         raise
     except (ValueError, TypeError, KeyError, IndexError, AttributeError, UnicodeError, OSError,

@@ -287,3 +287,50 @@ def org_ids_from(values: Iterable[Any]) -> list[str]:
         if c and c not in seen:
             seen.append(c)
     return seen
+
+
+# --------------------------------------------------------------------------
+# Public bodies' identifiers -> the GSS codes of their areas (bundled registers)
+# --------------------------------------------------------------------------
+#: org-id prefixes of councils (org-id.guide registers) and of NHS bodies (ODS codes)
+COUNCIL_PREFIXES = ("GB-LAE-", "GB-LAS-", "GB-PLA-", "GB-LANI-")
+NHS_PREFIX = "GB-NHS-"
+PUBLIC_BODY_PREFIXES = (*COUNCIL_PREFIXES, NHS_PREFIX)
+
+
+def _data(name: str):
+    import pathlib
+
+    return pathlib.Path(__file__).parent / "data" / name
+
+
+_REGISTER: dict[str, tuple[str, ...]] | None = None
+
+
+def public_body_register() -> dict[str, tuple[str, ...]]:
+    """Whole org-id -> the GSS codes of its area, most current first (see ``loaders/data/README.md``).
+
+    Councils from the OGL register ``la_orgid_to_gss.csv`` (rows without a GSS code left out), then the
+    second codes of ``orgid_other_gss.csv``; NHS bodies from ``nhs_orgid_to_gss.csv``.
+    """
+    global _REGISTER
+    if _REGISTER is None:
+        import csv
+
+        out: dict[str, list[str]] = {}
+        for name, column in (("la_orgid_to_gss.csv", "gss_code"), ("orgid_other_gss.csv", "gss_code"),
+                             ("nhs_orgid_to_gss.csv", "gss_code")):
+            with _data(name).open(encoding="utf-8-sig", newline="") as f:
+                for row in csv.DictReader(f):
+                    oid, code = (row.get("org_id") or "").strip().upper(), (row.get(column) or "").strip().upper()
+                    if oid and code and code not in out.setdefault(oid, []):
+                        out[oid].append(code)
+        _REGISTER = {k: tuple(v) for k, v in out.items() if v}
+    return _REGISTER
+
+
+def public_body_codes(org_id: Any) -> tuple[str, ...]:
+    """The GSS codes a council's or NHS body's org-id names (joined on the whole org-id), else ()."""
+    if _blank(org_id):
+        return ()
+    return public_body_register().get(str(org_id).strip().upper(), ())

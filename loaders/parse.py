@@ -196,3 +196,19 @@ def snake(name: str) -> str:
     """Column header -> snake_case property name."""
     s = re.sub(r"[^0-9a-zA-Z]+", "_", str(name).strip()).strip("_").lower()
     return s or "column"
+
+
+_POSTCODE = re.compile(r"^([A-Z]{1,2}[0-9][0-9A-Z]?)([0-9][A-Z]{2})$")
+
+
+def normalise_postcode(v: Any) -> str | None:
+    """A UK postcode in ``pcds`` form (upper case, one space before the last three characters).
+
+    ``"m15  4ab"``, ``"M154AB"`` and ``" M15 4AB "`` all give ``"M15 4AB"``; text that is not a
+    postcode (``"M32"``, ``"n/a"``) gives None.
+    """
+    if is_blank(v):
+        return None
+    s = re.sub(r"\s+", "", str(v)).upper()
+    m = _POSTCODE.match(s)
+    return f"{m[1]} {m[2]}" if m else None

@@ -172,6 +172,10 @@ def cmd_load(args) -> int:
                 _err(f"source {result['source']!r} is unchanged since its last load; nothing was written")
             else:
                 _err(f"loaded source {result['source']!r} (run {result['run']}): {counts}")
+                placed = result.get("placed") or {}
+                if placed.get("postcode") or placed.get("register"):
+                    _err(f"placed {placed.get('postcode', 0):,} organisation(s) by postcode and "
+                         f"{placed.get('register', 0):,} public bod(y/ies) by org-id in the smallest loaded place")
             for w in result.get("warnings", [])[:20]:
                 _err(f"warning: {w}")
         if result["status"] == "loaded":

@@ -1,0 +1,245 @@
+"""Postcode lookups (ONS Postcode Directory, NSPL, a council's extract of them) -> postcode sectors.
+
+A postcode lookup is a CSV with one row per postcode: a postcode column and
+columns of GSS codes (ward, LSOA, MSOA, local authority, …, of any vintage).
+Publishers name the columns differently (``pcds``, ``pcd7``, ``Postcode8``,
+``postcode``; ``osward``, ``wd23cd``, ``ward_code``, ``LSOA11CD``…), so the
+columns are recognised by their **values** in the first rows: the postcode
+column is the one whose values are UK postcodes, the code columns those
+whose values are GSS codes (a letter and eight digits). Pseudo-codes such as
+``E99999999`` ("not applicable") and columns of other values (names,
+coordinates, dates, flags) are ignored. A ``doterm`` column (date of
+termination, as ONSPD and NSPL have it) marks terminated postcodes: those
+rows are skipped and counted.
+
+A lookup adds no places: it says which codes each postcode lies in, and the
+store places every organisation with a postcode in the smallest *loaded*
+place among them (see :mod:`ecosystem.placement`). Load boundaries or a ward
+lookup for the places themselves.
+
+The national files hold about 2.7 million postcodes (≈1 GB), so the file is
+read as a stream and kept compactly, grouped by postcode sector (``M15 4``,
+about 11,000 in the UK): each canonical ``postcodes`` row is one sector with
+its units (the last two letters of each postcode, concatenated), the
+distinct code sets found in the sector and, per unit, the index of its code
+set. Memory grows with the number of sectors and distinct code sets, not
+with the file.
+"""
+
+from __future__ import annotations
+
+import array
+import csv
+import logging
+import pathlib
+import re
+from typing import Any
+
+import pandas as pd
+
+from ecosystem.model import CanonicalTables, Issue, ValidationError, table_frame
+
+from .parse import is_blank, normalise_postcode, snake
+
+FORMAT = "postcodes"
+log = logging.getLogger(__name__)
+
+#: rows read to recognise the columns
+SAMPLE_ROWS = 500
+#: share of a column's non-blank sampled values that must be postcodes / GSS codes
+_SHARE = 0.8
+_GSS = re.compile(r"^[A-Z]\d{8}$")
+_PSEUDO = re.compile(r"^[A-Z]99999999$")
+#: a real (not pseudo) GSS code, as written in ONS files
+_CODE = re.compile(r"[A-Z](?!99999999)\d{8}")
+#: a postcode already in pcds form (most rows of most files): no normalising needed
+_PCDS = re.compile(r"[A-Z]{1,2}[0-9][0-9A-Z]? [0-9][A-Z]{2}")
+#: columns that flag terminated postcodes (blank = live)
+TERMINATION_COLUMNS = ("doterm", "date_of_termination", "termination_date", "terminated")
+#: preferred postcode column when several hold postcodes (all normalise to the same text)
+_PREFERRED = ("pcds", "postcode", "pcd2", "pcd", "pcd7", "pcd8", "postcode8", "postcode7")
+#: columns of a list of providers, never of a postcode lookup (such files are not taken for lookups unless
+#: ``--format postcodes`` says so)
+_DIRECTORY_COLUMNS = {"name", "address", "website", "email", "telephone", "phone", "description"}
+#: at most this many located warnings per kind
+_MAX_WARNINGS = 5
+
+
+def _is_postcode(v: str) -> bool:
+    return normalise_postcode(v) is not None
+
+
+def recognise(header: list[str], sample: list[list[str]]) -> tuple[int | None, list[int], int | None]:
+    """(postcode column, GSS code columns, termination column) of a lookup, by the sampled values."""
+    width = len(header)
+    pc_scores: list[tuple[float, int, int]] = []
+    gss: list[int] = []
+    for j in range(width):
+        vals = [r[j].strip() for r in sample if j < len(r) and not is_blank(r[j])]
+        if not vals:
+            continue
+        pcs = sum(1 for v in vals if _is_postcode(v)) / len(vals)
+        codes = sum(1 for v in vals if _GSS.match(v.upper())) / len(vals)
+        if pcs >= _SHARE:
+            name = snake(header[j])
+            pref = _PREFERRED.index(name) if name in _PREFERRED else len(_PREFERRED)
+            pc_scores.append((-pcs, pref, j))
+        elif codes >= _SHARE:
+            gss.append(j)
+    term = next((j for j, h in enumerate(header) if snake(h) in TERMINATION_COLUMNS), None)
+    pc = min(pc_scores)[2] if pc_scores else None
+    return pc, [j for j in gss if j != term], term
+
+
+def _head(path: pathlib.Path) -> tuple[list[str], list[list[str]]]:
+    with path.open("r", encoding="utf-8-sig", errors="replace", newline="") as f:
+        reader = csv.reader(f)
+        header = next(reader, [])
+        sample = []
+        for row in reader:
+            sample.append(row)
+            if len(sample) >= SAMPLE_ROWS:
+                break
+    return header, sample
+
+
+def sniff(path: pathlib.Path) -> bool:
+    path = pathlib.Path(path)
+    if path.is_dir() or path.suffix.lower() != ".csv":
+        return False
+    header, sample = _head(path)
+    if not sample or {snake(h) for h in header} & _DIRECTORY_COLUMNS:
+        return False
+    pc, gss, _ = recognise(header, sample)
+    return pc is not None and bool(gss)
+
+
+class _Sector:
+    __slots__ = ("units", "combo", "combos", "row")
+
+    def __init__(self, row: int):
+        self.units = bytearray()
+        self.combo = array.array("I")
+        self.combos: dict[str, int] = {}
+        self.row = row
+
+
+def load(path: pathlib.Path, **options: Any) -> CanonicalTables:
+    """Read a postcode lookup into the canonical ``postcodes`` table (one row per postcode sector)."""
+    path = pathlib.Path(path)
+    try:
+        return _load(path)
+    except ValidationError:
+        raise
+    except (ValueError, TypeError, KeyError, IndexError, UnicodeError, OSError, csv.Error) as e:
+        log.debug("postcode lookup read failed", exc_info=True)
+        raise ValidationError([Issue(str(path), None, None, None, None, "parse",
+                                     f"could not read this file as a postcode lookup: {type(e).__name__}: {e}")]) \
+            from None
+
+
+def _load(path: pathlib.Path) -> CanonicalTables:
+    if path.is_dir() or path.suffix.lower() != ".csv":
+        raise ValidationError([Issue(str(path), None, None, None, None, "format",
+                                     "a postcode lookup is one CSV file (e.g. an ONSPD or NSPL extract)")])
+    header, sample = _head(path)
+    pc, gss, term = recognise(header, sample)
+    if pc is None or not gss:
+        what = "postcodes" if pc is None else "GSS codes (a letter and 8 digits, e.g. E05015247)"
+        raise ValidationError([Issue(str(path), None, 1, None, ",".join(header)[:120], "required_column",
+                                     f"no column of {what} in the first {SAMPLE_ROWS} rows; a postcode lookup "
+                                     "needs a postcode column and at least one column of GSS codes")])
+    log.info("postcode lookup %s: postcodes in %r, codes in %s%s", path, header[pc], [header[j] for j in gss],
+             f", terminated flagged by {header[term]!r}" if term is not None else "")
+    sectors: dict[str, _Sector] = {}
+    skipped = {"terminated postcodes": 0, "rows without a valid postcode": 0, "repeated postcodes": 0}
+    bad_rows: list[str] = []
+    n_rows = 0
+    with path.open("r", encoding="utf-8-sig", newline="") as f:
+        reader = csv.reader(f)
+        next(reader, None)
+        width = len(header)
+        for r, row in enumerate(reader, start=2):
+            if not row:
+                continue
+            n_rows += 1
+            if term is not None and term < len(row) and not is_blank(row[term]):
+                skipped["terminated postcodes"] += 1
+                continue
+            raw = row[pc] if pc < len(row) else ""
+            postcode = raw if _PCDS.fullmatch(raw) else normalise_postcode(raw)
+            if postcode is None:
+                if not any(c.strip() for c in row):
+                    n_rows -= 1
+                    continue
+                skipped["rows without a valid postcode"] += 1
+                if len(bad_rows) < _MAX_WARNINGS:
+                    bad_rows.append(f"row {r} ({row[pc] if pc < len(row) else ''!r})")
+                continue
+            codes = []
+            if len(row) >= width:
+                for j in gss:
+                    v = row[j]
+                    if not _CODE.fullmatch(v):
+                        v = v.strip().upper()
+                        if not _CODE.fullmatch(v):
+                            continue
+                    if v not in codes:
+                        codes.append(v)
+            else:
+                for j in gss:
+                    v = row[j].strip().upper() if j < len(row) else ""
+                    if _CODE.fullmatch(v) and v not in codes:
+                        codes.append(v)
+            sector_code, unit = postcode[:-2], postcode[-2:]
+            s = sectors.get(sector_code)
+            if s is None:
+                s = sectors[sector_code] = _Sector(r)
+            key = " ".join(codes)
+            idx = s.combos.get(key)
+            if idx is None:
+                idx = s.combos[key] = len(s.combos)
+            s.units += unit.encode("ascii")
+            s.combo.append(idx)
+    rows = []
+    n_postcodes = 0
+    for sector_code in sorted(sectors):
+        s = sectors[sector_code]
+        units, combo, seen = [], [], set()
+        text = s.units.decode("ascii")
+        for i in range(len(s.combo)):
+            u = text[2 * i:2 * i + 2]
+            if u in seen:  # the first row of a repeated postcode wins
+                skipped["repeated postcodes"] += 1
+                continue
+            seen.add(u)
+            units.append(u)
+            combo.append(s.combo[i])
+        n_postcodes += len(units)
+        rows.append({"lookup": path.name, "sector": sector_code, "units": "".join(units), "combo": combo, "codes": list(s.combos),
+                     "postcodes": len(units), "_file": str(path), "_sheet": None, "_row": s.row})
+        sectors[sector_code] = None  # type: ignore[assignment]  # free as we go
+    warnings = []
+    if skipped["rows without a valid postcode"]:
+        warnings.append(f"{path}: {skipped['rows without a valid postcode']:,} row(s) skipped in column "
+                        f"{header[pc]!r}: not a UK postcode, e.g. {', '.join(bad_rows)}")
+    if skipped["repeated postcodes"]:
+        warnings.append(f"{path}: {skipped['repeated postcodes']:,} postcode(s) appear more than once; the first "
+                        f"row of each was kept")
+    if term is None:
+        log.info("%s has no termination column: live and terminated postcodes cannot be told apart", path)
+    log.info("postcode lookup %s: %d rows, %d postcodes in %d sectors", path, n_rows, n_postcodes, len(rows))
+    return CanonicalTables({"postcodes": table_frame(rows, "postcodes")}, warnings,
+                           {k: v for k, v in skipped.items() if v})
+
+
+def expand(row: dict[str, Any]) -> dict[str, list[str]]:
+    """postcode -> GSS codes, from one stored sector row (``sector``, ``units``, ``combo``, ``codes``)."""
+    sector, units, combo, codes = row["sector"], row["units"] or "", row["combo"] or [], row["codes"] or []
+    split = [c.split() for c in codes]
+    return {f"{sector}{units[2 * i:2 * i + 2]}": split[int(k)] for i, k in enumerate(combo)}
+
+
+def frame_postcodes(df: pd.DataFrame) -> int:
+    """How many postcodes a canonical ``postcodes`` table holds."""
+    return int(sum(df["postcodes"])) if len(df) and "postcodes" in df.columns else 0
