@@ -1,10 +1,20 @@
 """The network view's elements: funders → providers → services → places, for dash-cytoscape.
 
 Positions are computed here (four columns, names in order) so the browser
-draws with the cheap ``preset`` layout. Above ``limit`` elements the view
-is aggregated: first services are grouped per provider and category, then
-the smaller providers are joined into one "other providers" node, until the
-view fits.
+draws with the cheap ``preset`` layout. Three views:
+
+* :func:`build` — every funder, provider, service and place. Above ``limit``
+  elements services are grouped per provider and category, then the smaller
+  providers are joined into one "other providers" node, until the view fits.
+* :func:`by_category` — funders → service categories, for a whole local
+  authority (thousands of providers): each category says how many providers
+  and services it has and how many of its leaves are unserved; selecting one
+  drills down to that category's own network.
+* :func:`focus` — one organisation and its neighbourhood: who funds it, whom
+  it funds, its partners, its services and the places they serve.
+
+:func:`choose` picks the view a person can read: the full network when its
+tallest column fits on a screen or two, else the view by category.
 """
 
 from __future__ import annotations
@@ -14,18 +24,24 @@ from typing import Any
 
 import pandas as pd
 
-from dashboard.components.data import active_flows
+from dashboard.components.data import active_flows, active_mask
 from dashboard.components.tables import detail_href
 from dashboard.state import Names, View
 from ecosystem import analysis as an
 
 KIND_X = {"funder": 0, "provider": 450, "service": 900, "place": 1350}
 KIND_LABEL = {"funder": "Funder", "provider": "Provider", "service": "Service", "place": "Place",
-              "group": "Services (grouped)", "other": "Other providers"}
+              "group": "Services (grouped)", "other": "Other providers", "category": "Service category",
+              "others": "Other funders", "partner": "Partner"}
+#: the full network is drawn when no column is taller than this (else the view by category)
+READABLE_ROWS = 60
+#: funders drawn one by one in the view by category (the rest are one node)
+TOP_FUNDERS = 20
+MODES = ("auto", "category", "detail")
 ROW_GAP = 34
 
 STYLESHEET = [
-    {"selector": "node", "style": {"label": "data(label)", "font-size": 11, "text-valign": "center",
+    {"selector": "node", "style": {"label": "data(label)", "font-size": 15, "text-valign": "center",
                                    "text-halign": "right", "text-margin-x": 6, "width": 18, "height": 18,
                                    "background-color": "#999999", "color": "#222", "text-wrap": "none"}},
     {"selector": ".funder", "style": {"background-color": "#0072B2", "shape": "round-rectangle",
@@ -34,7 +50,14 @@ STYLESHEET = [
     {"selector": ".funder.provider", "style": {"background-color": "#0072B2", "shape": "ellipse"}},
     {"selector": ".service, .group", "style": {"background-color": "#009E73", "shape": "diamond"}},
     {"selector": ".place", "style": {"background-color": "#56B4E9", "shape": "hexagon"}},
-    {"selector": ".other", "style": {"background-color": "#bbbbbb", "shape": "octagon"}},
+    {"selector": ".other, .others", "style": {"background-color": "#bbbbbb", "shape": "octagon"}},
+    {"selector": ".category", "style": {"background-color": "#009E73", "shape": "round-diamond",
+                                        "width": "data(size)", "height": "data(size)", "text-wrap": "wrap"}},
+    {"selector": ".gap", "style": {"border-color": "#D55E00", "border-width": 4}},
+    {"selector": ".focus", "style": {"border-color": "#000", "border-width": 4, "width": 28, "height": 28,
+                                     "font-weight": "bold"}},
+    {"selector": "edge.partners", "style": {"line-style": "dashed", "line-color": "#CC79A7",
+                                            "target-arrow-shape": "none"}},
     {"selector": ".fragile", "style": {"border-color": "#D55E00", "border-width": 5, "border-style": "double",
                                        "width": 24, "height": 24, "font-weight": "bold"}},
     {"selector": "edge", "style": {"width": 1, "line-color": "#c8c8c8", "curve-style": "straight",
@@ -54,6 +77,21 @@ class Network:
     nodes: pd.DataFrame  # id, kind, name, fragile, href, degree
     aggregated: str | None  # why the view is aggregated, or None
     counts: dict[str, int]
+    mode: str = "detail"  # detail, category or focus
+
+    @property
+    def rows(self) -> int:
+        """Nodes in the tallest column (what sets the height the view needs)."""
+        xs: dict[float, int] = {}
+        for e in self.elements:
+            if "position" in e:
+                xs[e["position"]["x"]] = xs.get(e["position"]["x"], 0) + 1
+        return max(xs.values(), default=0)
+
+    def height(self) -> int:
+        """Pixels the view needs so that labels stay readable when it is fitted to its box."""
+        gap = ROW_GAP * (1.5 if self.mode == "category" else 1.0)
+        return int(min(2400, max(480, self.rows * gap * 0.75 + 80)))
 
 
 def fragile_reasons(a: an.Analysis, *, top_critical: int = 5) -> dict[str, list[str]]:
@@ -174,30 +212,213 @@ def build(a: an.Analysis, frames: an.Frames, names: Names, view: View, *, catego
             why = (f"services are grouped by provider and category, and only the {k:,} provider(s) with the most "
                    "supply are shown; the rest are one 'other providers' node")
     elements = _position(ns, es)
-    table = pd.DataFrame([{"id": n["id"], "kind": KIND_LABEL.get(n["kind"], n["kind"]), "name": n["name"],
-                           "fragile": "; ".join(fragile.get(n["key"], [])) if n["key"] else "",
-                           "href": n["href"]} for n in ns], columns=["id", "kind", "name", "fragile", "href"])
-    degree: dict[str, int] = {}
-    for e in es:
-        degree[e["source"]] = degree.get(e["source"], 0) + 1
-        degree[e["target"]] = degree.get(e["target"], 0) + 1
-    table["degree"] = [degree.get(i, 0) for i in table["id"]]
+    table = _table(ns, es, fragile)
     counts = {"nodes": len(ns), "edges": len(es), "providers": len(providers), "services": int(prov["service"].nunique()),
               "funders": int(fund_pairs["funder"].nunique()) if len(fund_pairs) else 0}
     return Network(elements, table, why, counts)
 
 
+def _table(ns: list[dict], es: list[dict], fragile: dict[str, list[str]]) -> pd.DataFrame:
+    table = pd.DataFrame([{"id": n["id"], "kind": KIND_LABEL.get(n["kind"], n["kind"]),
+                           "name": n["name"].replace("\n", ": "), "fragile": "; ".join(fragile.get(n["key"], [])) if n.get("key") else "",
+                           "href": n.get("href")} for n in ns], columns=["id", "kind", "name", "fragile", "href"])
+    degree: dict[str, int] = {}
+    for e in es:
+        degree[e["source"]] = degree.get(e["source"], 0) + 1
+        degree[e["target"]] = degree.get(e["target"], 0) + 1
+    table["degree"] = [degree.get(i, 0) for i in table["id"]]
+    return table
+
+
+def _category_weights(prov: pd.DataFrame) -> pd.DataFrame:
+    """provider, category, weight: how a provider's money is shared among the categories it serves.
+
+    In proportion to its apportioned supply in each category; equally when it
+    has no known supply at all.
+    """
+    pc = prov.groupby(["provider", "category"], as_index=False)["supply"].sum()
+    total = pc.groupby("provider")["supply"].transform("sum")
+    count = pc.groupby("provider")["category"].transform("count")
+    pc["weight"] = (pc["supply"] / total.where(total > 0)).fillna(1.0 / count)
+    return pc[["provider", "category", "weight"]]
+
+
+def by_category(a: an.Analysis, frames: an.Frames, names: Names, view: View, *, funder: str | None = None,
+                top_funders: int = TOP_FUNDERS) -> Network:
+    """Funders → service categories for ``a``'s place: the network of a whole authority on one screen.
+
+    Each category node is labelled with its providers, services and unserved
+    leaves (a ``gap`` class marks any unserved leaf); the link from a funder to
+    a category carries the funder's active money to that category's providers,
+    shared among a provider's categories by its supply (:func:`_category_weights`).
+    The ``top_funders`` funders with the most money are drawn by name, the rest
+    as one "other funders" node.
+    """
+    prov = a.provision
+    flows = active_flows(frames.funding, a.as_of)
+    flows = flows[flows["recipient"].isin(set(prov["provider"]))]
+    if funder is not None:
+        flows = flows[flows["funder"] == funder]
+        prov = prov[prov["provider"].isin(set(flows["recipient"]))]
+    cats = prov.groupby("category").agg(providers=("provider", "nunique"), services=("service", "nunique"),
+                                        supply=("supply", "sum"))
+    cov = a.coverage
+    unserved = cov[cov["status"] == "unserved"].groupby("category")["place"].nunique() if len(cov) else pd.Series(dtype=int)
+    all_cats = sorted(set(cats.index) | set(unserved.index), key=lambda c: names.category(c).lower())
+    money = flows.merge(_category_weights(prov), left_on="recipient", right_on="provider")
+    money["share"] = money["amount"].astype(float) * money["weight"]
+    by_funder = money.groupby("funder")["share"].sum().sort_values(ascending=False, kind="stable")
+    kept = list(by_funder.index[:top_funders])
+    others = list(by_funder.index[top_funders:])
+    money["node"] = money["funder"].where(money["funder"].isin(set(kept)), "others")
+    links = money.groupby(["node", "category"], as_index=False)["share"].sum()
+    top_supply = float(cats["supply"].max()) if len(cats) and cats["supply"].max() > 0 else 1.0
+    ns: list[dict] = []
+    for f in kept:
+        ns.append({"id": "o:" + f, "kind": "funder", "name": names.organisation(f), "classes": {"funder"}, "key": f,
+                   "href": detail_href("organisation", f, view.search())})
+    if others:
+        ns.append({"id": "others", "kind": "others", "name": f"{len(others):,} other funders", "classes": {"others"},
+                   "key": None, "href": None})
+    for c in all_cats:
+        row = cats.loc[c] if c in cats.index else None
+        n_prov = int(row["providers"]) if row is not None else 0
+        n_svc = int(row["services"]) if row is not None else 0
+        gaps = int(unserved.get(c, 0))
+        label = f"{names.category(c)}\n{n_prov:,} providers, {n_svc:,} services"
+        if gaps:
+            label += f", {gaps:,} unserved place(s)"
+        size = 18 + 30 * (float(row["supply"]) / top_supply if row is not None else 0.0)
+        ns.append({"id": "c:" + c, "kind": "category", "name": label, "classes": {"category"} | ({"gap"} if gaps else set()),
+                   "key": None, "href": None, "category": c, "size": round(size, 1)})
+    es = [{"source": "others" if r.node == "others" else "o:" + r.node, "target": "c:" + r.category, "cls": "funds",
+           "amount": float(r.share)} for r in links.itertuples(index=False)]
+    elements = _position(ns, es, gap=ROW_GAP * 1.5)
+    table = _table(ns, es, {})
+    counts = {"nodes": len(ns), "edges": len(es), "providers": int(prov["provider"].nunique()),
+              "services": int(prov["service"].nunique()), "funders": int(flows["funder"].nunique()),
+              "categories": len(all_cats)}
+    why = (f"the {counts['providers']:,} providers are grouped by service category; select a category to see its "
+           "providers and services")
+    return Network(elements, table, why, counts, mode="category")
+
+
+def focus(a: an.Analysis, frames: an.Frames, names: Names, view: View, organisation: str) -> Network:
+    """One organisation and its neighbourhood at ``a.as_of``.
+
+    Its funders (active flows to it), the organisations it funds, its active
+    partners, its active services in the view's place (grouped by category when
+    there are more than 40) and the places they serve. Raises ``KeyError``
+    when the organisation has none of these.
+    """
+    o = organisation
+    flows = active_flows(frames.funding, a.as_of)
+    into = flows[flows["recipient"] == o].groupby("funder", as_index=False)["amount"].sum()
+    out_of = flows[flows["funder"] == o].groupby("recipient", as_index=False)["amount"].sum()
+    part = frames.partnerships
+    if len(part):
+        part = part[active_mask(part["start"], part["end"], a.as_of)] if "start" in part else part
+        part = part[(part["a"] == o) | (part["b"] == o)]
+    partners = sorted((set(part["a"]) | set(part["b"])) - {o}) if len(part) else []
+    prov = a.provision[a.provision["provider"] == o]
+    fragile = fragile_reasons(a)
+    nodes: dict[str, dict] = {}
+    edges: list[dict] = []
+
+    def org(oid: str, kind: str, classes: set[str]) -> str:
+        nid = "o:" + oid
+        if nid not in nodes:
+            nodes[nid] = {"id": nid, "kind": kind, "name": names.organisation(oid), "classes": set(classes), "key": oid,
+                          "href": detail_href("organisation", oid, view.search())}
+        return nid
+
+    me = org(o, "provider", {"provider", "focus"})
+    for r in into.itertuples(index=False):
+        if r.funder != o:
+            edges.append({"source": org(r.funder, "funder", {"funder"}), "target": me, "cls": "funds",
+                          "amount": float(r.amount or 0)})
+    out_of = out_of[out_of["recipient"] != o]
+    if len(out_of) > 40:  # a large funder: the organisations it funds, by the categories they serve
+        w = _category_weights(a.provision[a.provision["provider"].isin(set(out_of["recipient"]))])
+        m = out_of.merge(w, left_on="recipient", right_on="provider")
+        m["share"] = m["amount"].astype(float) * m["weight"]
+        for c, grp in m.groupby("category"):
+            cid = "c:" + c
+            nodes[cid] = {"id": cid, "kind": "category", "classes": {"category"}, "key": None, "href": None,
+                          "name": f"{names.category(c)}\n{grp['recipient'].nunique():,} funded providers",
+                          "category": c, "size": 24}
+            edges.append({"source": me, "target": cid, "cls": "funds", "amount": float(grp["share"].sum())})
+    else:
+        for r in out_of.itertuples(index=False):
+            edges.append({"source": me, "target": org(r.recipient, "service", {"provider"}), "cls": "funds",
+                          "amount": float(r.amount or 0)})
+    for p in partners:
+        edges.append({"source": me, "target": org(p, "provider", {"provider", "partner"}), "cls": "partners",
+                      "amount": 0.0})
+    grouped = prov["service"].nunique() > 40
+    if grouped:
+        for c, grp in prov.groupby("category"):
+            gid = f"g:{o}|{c}"
+            nodes[gid] = {"id": gid, "kind": "group", "name": f"{grp['service'].nunique()} {names.category(c)} service(s)",
+                          "classes": {"group"}, "key": None, "href": None}
+            edges.append({"source": me, "target": gid, "cls": "delivers", "amount": 0.0})
+            for pl in sorted(set(grp["place"])):
+                nodes.setdefault("l:" + pl, {"id": "l:" + pl, "kind": "place", "name": names.place(pl),
+                                             "classes": {"place"}, "key": pl, "href": None})
+                edges.append({"source": gid, "target": "l:" + pl, "cls": "serves", "amount": 0.0})
+    else:
+        for s, pl in sorted(set(zip(prov["service"], prov["place"]))):
+            sid = "s:" + s
+            if sid not in nodes:
+                nodes[sid] = {"id": sid, "kind": "service", "name": names.service(s), "classes": {"service"}, "key": s,
+                              "href": detail_href("service", s, view.search())}
+                edges.append({"source": me, "target": sid, "cls": "delivers", "amount": 0.0})
+            nodes.setdefault("l:" + pl, {"id": "l:" + pl, "kind": "place", "name": names.place(pl),
+                                         "classes": {"place"}, "key": pl, "href": None})
+            edges.append({"source": sid, "target": "l:" + pl, "cls": "serves", "amount": 0.0})
+    if len(nodes) == 1:
+        raise KeyError(o)
+    for n in nodes.values():
+        if n["key"] is not None and n["key"] in fragile:
+            n["classes"].add("fragile")
+    ns = list(nodes.values())
+    elements = _position(ns, edges)
+    counts = {"nodes": len(ns), "edges": len(edges), "providers": 1 + len(partners), "services": int(prov["service"].nunique()),
+              "funders": len(into), "funded": len(out_of), "partners": len(partners)}
+    return Network(elements, _table(ns, edges, fragile), None, counts, mode="focus")
+
+
+def choose(a: an.Analysis, frames: an.Frames, names: Names, view: View, *, mode: str = "auto",
+           category: str | None = None, funder: str | None = None, organisation: str | None = None,
+           limit: int = 2000, readable_rows: int = READABLE_ROWS) -> Network:
+    """The view a person asked for, or (``auto``) the one they can read.
+
+    ``organisation`` focuses that organisation (:func:`focus`). ``auto`` draws
+    the full network (:func:`build`) when its tallest column has at most
+    ``readable_rows`` nodes, or a category is chosen and its network fits;
+    otherwise the view by category (:func:`by_category`).
+    """
+    if organisation:
+        return focus(a, frames, names, view, organisation)
+    if mode == "category" and category is None:
+        return by_category(a, frames, names, view, funder=funder)
+    net = build(a, frames, names, view, category=category, funder=funder, limit=limit)
+    if mode == "auto" and category is None and net.rows > readable_rows:
+        return by_category(a, frames, names, view, funder=funder)
+    return net
+
+
 def _column(n: dict) -> int:
-    if n["kind"] == "funder" and "provider" not in n["classes"]:
+    if n["kind"] in ("funder", "others") and "provider" not in n["classes"]:
         return KIND_X["funder"]
     if n["kind"] in ("provider", "other", "funder"):
         return KIND_X["provider"]
-    if n["kind"] in ("service", "group"):
+    if n["kind"] in ("service", "group", "category"):
         return KIND_X["service"]
     return KIND_X["place"]
 
 
-def _position(nodes: list[dict], edges: list[dict]) -> list[dict[str, Any]]:
+def _position(nodes: list[dict], edges: list[dict], gap: float = ROW_GAP) -> list[dict[str, Any]]:
     cols: dict[int, list[dict]] = {}
     for n in nodes:
         if n["kind"] == "funder" and "provider" in n["classes"]:
@@ -206,13 +427,16 @@ def _position(nodes: list[dict], edges: list[dict]) -> list[dict[str, Any]]:
     tallest = max((len(v) for v in cols.values()), default=1)
     out: list[dict[str, Any]] = []
     for x, col in cols.items():
-        col.sort(key=lambda n: (n["kind"] == "other", n["name"].lower(), n["id"]))
-        offset = (tallest - len(col)) * ROW_GAP / 2
+        col.sort(key=lambda n: (n["kind"] in ("other", "others"), n["name"].lower(), n["id"]))
+        offset = (tallest - len(col)) * gap / 2
         for i, n in enumerate(col):
-            label = n["name"] if len(n["name"]) <= 32 else n["name"][:31] + "…"
-            out.append({"data": {"id": n["id"], "label": label, "name": n["name"], "kind": n["kind"],
-                                 "href": n["href"] or ""},
-                        "position": {"x": x, "y": offset + i * ROW_GAP},
+            label = "\n".join(line if len(line) <= 48 else line[:47] + "…" for line in n["name"].split("\n"))
+            data = {"id": n["id"], "label": label, "name": n["name"], "kind": n["kind"], "href": n.get("href") or ""}
+            for extra in ("category", "size"):
+                if extra in n:
+                    data[extra] = n[extra]
+            out.append({"data": data,
+                        "position": {"x": x, "y": offset + i * gap},
                         "classes": " ".join(sorted(n["classes"]))})
     top = max((e["amount"] for e in edges if e["cls"] == "funds"), default=0.0) or 1.0
     for e in edges:

@@ -18,22 +18,38 @@ dash.register_page(__name__, path="/network", name="Network", title="ecomap — 
 LIMIT = 2000
 
 
+MODE_OPTIONS = [{"label": "Readable (by category when large)", "value": "auto"},
+                {"label": "By category", "value": "category"},
+                {"label": "Every organisation", "value": "detail"}]
+
+
 def layout(**kwargs):
     funder = html.Div([
         html.Label("Funder", htmlFor="network-funder", className="form-label small mb-0"),
         dcc.Dropdown(id="network-funder", options=[], value=None, clearable=True, placeholder="Every funder"),
     ], className="col-md-3")
+    mode = html.Div([
+        html.Label("Show", htmlFor="network-mode", className="form-label small mb-0"),
+        dcc.Dropdown(id="network-mode", options=MODE_OPTIONS, value="auto", clearable=False, searchable=False),
+    ], className="col-md-3")
+    search = html.Div([
+        html.Label("Find an organisation", htmlFor="network-focus", className="form-label small mb-0"),
+        dcc.Dropdown(id="network-focus", options=[], value=None, clearable=True,
+                     placeholder="Type a name to see its funders, partners and services"),
+    ], className="col-md-4")
     legend = html.P([
-        html.Strong("Key: "), "squares = funders, circles = providers, diamonds = services, hexagons = places; ",
-        "a thick double border marks a fragile organisation or service (dependent, critical, sole provider, "
-        "articulation point or funding cliff). Select a node to open its page.",
+        html.Strong("Key: "), "squares = funders, circles = providers, diamonds = services or service categories, "
+        "hexagons = places; a thick double border marks a fragile organisation or service (dependent, critical, "
+        "sole provider, articulation point or funding cliff), an orange border a category with unserved places, "
+        "a dashed pink line a partnership. Select a category to see its providers; select an organisation or "
+        "service to open its page.",
     ], className="small text-muted mb-1")
     tools = html.Div([
         html.Button("Download PNG", id="network-png", n_clicks=0, className="btn btn-sm btn-outline-secondary me-2"),
         html.Button("Fit to view", id="network-fit", n_clicks=0, className="btn btn-sm btn-outline-secondary"),
         dcc.Download(id="network-download"),
     ], className="mb-2")
-    return frame("network", "Network", kwargs, scenario=False, extra=[funder],
+    return frame("network", "Network", kwargs, scenario=False, extra=[funder, mode, search],
                  intro="Who funds whom, who delivers what, and where.",
                  before_body=[legend, tools,
                               html.Div(id="network-selected", className="mb-2", **{"aria-live": "polite"}),
@@ -46,43 +62,79 @@ def layout(**kwargs):
 sync_url("network", scenario=False)
 
 
+def _text(v) -> str | None:
+    return v if isinstance(v, str) and v else None
+
+
 @callback(Output("network-graph", "elements"), Output("network-body", "children"), Output("network-funder", "options"),
-          Output("network-message", "children"),
+          Output("network-message", "children"), Output("network-graph", "style"), Output("network-focus", "options"),
           Input("network-place", "value"), Input("network-category", "value"), Input("network-as-of", "value"),
-          Input("network-funder", "value"))
-def update(place, category, as_of, funder):
-    """Elements of the chosen view, the table alternative and the funder choices."""
+          Input("network-funder", "value"), Input("network-mode", "value"), Input("network-focus", "value"))
+def update(place, category, as_of, funder, mode="auto", focus=None):
+    """Elements of the chosen view, the table alternative, the funder and organisation choices."""
+    funder, focus = _text(funder), _text(focus)
+    mode = mode if mode in nw.MODES else "auto"
     try:
         view, _ = state.make_view(place, category, as_of)
         res = state.analysis_for(view)
         fr = state.frames(res.view.place)
-        net = views.memo(res.analysis, ("network", res.view, funder or None),
-                         lambda: nw.build(res.analysis, fr, res.names, res.view, category=res.view.category,
-                                          funder=funder or None, limit=LIMIT))
-        funders = sorted(set(nw.active_flows(fr.funding, res.analysis.as_of)
-                             .loc[lambda f: f["recipient"].isin(set(res.analysis.provision["provider"])), "funder"]),
+        try:
+            net = views.memo(res.analysis, ("network", res.view, funder, mode, focus),
+                             lambda: nw.choose(res.analysis, fr, res.names, res.view, mode=mode,
+                                               category=res.view.category, funder=funder, organisation=focus,
+                                               limit=LIMIT))
+            note = None
+        except KeyError:
+            net = views.memo(res.analysis, ("network", res.view, funder, mode, None),
+                             lambda: nw.choose(res.analysis, fr, res.names, res.view, mode=mode,
+                                               category=res.view.category, funder=funder, limit=LIMIT))
+            note = html.Div(f"{res.names.organisation(focus)} has no active funding, partnership or service in this "
+                            "place on this date; showing the whole network.", className="alert alert-info py-1")
+        active = nw.active_flows(fr.funding, res.analysis.as_of)
+        in_view = set(res.analysis.provision["provider"])
+        funders = sorted(set(active.loc[active["recipient"].isin(in_view), "funder"]),
                          key=lambda f: res.names.organisation(f).lower())
         options = [{"label": res.names.organisation(f), "value": f} for f in funders]
+        orgs = sorted(in_view | set(funders), key=lambda o: res.names.organisation(o).lower())
+        focus_options = [{"label": res.names.organisation(o), "value": o} for o in orgs]
         table = pd.DataFrame({
             "Name": [md_link(n, h) if h else n for n, h in zip(net.nodes["name"], net.nodes["href"])],
             "Kind": net.nodes["kind"], "Connections": net.nodes["degree"], "Fragile": net.nodes["fragile"]})
         c = net.counts
-        summary = html.P(f"{c['funders']:,} funders, {c['providers']:,} providers and {c['services']:,} services; "
-                         f"{c['nodes']:,} nodes and {c['edges']:,} links drawn."
-                         + (f" To keep the view fast, {net.aggregated}." if net.aggregated else ""),
-                         className="small")
-        body = [summary, html.Details([html.Summary("The network as a table", className="small"),
-                                       data_table("network-nodes", table, caption="Nodes", markdown=["Name"])])]
-        return net.elements, body, options, None
+        if net.mode == "focus":
+            text = (f"{res.names.organisation(focus)}: {c['funders']:,} funder(s), funds {c['funded']:,} "
+                    f"organisation(s), {c['partners']:,} partner(s), {c['services']:,} active service(s) here.")
+        elif net.mode == "category":
+            text = (f"{c['funders']:,} funders, {c['providers']:,} providers and {c['services']:,} services in "
+                    f"{c['categories']:,} categories; {net.aggregated}.")
+        else:
+            text = (f"{c['funders']:,} funders, {c['providers']:,} providers and {c['services']:,} services; "
+                    f"{c['nodes']:,} nodes and {c['edges']:,} links drawn."
+                    + (f" To keep the view readable, {net.aggregated}." if net.aggregated else ""))
+        body = [html.P(text, className="small"),
+                html.Details([html.Summary("The network as a table", className="small"),
+                              data_table("network-nodes", table, caption="Nodes", markdown=["Name"])])]
+        style = {"width": "100%", "height": f"{net.height()}px"}
+        return net.elements, body, options, note, style, focus_options
     except Exception as e:
-        return [], [], no_update, fail(e, 1)[0]
+        return [], [], no_update, fail(e, 1)[0], no_update, no_update
+
+
+@callback(Output("network-category", "value"), Input("network-graph", "tapNodeData"), prevent_initial_call=True)
+def drill_down(node):
+    """Selecting a service category in the view by category shows that category's own network."""
+    if isinstance(node, dict) and node.get("kind") == "category" and isinstance(node.get("category"), str):
+        return node["category"]
+    return no_update
 
 
 @callback(Output("network-selected", "children"), Input("network-graph", "tapNodeData"), prevent_initial_call=True)
 def selected(node):
     """A link to the selected node's page."""
-    if not node:
+    if not isinstance(node, dict) or not node:
         return None
+    if node.get("kind") == "category":
+        return html.Div(f"Showing {str(node.get('name', '')).replace(chr(10), ': ')}", className="alert alert-light py-1")
     kind = node.get("kind", "")
     name = node.get("name", "")
     if node.get("href"):

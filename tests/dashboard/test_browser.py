@@ -184,3 +184,24 @@ def test_network_and_map_download_as_png(browser_page):
     data = pathlib.Path(figure.path()).read_bytes()
     assert data[:8] == b"\x89PNG\r\n\x1a\n" and len(data) > 10_000
     assert external(page.requests, page.base) == []
+
+
+def test_network_search_box_focuses_one_organisation_and_the_view_by_category(browser_page):
+    page = browser_page
+    page.goto(page.base + "/network" + VIEW)
+    page.wait_for_selector("#network-graph canvas", state="attached")
+    page.wait_for_function("() => document.querySelector('#network-body').innerText.includes('links drawn')")
+    page.click("#network-focus")
+    page.keyboard.type("Sale Community Wellbeing")
+    page.keyboard.press("Enter")
+    page.wait_for_function("() => document.querySelector('#network-body').innerText"
+                           ".includes('Illustrative: Sale Community Wellbeing Trust: ')")
+    body = page.inner_text("#network-body")
+    assert re.search(r"\d+ funder\(s\), funds \d+ organisation\(s\), \d+ partner\(s\), \d+ active service\(s\)", body)
+    page.goto(page.base + "/network" + VIEW)
+    page.wait_for_selector("#network-graph canvas", state="attached")
+    page.click("#network-mode")
+    page.get_by_text("By category", exact=True).click()
+    page.wait_for_function("() => document.querySelector('#network-body').innerText"
+                           ".includes('grouped by service category')")
+    assert page.errors == []

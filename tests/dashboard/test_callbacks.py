@@ -105,13 +105,24 @@ def test_duplication_and_fragility_pages(pages, demo_store):
 
 
 def test_network_and_funding(pages):
-    elements, body, options, msg = pages["network"].update(DEMO_PLACE, None, AS_OF, None)
-    assert msg is None and len(elements) < 2000 and options
+    elements, body, options, msg, style, orgs = pages["network"].update(DEMO_PLACE, None, AS_OF, None)
+    assert msg is None and len(elements) < 2000 and options and style["height"].endswith("px")
     nodes = [e for e in elements if "source" not in e["data"]]
     assert all(not e["data"]["label"].startswith("GB-") for e in nodes)  # names, not codes
     funder = options[0]["value"]
-    only, _, _, _ = pages["network"].update(DEMO_PLACE, None, AS_OF, funder)
+    only, _, _, _, _, _ = pages["network"].update(DEMO_PLACE, None, AS_OF, funder)
     assert 0 < len(only) < len(elements)
+    by_cat, body, _, msg, _, _ = pages["network"].update(DEMO_PLACE, None, AS_OF, None, "category")
+    assert msg is None and any(e["data"].get("kind") == "category" for e in by_cat)
+    assert "grouped by service category" in text(body)
+    assert pages["network"].drill_down({"kind": "category", "category": "YOUTH", "name": "Youth"}) == "YOUTH"
+    org = orgs[0]["value"]
+    focused, body, _, msg, _, _ = pages["network"].update(DEMO_PLACE, None, AS_OF, None, "auto", org)
+    assert msg is None and any("focus" in e.get("classes", "") for e in focused)
+    assert f"{orgs[0]['label']}:" in text(body)
+    # wrongly typed values from a scripted request get the default view, not an error
+    _, _, _, msg, _, _ = pages["network"].update(DEMO_PLACE, None, AS_OF, ["x"], 7, {"a": 1})
+    assert msg is None
     link = pages["network"].selected({"kind": "provider", "name": "X", "href": "/organisation/GB-DEMO-006"})
     assert "/organisation/GB-DEMO-006" in json.dumps(link.to_plotly_json(), default=str)
     body, msg = pages["funding"].update(DEMO_PLACE, None, AS_OF)

@@ -252,6 +252,78 @@ def test_network_elements_and_aggregation(river):
     assert len(small.elements) == 13 and "1 provider(s)" in small.aggregated
 
 
+def _nodes(net):
+    return {e["data"]["id"]: e for e in net.elements if "source" not in e["data"]}
+
+
+def _links(net):
+    return {(e["data"]["source"], e["data"]["target"]): e for e in net.elements if "source" in e["data"]}
+
+
+def test_network_by_category_counts_money_and_gaps(river):
+    G, a, fr, names = river
+    view = state.View("LA1", None, RIVERSIDE_AS_OF)
+    net = nw.by_category(a, fr, names, view)
+    nodes, links = _nodes(net), _links(net)
+    assert net.mode == "category" and set(nodes) == {"o:COUNCIL", "o:TRUST", "c:FOOD", "c:MH"}
+    # FOOD: FOODBANK (S1) and PANTRY (S2); Mill End (W3) has 20 people in need and no food service
+    assert nodes["c:FOOD"]["data"]["label"] == "Food support\n2 providers, 2 services, 1 unserved place(s)"
+    assert "gap" in nodes["c:FOOD"]["classes"] and "gap" not in nodes["c:MH"]["classes"]
+    # MH: MIND (S3) and ACME (S4, capacity unknown, active on 1 January 2025)
+    assert nodes["c:MH"]["data"]["label"] == "Mental health\n2 providers, 2 services"
+    # each provider serves one category, so its money goes there whole: F1 30,000 -> FOOD; F3 60,000 + F6 10,000 -> MH
+    assert links[("o:COUNCIL", "c:FOOD")]["data"]["amount"] == 30000.0
+    assert links[("o:COUNCIL", "c:MH")]["data"]["amount"] == 70000.0
+    assert links[("o:TRUST", "c:FOOD")]["data"]["amount"] == 20000.0  # F2
+    assert links[("o:TRUST", "c:MH")]["data"]["amount"] == 40000.0  # F4 (F5 starts in June 2025)
+    one = nw.by_category(a, fr, names, view, top_funders=1)  # COUNCIL 100,000 > TRUST 60,000
+    assert set(_nodes(one)) == {"o:COUNCIL", "others", "c:FOOD", "c:MH"}
+    assert _nodes(one)["others"]["data"]["label"] == "1 other funders"
+    assert _links(one)[("others", "c:MH")]["data"]["amount"] == 40000.0
+    only = nw.by_category(a, fr, names, view, funder="TRUST")
+    assert {k for k in _nodes(only) if k.startswith("o:")} == {"o:TRUST"}
+
+
+def test_category_weights_share_money_by_supply_or_equally():
+    prov = pd.DataFrame({"provider": ["P", "P", "Q", "Q"], "category": ["A", "B", "A", "B"],
+                         "supply": [30.0, 10.0, 0.0, 0.0], "service": ["s1", "s2", "s3", "s4"], "place": ["x"] * 4})
+    w = nw._category_weights(prov).set_index(["provider", "category"])["weight"].to_dict()
+    assert w == {("P", "A"): 0.75, ("P", "B"): 0.25, ("Q", "A"): 0.5, ("Q", "B"): 0.5}
+
+
+def test_network_focus_shows_one_organisation_and_its_neighbourhood(river):
+    G, a, fr, names = river
+    view = state.View("LA1", None, RIVERSIDE_AS_OF)
+    net = nw.focus(a, fr, names, view, "MIND")
+    nodes, links = _nodes(net), _links(net)
+    # funders COUNCIL (F3) and TRUST (F4); partners PANTRY and COUNCIL (the ACME referral ended in 2024);
+    # its active service here, Talking therapies (S3), serves all three Riverside wards
+    assert set(nodes) == {"o:MIND", "o:COUNCIL", "o:TRUST", "o:PANTRY", "s:S3", "l:W1", "l:W2", "l:W3"}
+    assert "focus" in nodes["o:MIND"]["classes"] and "fragile" in nodes["o:MIND"]["classes"]
+    assert links[("o:COUNCIL", "o:MIND")]["data"]["amount"] == 60000.0
+    assert links[("o:MIND", "o:PANTRY")]["classes"] == "partners"
+    assert ("o:MIND", "o:ACME") not in links and len(links) == 8
+    assert net.counts == {"nodes": 8, "edges": 8, "providers": 3, "services": 1, "funders": 2, "funded": 0,
+                          "partners": 2}
+    council = nw.focus(a, fr, names, view, "COUNCIL")  # a funder: whom it funds
+    assert {("o:COUNCIL", "o:FOODBANK"), ("o:COUNCIL", "o:MIND"), ("o:COUNCIL", "o:ACME")} <= set(_links(council))
+    with pytest.raises(KeyError):
+        nw.focus(a, fr, names, view, "NOBODY")
+
+
+def test_network_choose_keeps_a_large_network_readable(river):
+    G, a, fr, names = river
+    view = state.View("LA1", None, RIVERSIDE_AS_OF)
+    assert nw.choose(a, fr, names, view).mode == "detail"  # 13 nodes: the full network reads well
+    assert nw.choose(a, fr, names, view, readable_rows=3).mode == "category"
+    assert nw.choose(a, fr, names, view, mode="category").mode == "category"
+    # a chosen category drills down to its own network, whatever its size
+    food = nw.choose(a, fr, names, view, category="FOOD", readable_rows=1)
+    assert food.mode == "detail" and {"o:FOODBANK", "o:PANTRY"} <= set(_nodes(food))
+    assert nw.choose(a, fr, names, view, organisation="ACME").mode == "focus"
+    assert 480 <= food.height() <= 2400
+
+
 def test_uploads_are_saved_with_safe_names(tmp_path):
     import base64
 
