@@ -65,6 +65,15 @@ def _metric_z(values: pd.DataFrame, metric: str) -> pd.Series:
     return z
 
 
+def _zmax(z: pd.Series, metric: str) -> float:
+    """Top of the colour scale: the coverage cap, else the largest value (at least 1), so a scale always starts at 0
+    and one place alone is not drawn on a meaningless range such as 2,134.4–2,135.2."""
+    if metric == "coverage":
+        return COVERAGE_CAP
+    top = float(z.max()) if len(z) and not math.isnan(float(z.max())) else 0.0
+    return max(top, 1.0)
+
+
 def _hover(values: pd.DataFrame) -> list[str]:
     out = []
     for r in values.itertuples(index=False):
@@ -134,7 +143,7 @@ def choropleth(values: pd.DataFrame, geometries: dict[str, dict], *, metric: str
     fig = go.Figure(go.Choroplethmap(
         geojson=fc, locations=list(have["place"]), z=z.fillna(0 if metric != "coverage" else np.nan),
         featureidkey="id", colorscale=SEQUENTIAL, reversescale=(metric != "coverage"),
-        zmin=0, zmax=COVERAGE_CAP if metric == "coverage" else None,
+        zmin=0, zmax=_zmax(z, metric),
         marker=dict(line=dict(width=1, color="#444"), opacity=0.85),
         colorbar=dict(title=dict(text=METRICS.get(metric, metric)), thickness=14),
         text=_hover(have), hovertemplate="%{text}<extra></extra>", name=METRICS.get(metric, metric)))
@@ -142,34 +151,59 @@ def choropleth(values: pd.DataFrame, geometries: dict[str, dict], *, metric: str
     return _base(fig, title, height)
 
 
+def _two_lines(name: str, width: int) -> str:
+    """``name`` on at most two lines of about ``width`` characters (``<br>`` between), cut with … beyond."""
+    words, lines, line = name.split(), [], ""
+    for w in words:
+        if line and len(line) + 1 + len(w) > width:
+            lines.append(line)
+            line = w
+        else:
+            line = f"{line} {w}".strip()
+    lines.append(line)
+    if len(lines) > 2:
+        lines = [lines[0], " ".join(lines[1:])]
+    lines = [ln if len(ln) <= width else ln[:width - 1] + "…" for ln in lines]
+    return "<br>".join(_esc(ln) for ln in lines)
+
+
+#: the tile grid never has more columns than this, so names stay readable with 200 leaves
+TILE_COLUMNS = 10
+
+
 def tile_grid(values: pd.DataFrame, *, metric: str = "unmet", title: str | None = None,
               height: int = 520) -> go.Figure:
-    """Leaves as equal tiles in name order, coloured by ``metric`` (the map when no boundaries are loaded)."""
+    """Leaves as equal tiles in name order, coloured by ``metric`` (the map when no boundaries are loaded).
+
+    At most :data:`TILE_COLUMNS` tiles a row, each named on up to two lines;
+    the figure grows taller with the number of leaves instead of shrinking
+    the names.
+    """
     if not len(values):
         return empty_figure("No needs or services recorded for this place and category.")
     v = values.sort_values(["name", "place"], kind="stable").reset_index(drop=True)
     n = len(v)
-    cols = max(1, math.ceil(math.sqrt(n * 1.6)))
+    cols = max(1, min(TILE_COLUMNS, math.ceil(math.sqrt(n * 1.6))))
     rows = math.ceil(n / cols)
     z = np.full((rows, cols), np.nan)
     text = np.full((rows, cols), "", dtype=object)
     labels = np.full((rows, cols), "", dtype=object)
-    zs = _metric_z(v, metric).to_numpy()
+    zs = _metric_z(v, metric)
     hov = _hover(v)
+    width = 16 if cols >= 8 else 22
     for i in range(n):
         r, c = divmod(i, cols)
-        z[r, c] = zs[i]
+        z[r, c] = zs.iloc[i]
         text[r, c] = hov[i]
-        nm = str(v.loc[i, "name"])
-        labels[r, c] = _esc(nm if len(nm) <= 14 else nm[:13] + "…")
+        labels[r, c] = _two_lines(str(v.loc[i, "name"]), width)
     fig = go.Figure(go.Heatmap(
         z=z, hovertext=text, hovertemplate="%{hovertext}<extra></extra>", colorscale=SEQUENTIAL,
-        reversescale=(metric != "coverage"), zmin=0, zmax=COVERAGE_CAP if metric == "coverage" else None,
+        reversescale=(metric != "coverage"), zmin=0, zmax=_zmax(zs, metric),
         xgap=3, ygap=3, colorbar=dict(title=dict(text=METRICS.get(metric, metric)), thickness=14),
-        text=labels, texttemplate="%{text}", textfont=dict(size=10)))
+        text=labels, texttemplate="%{text}", textfont=dict(size=11)))
     fig.update_xaxes(visible=False)
-    fig.update_yaxes(visible=False, autorange="reversed", scaleanchor="x")
-    fig = _base(fig, title, height)
+    fig.update_yaxes(visible=False, autorange="reversed")
+    fig = _base(fig, title, max(height, 52 * rows + 80))
     fig.add_annotation(text="No boundaries loaded: each tile is a leaf place, in name order.", showarrow=False,
                        x=0, y=-0.02, xref="paper", yref="paper", xanchor="left", yanchor="top",
                        font=dict(size=11, color="#555"))
@@ -180,21 +214,26 @@ def heatmap(matrix: pd.DataFrame, *, title: str | None = None, value: str = "cov
     """Place × category heatmap; ``matrix`` has place names as index and category names as columns.
 
     Coverage is capped at :data:`COVERAGE_CAP`; empty cells (no need
-    recorded) stay blank.
+    recorded) stay blank. Category names stand upright above their columns
+    (wrapped on two lines), so forty of them never overlap.
     """
     if matrix.empty:
         return empty_figure("No coverage rows for this place.")
     z = matrix.astype(float)
     if value == "coverage":
         z = z.clip(upper=COVERAGE_CAP)
-    height = max(360, min(2400, 28 * len(z.index) + 140))
+    many = len(z.columns) > 12
+    x = [_two_lines(str(c), 24) for c in z.columns]
+    header = 40 + (150 if many else 40)
+    height = max(360, min(2400, 24 * len(z.index) + header + 40))
     fig = go.Figure(go.Heatmap(
-        z=z.to_numpy(), x=[_esc(c) for c in z.columns], y=[_esc(i) for i in z.index], colorscale=SEQUENTIAL,
+        z=z.to_numpy(), x=x, y=[_esc(i) for i in z.index], colorscale=SEQUENTIAL,
         zmin=0, zmax=COVERAGE_CAP if value == "coverage" else None, xgap=1, ygap=1,
+        customdata=np.array([[_esc(c) for c in z.columns]] * len(z.index)),
         colorbar=dict(title=dict(text=METRICS.get(value, value)), thickness=14),
-        hovertemplate="%{y} · %{x}<br>" + METRICS.get(value, value) + ": %{z:.2f}<extra></extra>"))
-    fig.update_yaxes(autorange="reversed", automargin=True)
-    fig.update_xaxes(side="top", automargin=True)
+        hovertemplate="%{y} · %{customdata}<br>" + METRICS.get(value, value) + ": %{z:.2f}<extra></extra>"))
+    fig.update_yaxes(autorange="reversed", automargin=True, tickfont=dict(size=12))
+    fig.update_xaxes(side="top", automargin=True, tickangle=-90 if many else 0, tickfont=dict(size=11))
     return _base(fig, title, height)
 
 
@@ -241,12 +280,20 @@ def sankey(links: pd.DataFrame, labels: dict[str, str], *, title: str | None = N
     index = {n: i for i, n in enumerate(nodes)}
     kinds = kinds or {}
     colour = {"funder": "#0072B2", "provider": "#E69F00", "category": "#009E73"}
+    def short(n: str) -> str:
+        t = str(labels.get(n, n))
+        return _esc(t if len(t) <= 34 else t[:33] + "…")
+
+    targets = set(links["target"])
+    column = {n: (0 if n not in targets else 1 if kinds.get(n) != "category" else 2) for n in nodes}
+    tallest = max(pd.Series(column).value_counts().max(), 1)
     fig = go.Figure(go.Sankey(
         arrangement="snap",
-        node=dict(label=[_esc(labels.get(n, n)) for n in nodes], pad=12, thickness=14,
+        node=dict(label=[short(n) for n in nodes], pad=16, thickness=14,
+                  customdata=[_esc(labels.get(n, n)) for n in nodes],
                   color=[colour.get(kinds.get(n, ""), "#999999") for n in nodes],
-                  hovertemplate="%{label}: £%{value:,.0f}<extra></extra>"),
+                  hovertemplate="%{customdata}: £%{value:,.0f}<extra></extra>"),
         link=dict(source=[index[s] for s in links["source"]], target=[index[t] for t in links["target"]],
                   value=[float(v) for v in links["amount"]], color="rgba(120,120,120,0.25)",
                   hovertemplate="%{source.label} → %{target.label}: £%{value:,.0f}<extra></extra>")))
-    return _base(fig, title, max(480, 18 * len(nodes)))
+    return _base(fig, title, max(480, min(3000, 30 * tallest + 80)))

@@ -168,11 +168,44 @@ def coverage_matrix(cov: pd.DataFrame, names: Names) -> pd.DataFrame:
     return mat.sort_index().reindex(sorted(mat.columns), axis=1)
 
 
+#: the gaps heatmap draws at most this many places (those with the most unmet need); the table has all
+HEATMAP_ROWS = 40
+
+
+def heatmap_matrix(cov: pd.DataFrame, names: Names, *, category: str | None = None,
+                   rows: int = HEATMAP_ROWS) -> tuple[pd.DataFrame, int]:
+    """The coverage matrix the gaps heatmap draws, and how many places there are in all.
+
+    Places are ordered by their unmet need (largest first) and only the
+    ``rows`` with the most are kept; categories by their unmet need too, so
+    the worst gaps sit at the top left. With ``category`` only its column.
+    """
+    if not len(cov):
+        return pd.DataFrame(), 0
+    c = cov if category is None else cov[cov["category"] == category]
+    if not len(c):
+        return pd.DataFrame(), 0
+    place_unmet = c.groupby("place")["unmet"].sum()
+    order = sorted(place_unmet.index, key=lambda p: (-place_unmet[p], names.place(p).lower(), p))
+    cat_unmet = c.groupby("category")["unmet"].sum()
+    cats = sorted(cat_unmet.index, key=lambda k: (-cat_unmet[k], names.category(k).lower(), k))
+    keep = order[:rows]
+    sub = c[c["place"].isin(set(keep))]
+    mat = sub.pivot_table(index="place", columns="category", values="coverage", aggfunc="first", dropna=False)
+    mat = mat.reindex(index=keep, columns=cats)
+    mat.index = [names.place(p) for p in mat.index]
+    mat.columns = [names.category(k) for k in mat.columns]
+    return mat, len(order)
+
+
 def gaps_view(res: Result) -> list:
     a, names, view = res.analysis, res.names, res.view
     cov = a.coverage
     mat = coverage_matrix(cov, names)
-    fig = fg.heatmap(mat)
+    drawn, n_places = heatmap_matrix(cov, names, category=view.category)
+    fig = fg.heatmap(drawn)
+    drawn_note = (f" The heatmap shows the {len(drawn):,} of {n_places:,} places with the most unmet need; the "
+                  "table behind it and the export have every place." if n_places > len(drawn) else "")
     mat_table = mat.round(2).reset_index().rename(columns={"pn": "Place"}) if len(mat) else pd.DataFrame()
     shown = cov if view.category is None else cov[cov["category"] == view.category]
     shown = shown.sort_values(["unmet", "place", "category"], ascending=[False, True, True], kind="stable")
@@ -184,7 +217,8 @@ def gaps_view(res: Result) -> list:
                                               numeric={c: 2 for c in mat_table.columns if c != "Place"}),
               title="Coverage by place and category", filename="ecomap-gaps-heatmap",
               description="Coverage is supply ÷ need (1 = need met; capped at 2 for colour). "
-                          "Blank cells have no recorded need and no provision."),
+                          "Blank cells have no recorded need and no provision. Places and categories with the "
+                          "most unmet need come first." + drawn_note),
         html.H2(f"Coverage rows — {names.category(view.category)}", className="h5"),
         summary,
         data_table("gaps-coverage", coverage_table(shown.head(MAX_ROWS), a.provision, names, view, analysis_cell_providers(a)), caption="Coverage",

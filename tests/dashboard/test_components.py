@@ -17,6 +17,7 @@ from dashboard.components import data as cd
 from dashboard.components import figures as fg
 from dashboard.components import network as nw
 from dashboard.components import scenario as sc
+from dashboard.components import views
 from dashboard.components.data_page import default_source, safe_filename, save_uploads
 from dashboard.components.tables import escape_md, export_bytes, md_link, plain
 from ecosystem import analysis as an
@@ -192,6 +193,59 @@ def test_choropleth_uses_a_tile_free_map_and_falls_back_to_tiles(river):
     # three leaves in name order: Mill End, Northbank, Southbank → unmet 20, 10, 0
     assert [x for x in tiles.data[0].z.flatten() if x == x] == [20.0, 10.0, 0.0]
     assert "<" not in json.dumps(fg.hbar(["<b>x</b>"], [1.0]).data[0].y)
+
+
+def test_one_place_alone_gets_a_colour_scale_from_zero(river):
+    _, a, _, names = river
+    v = cd.leaf_values(a.coverage).assign(name=lambda d: [names.place(p) for p in d["place"]])
+    one = v[v["place"] == "W1"]  # unmet 10
+    square = {"type": "Polygon", "coordinates": [[[-2.0, 53.0], [-1.9, 53.0], [-1.9, 53.1], [-2.0, 53.1], [-2.0, 53.0]]]}
+    for fig in (fg.choropleth(one, {"W1": square}), fg.choropleth(one, {})):
+        assert (fig.data[0].zmin, fig.data[0].zmax) == (0, 10.0)
+    nothing = v.assign(unmet=0.0)
+    assert fg.choropleth(nothing, {}).data[0].zmax == 1.0
+
+
+def test_tile_grid_keeps_names_readable_at_two_hundred_leaves():
+    v = pd.DataFrame({"place": [f"E05{i:06d}" for i in range(200)],
+                      "name": [f"Ward number {i} and district" for i in range(200)],
+                      "demand": 10.0, "supply": 5.0, "unmet": 5.0, "coverage": 0.5, "status": "under"})
+    fig = fg.tile_grid(v)
+    z = fig.data[0].z
+    assert z.shape == (20, fg.TILE_COLUMNS)  # 10 a row, 20 rows
+    assert fig.layout.height >= 20 * 52
+    label = fig.data[0].text[0][0]  # "Ward number 0 and district" on two lines of at most 16 characters
+    assert label == "Ward number 0<br>and district"
+    assert fg._two_lines("A very long name that goes on and on", 16) == "A very long name<br>that goes on an…"
+
+
+def test_gaps_heatmap_shows_the_places_with_most_unmet_need_first(river):
+    _, a, _, names = river
+    # unmet by place: Mill End 20 (food), Northbank 10 (mental health: 30 need, 20 supply), Southbank 0;
+    # by category: food 20, mental health 10
+    mat, n = views.heatmap_matrix(a.coverage, names, rows=2)
+    assert n == 3 and list(mat.index) == ["Mill End", "Northbank"]
+    assert list(mat.columns) == ["Food support", "Mental health"]
+    assert mat.loc["Mill End", "Food support"] == 0.0
+    assert mat.loc["Northbank", "Mental health"] == pytest.approx(20 / 30)
+    mh, n = views.heatmap_matrix(a.coverage, names, category="MH")
+    assert n == 3 and list(mh.columns) == ["Mental health"] and list(mh.index) == ["Northbank", "Mill End", "Southbank"]
+    many = pd.DataFrame([{"place": f"P{i}", "category": f"C{j}", "coverage": 0.5, "unmet": float(i)}
+                         for i in range(200) for j in range(40)])
+    big, n = views.heatmap_matrix(many, state.Names(), rows=views.HEATMAP_ROWS)
+    assert n == 200 and big.shape == (40, 40) and big.index[0] == "P199"
+    fig = fg.heatmap(big)
+    assert fig.layout.xaxis.tickangle == -90 and fig.layout.height <= 2400
+
+
+def test_sankey_labels_are_short_and_have_room(river):
+    links = pd.DataFrame({"source": [f"F{i}" for i in range(30)], "target": ["P"] * 30, "amount": [1.0] * 30,
+                          "stage": ["funder"] * 30})
+    labels = {f"F{i}": "A funder with a remarkably long and winding official name " + str(i) for i in range(30)}
+    fig = fg.sankey(links, labels)
+    assert all(len(t) <= 34 for t in fig.data[0].node.label)
+    assert fig.data[0].node.customdata[0] == labels["F0"]  # the whole name on hover
+    assert fig.layout.height >= 30 * 30  # 30 funders in one column, 30 px each
 
 
 def _contrast(a: str, b: str) -> float:
