@@ -41,7 +41,7 @@ def leaf_values(coverage: pd.DataFrame, category: str | None = None) -> pd.DataF
 
 
 def headline(a: an.Analysis, funding: pd.DataFrame, *, horizon: int | None = None,
-             removed: an.ScenarioOptions | None = None) -> dict[str, Any]:
+             removed: an.ScenarioOptions | None = None, category: str | None = None) -> dict[str, Any]:
     """The overview's headline figures.
 
     ``people_in_need`` (demand), ``unmet``, ``unserved_cells``, ``providers``
@@ -50,10 +50,19 @@ def headline(a: an.Analysis, funding: pd.DataFrame, *, horizon: int | None = Non
     in flows ending after ``as_of`` and within ``horizon`` months, default the
     analysis's), ``cliff_amount`` (£ at risk in funding cliffs),
     ``short_term_share``. ``removed``: a scenario's options, whose removed
-    providers, funders and flows are left out of the money figures.
+    providers, funders and flows are left out of the money figures. ``category``:
+    every figure for that category alone — its cells, the providers of its
+    active services, and the money those providers receive.
     """
-    t = a.totals()
-    providers = set(a.provision["provider"]) if len(a.provision) else set()
+    if category is None:
+        t = a.totals()
+        prov = a.provision
+    else:
+        cov = a.coverage[a.coverage["category"] == category]
+        t = {"demand": cov["demand"].sum(), "unmet": cov["unmet"].sum(),
+             "unserved_cells": int((cov["status"] == "unserved").sum()), "cells": len(cov)}
+        prov = a.provision[a.provision["category"] == category]
+    providers = set(prov["provider"]) if len(prov) else set()
     flows = active_flows(funding, a.as_of, removed)
     flows = flows[flows["recipient"].isin(providers)]
     months = a.horizon if horizon is None else horizon
@@ -67,7 +76,9 @@ def headline(a: an.Analysis, funding: pd.DataFrame, *, horizon: int | None = Non
         "providers": len(providers),
         "funding": float(flows["amount"].fillna(0).sum()),
         "ending_soon": float(ending["amount"].fillna(0).sum()),
-        "cliff_amount": float(a.funding_cliffs["amount"].fillna(0).sum()) if len(a.funding_cliffs) else 0.0,
+        "cliff_amount": float(a.funding_cliffs.loc[a.funding_cliffs["recipient"].isin(providers) if category else
+                                                    slice(None), "amount"].fillna(0).sum())
+        if len(a.funding_cliffs) else 0.0,
         "short_term_share": a.short_term_share,
         "horizon": months,
     }

@@ -87,8 +87,14 @@ def analysis_cell_providers(a: an.Analysis) -> dict[tuple[str, str], list[str]]:
 # --------------------------------------------------------------------------
 # overview
 # --------------------------------------------------------------------------
-def leaf_table(values: pd.DataFrame, names: Names) -> pd.DataFrame:
-    """The map's table alternative: one row per leaf, readable headers."""
+def leaf_table(values: pd.DataFrame, names: Names, *, every_category: bool = False) -> pd.DataFrame:
+    """The map's table alternative: one row per leaf, readable headers.
+
+    With ``every_category`` the figures add up every category and the status
+    column is the worst of the leaf's categories, and says so ("Worst category"):
+    a ward can be 120 % covered in all and still have one unserved category.
+    """
+    status = "Worst category" if every_category else "Status"
     return pd.DataFrame({
         "Place": [names.place(p) for p in values["place"]],
         "Code": list(values["place"]),
@@ -96,16 +102,17 @@ def leaf_table(values: pd.DataFrame, names: Names) -> pd.DataFrame:
         "Supply": values["supply"].astype(float).round(1),
         "Unmet": values["unmet"].astype(float).round(1),
         "Coverage %": (values["coverage"].astype(float) * 100).round(1),
-        "Status": [fg.STATUS_LABELS.get(s, s) for s in values["status"]],
+        status: [fg.STATUS_LABELS.get(s, s) for s in values["status"]],
     })
 
 
 def overview_view(res: Result, funding: pd.DataFrame, geometries: dict[str, dict], *, metric: str = "unmet",
                   options: an.ScenarioOptions | None = None) -> list:
     a, names, view = res.analysis, res.names, res.view
-    h = cd.headline(a, funding, removed=options)
+    h = cd.headline(a, funding, removed=options, category=view.category)
+    of = "" if view.category is None else f" · {names.category(view.category)}"
     cards = figure_cards([
-        ("People in need", people(h["people_in_need"]), "per year"),
+        ("People in need" + of, people(h["people_in_need"]), "per year"),
         ("Unmet need", people(h["unmet"]), f"{h['unmet'] / h['people_in_need']:.0%} of need"
          if h["people_in_need"] else None),
         ("Unserved cells", f"{h['unserved_cells']:,}", f"of {h['cells']:,} place × category cells"),
@@ -117,11 +124,13 @@ def overview_view(res: Result, funding: pd.DataFrame, geometries: dict[str, dict
     values = values.assign(name=[names.place(p) for p in values["place"]])
     title = f"{fg.METRICS.get(metric, metric)} by place — {names.category(view.category)}"
     fig = fg.choropleth(values, geometries, metric=metric)
-    table = data_table("overview-leaves", leaf_table(values, names), caption="By place",
+    table = data_table("overview-leaves", leaf_table(values, names, every_category=view.category is None),
+                       caption="By place" + (" (every category added up; status: the worst category's)"
+                                             if view.category is None else f" — {names.category(view.category)}"),
                        numeric={"Need": 0, "Supply": 0, "Unmet": 0, "Coverage %": 0}, row_style=STATUS_STYLE,
                        sort_by=[{"column_id": "Unmet", "direction": "desc"}])
-    worst = a.coverage[a.coverage["unmet"] > 0].sort_values(["unmet", "place", "category"],
-                                                            ascending=[False, True, True]).head(10)
+    cov = a.coverage if view.category is None else a.coverage[a.coverage["category"] == view.category]
+    worst = cov[cov["unmet"] > 0].sort_values(["unmet", "place", "category"], ascending=[False, True, True]).head(10)
     provs = analysis_cell_providers(a)
     worst_df = pd.DataFrame({
         "Place": [names.place(p) for p in worst["place"]],
@@ -135,7 +144,8 @@ def overview_view(res: Result, funding: pd.DataFrame, geometries: dict[str, dict
         chart("overview-map", fig, table, title=title, filename="ecomap-map",
               description="Darker means more unmet need (or, for coverage, less of the need met). "
                           "Hover a place for its figures; the table under the map lists the same values."),
-        data_table("overview-worst", worst_df, caption="Largest gaps (place × category)", markdown=["Providers"],
+        data_table("overview-worst", worst_df, caption="Largest gaps (place × category)"
+                   + ("" if view.category is None else f" — {names.category(view.category)}"), markdown=["Providers"],
                    numeric={"Unmet": 0}, row_style=STATUS_STYLE, page_size=10),
     ]
 

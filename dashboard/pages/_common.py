@@ -24,6 +24,12 @@ def frame(prefix: str, title: str, kwargs: dict[str, Any], *, intro: str | None 
     scens: list | None = [] if scenario else None
     try:
         table = state.place_table()
+        if view.place is not None and len(table) and view.place not in set(table["code"]):
+            fallback = state.default_place(table)
+            names = dict(zip(table["code"], table["name"])) if "name" in table else {}
+            notes.append(f"There is no place {view.place!r} in the data; showing "
+                         f"{names.get(fallback, 'every place') if fallback else 'every place'} instead.")
+            view = dataclasses.replace(view, place=fallback)
         if view.place is None:
             view = dataclasses.replace(view, place=state.default_place(table))
         places = place_options(table)

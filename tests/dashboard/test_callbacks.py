@@ -70,6 +70,22 @@ def test_overview_category_and_date_change_the_figures(pages):
     assert "Coverage (supply ÷ need) by place — Food support" in text(food)
     later, _ = pages["overview"].update(DEMO_PLACE, None, "2029-01-01", "", "unmet")
     assert text(later) != text(all_cats)
+    # the tiles and the largest gaps follow the category too
+    from dashboard.components import data as cd
+
+    a = state.analysis_for(state.make_view(DEMO_PLACE, None, AS_OF)[0]).analysis
+    cov = a.coverage[a.coverage["category"] == "FOOD"]
+    shown = text(food)
+    assert f"{cov['demand'].sum():,.0f}" in shown and f"of {len(cov):,} place × category cells" in shown
+    assert "Largest gaps (place × category) — Food support" in shown
+    assert cd.headline(a, pd.DataFrame(columns=["funding", "funder", "recipient", "amount", "start", "end"]),
+                       category="FOOD")["cells"] == len(cov)
+
+
+def test_a_place_in_the_url_that_does_not_exist_is_said_on_the_page(pages):
+    page = pages["overview"].layout(place="E99999999", as_of=AS_OF)
+    shown = text(page)
+    assert "There is no place 'E99999999' in the data; showing Trafford instead." in shown
 
 
 def test_unknown_place_and_bad_date_are_readable_messages(pages):

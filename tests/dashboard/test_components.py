@@ -62,6 +62,31 @@ def test_headline_figures(river):
     assert h["ending_soon"] == 70_000 and h["cliff_amount"] == 30_000
 
 
+def test_headline_figures_follow_the_category(river):
+    _, a, fr, _ = river
+    h = cd.headline(a, fr.funding, category="FOOD")
+    # food: 100 people over Northbank 40, Southbank 40, Mill End 20; Mill End has no food service
+    assert h["people_in_need"] == 100 and h["unmet"] == 20 and h["unserved_cells"] == 1 and h["cells"] == 3
+    assert h["providers"] == 2  # FOODBANK (S1), PANTRY (S2)
+    assert h["funding"] == 50_000  # F1 30k + F2 20k
+    assert h["ending_soon"] == 30_000 and h["cliff_amount"] == 30_000  # F1 ends 31 March with no follow-on
+    mh = cd.headline(a, fr.funding, category="MH")
+    # mental health: Northbank 30 need (20 supply), Southbank 20, Mill End 10; MIND and ACME; F3 + F4 + F6
+    assert (mh["people_in_need"], mh["unmet"], mh["providers"], mh["funding"]) == (60, 10, 2, 110_000)
+    assert mh["cliff_amount"] == 0  # F4 is followed by F5; F6 ends in September
+
+
+def test_leaf_table_says_its_status_is_the_worst_category(river):
+    _, a, _, names = river
+    every = views.leaf_table(cd.leaf_values(a.coverage), names, every_category=True)
+    assert "Worst category" in every.columns and "Status" not in every.columns
+    # Northbank: 60 supply for 40 food need (150 %) but mental health under-served
+    row = every.set_index("Place").loc["Northbank"]
+    assert row["Worst category"] == "Under-served"
+    one = views.leaf_table(cd.leaf_values(a.coverage, "FOOD"), names)
+    assert one.set_index("Place").loc["Northbank", "Status"] == "Over-supplied"
+
+
 def test_headline_leaves_out_what_a_scenario_removes(river):
     _, a, fr, _ = river
     opts = an.ScenarioOptions.make(as_of=RIVERSIDE_AS_OF, remove_funders=["TRUST"], remove_funding=["F1"])
