@@ -280,9 +280,12 @@ class Issue:
 class ValidationError(Exception):
     """Raised by loaders with every issue found; nothing has been written."""
 
-    def __init__(self, issues: Iterable[Issue], warnings: Iterable[str] = ()):
+    def __init__(self, issues: Iterable[Issue], warnings: Iterable[str] = (), *, tables: Any = None):
         self.issues = list(issues)
         self.warnings = list(warnings)
+        #: the rows that could be read despite the issues (a :class:`CanonicalTables` or None), so the
+        #: cross-table checks can still report every other problem in the same pass
+        self.tables = tables
         super().__init__(self.summary())
 
     def summary(self, limit: int = 50) -> str:

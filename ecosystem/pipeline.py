@@ -19,13 +19,92 @@ def default_source(paths: Sequence[str | pathlib.Path]) -> str:
     return "+".join(names)
 
 
+#: what to do about rows a loader skipped, by reason (the exact fix a user needs)
+SKIP_FIXES = {
+    "no population for a percentage indicator":
+        "this indicator is a percentage, and people in need = percentage × population: load a population "
+        "estimate for the same areas first (e.g. ONS mid-year estimates for these areas: `ecomap load "
+        "POPULATION.csv`), then load this file again",
+    "indicator not in the needs map":
+        "add the indicator (its id or part of its name) to a needs map with a category and a `people` "
+        "formula (see loaders/data/needs_map.csv)",
+    "indicator value missing": "the file has no values for these rows; download the indicator again with values",
+}
+
+
+def _populations(store: GraphStore | None) -> dict[str, float]:
+    if store is None:
+        return {}
+    try:
+        return {r["code"]: float(r["population"]) for r in store.records("place_populations")}
+    except Exception as e:  # only an aid to the needs loader
+        log.debug("no place populations from the store: %s", e)
+        return {}
+
+
+def nothing_to_load(paths: Sequence[str | pathlib.Path], tables: m.CanonicalTables) -> m.Issue | None:
+    """An issue saying why a load would write nothing (None when it would write rows)."""
+    if any(tables.counts().values()):
+        return None
+    where = ", ".join(str(p) for p in paths)
+    if tables.skipped:
+        total = sum(tables.skipped.values())
+        reasons = "; ".join(f"{n} × {r}" for r, n in sorted(tables.skipped.items(), key=lambda kv: -kv[1]))
+        fixes = [SKIP_FIXES[r] for r in tables.skipped if r in SKIP_FIXES]
+        msg = f"nothing to load: all {total} rows were skipped ({reasons})"
+        if fixes:
+            msg += "; to fix: " + "; ".join(fixes)
+        return m.Issue(where, None, None, None, None, "nothing_to_load", msg)
+    return m.Issue(where, None, None, None, None, "nothing_to_load",
+                   "nothing to load: the files have headers but no rows (fill in the rows under the headers, "
+                   "one row per record)")
+
+
+def skipped_warnings(tables: m.CanonicalTables) -> list[str]:
+    """Plain-text warnings for rows a loader left out (what a partial skip means, and its fix)."""
+    out = []
+    for reason, n in sorted(tables.skipped.items(), key=lambda kv: -kv[1]):
+        w = f"skipped {n} row{'s' if n != 1 else ''}: {reason}"
+        if reason in SKIP_FIXES:
+            w += f" ({SKIP_FIXES[reason]})"
+        out.append(w)
+    return out
+
+
 def prepare(paths: Sequence[str | pathlib.Path], *, fmt: str = "auto", store: GraphStore | None = None,
             options: dict[str, Any] | None = None) -> m.CanonicalTables:
-    """Read and validate; raise :class:`ValidationError` with every issue found."""
-    import loaders
-    from loaders.validate import check_tables, strip_meta
+    """Read and validate; raise :class:`ValidationError` with every issue found.
 
-    tables = loaders.load_paths(paths, fmt, **(options or {}))
+    Every problem comes back in one pass: when a file's own values fail, the
+    rows that could be read still go through the cross-table checks
+    (references, duplicates across files). ``options["strict"]`` turns the
+    warnings about implausible values (see :func:`loaders.validate.implausible`)
+    into errors. A load that would write nothing is an error saying why.
+    """
+    import loaders
+    from loaders.validate import check_tables, implausible, strip_meta
+
+    options = dict(options or {})
+    strict = bool(options.get("strict"))
+    if store is not None and "population" not in options:
+        pops = _populations(store)
+        if pops:
+            options["population"] = pops
+    source = default_source(paths)
+    known = known_keys(store) if store is not None else {}
+    try:
+        tables = loaders.load_paths(paths, fmt, **options)
+    except m.ValidationError as e:
+        if e.tables is None:
+            raise
+        seen = {(i.source, i.sheet, i.row, i.column) for i in e.issues}
+        more = [i for i in check_tables(e.tables.tables, source=source, known=known)
+                if (i.source, i.sheet, i.row, i.column) not in seen]
+        raise m.ValidationError(e.issues + more, e.warnings) from None
+    empty = nothing_to_load(paths, tables)
+    if empty is not None:
+        raise m.ValidationError([empty], tables.warnings)
+    issues: list[m.Issue] = []
     try:
         from loaders.identity import resolve_identities
     except ImportError:  # the identity module is optional for template-only installs
@@ -33,8 +112,15 @@ def prepare(paths: Sequence[str | pathlib.Path], *, fmt: str = "auto", store: Gr
     if resolve_identities is not None:
         existing = existing_organisations(store) if store is not None else None
         tables = resolve_identities(tables, existing)
-    known = known_keys(store) if store is not None else {}
-    issues = check_tables(tables.tables, source=default_source(paths), known=known)
+    seen = {(i.source, i.sheet, i.row, i.column) for i in issues}
+    issues += [i for i in check_tables(tables.tables, source=source, known=known)
+               if (i.source, i.sheet, i.row, i.column) not in seen]
+    pops = options.get("population") if isinstance(options.get("population"), dict) else None
+    odd = implausible(tables.tables, source=source, populations=pops)
+    if strict:
+        issues += odd
+    else:
+        tables.warnings.extend(str(i) for i in odd)
     if issues:
         raise m.ValidationError(issues, tables.warnings)
     for name in list(tables.tables):

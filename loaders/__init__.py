@@ -91,9 +91,8 @@ def loader_options(options: dict | None = None) -> dict:
     return out
 
 
-def load_path(path: str | pathlib.Path, fmt: str = "auto", **options) -> CanonicalTables:
-    options = loader_options(options)
-    path = pathlib.Path(path)
+def resolve_format(path: pathlib.Path, fmt: str = "auto") -> str:
+    """The format a path will be read as (``auto`` asks each sniffer)."""
     if not path.exists():
         raise ValidationError([Issue(str(path), None, None, None, None, "exists",
                                      "no such file or folder")])
@@ -102,21 +101,59 @@ def load_path(path: str | pathlib.Path, fmt: str = "auto", **options) -> Canonic
     if fmt not in FORMAT_MODULES:
         raise ValidationError([Issue(str(path), None, None, None, fmt, "format",
                                      f"unknown format; choose one of {', '.join(FORMATS)}")])
+    return fmt
+
+
+def load_path(path: str | pathlib.Path, fmt: str = "auto", **options) -> CanonicalTables:
+    options = loader_options(options)
+    path = pathlib.Path(path)
+    fmt = resolve_format(path, fmt)
     log.info("loading %s as %s", path, fmt)
     return _module(fmt).load(path, **options)
 
 
 def load_paths(paths: Iterable[str | pathlib.Path], fmt: str = "auto", **options) -> CanonicalTables:
-    """Load several paths; every path's issues are collected before raising."""
-    parts, issues, warnings = [], [], []
+    """Load several paths; every path's issues are collected before raising.
+
+    The user's own template files are strict across the load too: the same
+    key in two of them is an error naming both (places excepted: several files
+    may describe one place). A :class:`ValidationError` carries the rows
+    that could be read (``tables``) so cross-table checks can still run.
+    """
+    from loaders.validate import duplicate_keys
+
+    options = loader_options(options)
+    parts, issues, warnings, partial, templates = [], [], [], [], []
     for p in paths:
+        p = pathlib.Path(p)
         try:
-            parts.append(load_path(p, fmt, **options))
+            f = resolve_format(p, fmt)
+            log.info("loading %s as %s", p, f)
+            part = _module(f).load(p, **options)
         except ValidationError as e:
             issues += e.issues
             warnings += e.warnings
+            if e.tables is not None:
+                partial.append(e.tables)
+            continue
+        parts.append(part)
+        if f == "template":
+            templates.append((p, part))
+    if len(templates) > 1:  # named by folder too: two folders' organisations.csv are different files
+        named = []
+        for p, part in templates:
+            tables = {}
+            for name, df in part.tables.items():
+                if name != "places" and len(df) and "_file" in df.columns:
+                    df = df.assign(_file=[f"{p.name}/{x}" if p.is_dir() else x for x in df["_file"]])
+                tables[name] = df if name != "places" else df.iloc[0:0]
+            named.append(CanonicalTables(tables))
+        issues += duplicate_keys(CanonicalTables.concat(named).tables)
     if issues:
-        raise ValidationError(issues, warnings)
+        # only when some file's rows were read despite bad values: a file that could not be read at all
+        # would make every reference to it look wrong
+        readable = CanonicalTables.concat(_merge_places_across(parts + partial)) if partial else None
+        raise ValidationError(issues, warnings, tables=readable)
     return CanonicalTables.concat(_merge_places_across(parts))
 
 

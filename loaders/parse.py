@@ -212,3 +212,76 @@ def normalise_postcode(v: Any) -> str | None:
     s = re.sub(r"\s+", "", str(v)).upper()
     m = _POSTCODE.match(s)
     return f"{m[1]} {m[2]}" if m else None
+
+
+class CsvError(ValueError):
+    """A CSV file that cannot be read as the user meant it; ``row`` is the spreadsheet row (header = 1)."""
+
+    def __init__(self, message: str, row: int | None = None, value: Any = None, check: str = "csv"):
+        super().__init__(message)
+        self.row, self.value, self.check = row, value, check
+
+
+_DELIMITERS = {";": "semicolons (;)", "\t": "tabs"}
+
+
+def read_csv_text(text: str, *, ragged: bool = False) -> tuple[list[str], list[list[str]]]:
+    """Header and rows of comma-separated text, refusing what would load wrongly.
+
+    Raises :class:`CsvError` (with the spreadsheet row, header = row 1) for:
+
+    - a header separated by ``;`` or tabs instead of commas (says which);
+    - an unterminated quote (the quoted value would take in every row after it);
+    - a quoted value that runs over several lines and takes in lines shaped
+      like rows of their own (a quote closed by accident further down);
+    - unless ``ragged``: a row with more non-blank values, or fewer values, than the header has columns.
+    """
+    import csv
+    import io
+
+    first = text.split("\n", 1)[0].rstrip("\r")
+    if "," not in first:
+        for d, name in _DELIMITERS.items():
+            if d in first:
+                raise CsvError(f"the header is separated by {name}, not commas; ecomap reads comma-separated "
+                               "files: save it as \"CSV UTF-8 (comma delimited)\"", 1, first[:80], "delimiter")
+    reader = csv.reader(io.StringIO(text, newline=""), strict=True)
+    rows: list[list[str]] = []
+    header: list[str] | None = None
+    width = 0
+    line = 0  # the physical line a record starts on
+    while True:
+        start = reader.line_num + 1
+        try:
+            row = next(reader)
+        except StopIteration:
+            break
+        except csv.Error as e:
+            n = len(rows) + 1 + (header is not None)
+            raise CsvError(f"a quote opened in row {n} (line {start}) is never closed ({e}); "
+                           "close the quote or remove it", n, None, "quote") from None
+        n = len(rows) + 1 + (header is not None)
+        if header is None:
+            header, width = row, len(row)
+            continue
+        spans = reader.line_num - start
+        if spans > 0 and width > 1:
+            for cell in row:
+                if "\n" not in cell and "\r" not in cell:
+                    continue
+                inner = [ln for ln in cell.replace("\r", "\n").split("\n")[1:] if ln.strip()]
+                if any(ln.count(",") >= width - 1 for ln in inner):
+                    raise CsvError(f"a quoted value in row {n} (line {start}) runs on to line {reader.line_num} "
+                                   f"and takes in lines that look like rows of their own; close the quote",
+                                   n, cell[:60], "quote")
+        if not ragged and row != [] and row != [""]:
+            if len(row) > width and any(c.strip() for c in row[width:]):
+                raise CsvError(f"row {n} has {len(row)} values but the header has {width} columns "
+                               "(a comma inside a value needs the value in quotes)", n, ",".join(row)[:80],
+                               "ragged")
+            if len(row) < width:
+                raise CsvError(f"row {n} has {len(row)} values but the header has {width} columns "
+                               "(every row needs a comma between each column, even for blank values)",
+                               n, ",".join(row)[:80], "ragged")
+        rows.append(row)
+    return header or [], rows

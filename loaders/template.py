@@ -18,8 +18,9 @@ import pandas as pd
 
 from ecosystem.model import (FUNDING_KINDS, NULLABLE_REQUIRED, PARTNERSHIP_KINDS, SECTORS, TABLE_ORDER, TABLES,
                              CanonicalTables, Issue, ValidationError, empty_table, need_id)
-from loaders.parse import ParseError, closest, is_blank, parse_bool, parse_codes, parse_date, parse_int, \
-    parse_number, parse_text, snake
+from loaders.parse import CsvError, ParseError, closest, is_blank, parse_bool, parse_codes, parse_date, parse_int, \
+    parse_number, parse_text, read_csv_text, snake
+from loaders.validate import duplicate_keys
 
 FORMAT = "template"
 
@@ -67,10 +68,10 @@ def _read_csv(path: pathlib.Path) -> tuple[list[str], list[list[str]]]:
     except UnicodeDecodeError as e:
         raise ValidationError([Issue(path.name, None, None, None, None, "encoding",
                                      f"not UTF-8 text (byte {e.start}); save the file as CSV UTF-8")]) from None
-    rows = list(csv.reader(io.StringIO(text, newline="")))
-    if not rows:
-        return [], []
-    return rows[0], rows[1:]
+    try:
+        return read_csv_text(text)
+    except CsvError as e:
+        raise ValidationError([Issue(path.name, None, e.row, None, e.value, e.check, str(e))]) from None
 
 
 def _read_xlsx(path: pathlib.Path) -> dict[str, tuple[str, list[Any], list[list[Any]]]]:
@@ -97,15 +98,25 @@ def _read_xlsx(path: pathlib.Path) -> dict[str, tuple[str, list[Any], list[list[
     return out
 
 
-def read_sheets(path: pathlib.Path) -> dict[str, tuple[str, str | None, list, list]]:
-    """table -> (file name, sheet name, header, rows)."""
+def read_sheets(path: pathlib.Path, issues: list[Issue] | None = None) -> dict[str, tuple[str, str | None, list, list]]:
+    """table -> (file name, sheet name, header, rows).
+
+    With ``issues`` given, a CSV file that cannot be read adds its issue there
+    and the other files are still read (so one pass reports every problem).
+    """
     path = pathlib.Path(path)
     sheets: dict[str, tuple[str, str | None, list, list]] = {}
     if path.is_dir():
         for t in TABLE_ORDER:
             f = path / f"{t}.csv"
             if f.exists():
-                header, rows = _read_csv(f)
+                try:
+                    header, rows = _read_csv(f)
+                except ValidationError as e:
+                    if issues is None:
+                        raise
+                    issues += e.issues
+                    continue
                 sheets[t] = (f.name, None, header, rows)
     elif path.suffix.lower() == ".xlsx":
         for t, (title, header, rows) in _read_xlsx(path).items():
@@ -188,17 +199,19 @@ def parse_table(table: str, fname: str, sheet: str | None, header: list, rows: l
 
 def load(path: pathlib.Path, **options) -> CanonicalTables:
     path = pathlib.Path(path)
-    sheets = read_sheets(path)
     issues: list[Issue] = []
-    if not sheets:
+    sheets = read_sheets(path, issues)
+    if not sheets and not issues:
         raise ValidationError([Issue(path.name, None, None, None, None, "empty",
                                      f"no template tables found; expected files or sheets named "
                                      f"{', '.join(TABLE_ORDER)} (see `ecomap template DIR`)")])
+    unreadable = bool(issues)  # a file that could not be read: references to it cannot be checked
     tables = {}
     for table, (fname, sheet, header, rows) in sheets.items():
         tables[table] = parse_table(table, fname, sheet, header, rows, issues)
-    if issues:
-        raise ValidationError(issues)
+    issues += duplicate_keys(tables)
+    if issues:  # the rows read so far go with the error, for the cross-table checks
+        raise ValidationError(issues, tables=None if unreadable else CanonicalTables(tables))
     return CanonicalTables(tables)
 
 

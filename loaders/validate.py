@@ -54,7 +54,7 @@ def check_tables(tables: dict[str, pd.DataFrame], *, source: str,
             keys[name] = set()
             continue
         key = spec.key[0] if len(spec.key) == 1 else None
-        seen: dict[str, int | None] = {}
+        seen: dict[str, tuple] = {}
         ids = set()
         for rec in records[name]:
             if key is None:
@@ -64,11 +64,9 @@ def check_tables(tables: dict[str, pd.DataFrame], *, source: str,
                 continue
             if k in seen:
                 f, sh, row = _loc(rec, source)
-                first = seen[k]
-                issues.append(Issue(f, sh, row, key, k, "unique",
-                                    f"duplicate {key} (first seen in row {first})" if first else f"duplicate {key}"))
+                issues.append(Issue(f, sh, row, key, k, "unique", _duplicate_message(key, k, seen[k], (f, sh, row))))
             else:
-                seen[k] = _loc(rec, source)[2]
+                seen[k] = _loc(rec, source)
             ids.add(k)
         keys[name] = ids
 
@@ -108,6 +106,120 @@ def check_tables(tables: dict[str, pd.DataFrame], *, source: str,
                                         f"end {e.isoformat()} is before start {s.isoformat()}"))
     issues += _cycles(tables.get("places"), "places", source)
     issues += _cycles(tables.get("categories"), "categories", source)
+    return issues
+
+
+def _where(loc: tuple) -> str:
+    f, sh, row = loc
+    return f"{sh or f}" + (f" row {row}" if row is not None else "")
+
+
+def _duplicate_message(key: str, value: Any, first: tuple, here: tuple) -> str:
+    """``duplicate id 'P1': rows 3 and 5`` (naming the files when they differ)."""
+    if first[:2] == here[:2] and first[2] is not None:
+        return f"duplicate {key} {value!r}: rows {first[2]} and {here[2]} of {here[1] or here[0]} both have it"
+    if first[2] is not None:
+        return f"duplicate {key} {value!r}: {_where(first)} and {_where(here)} both have it"
+    return f"duplicate {key} {value!r}"
+
+
+def duplicate_keys(tables: dict[str, pd.DataFrame], *, source: str = "") -> list[Issue]:
+    """Rows of one table sharing a key (within one file, or across the files of one load): one issue per repeat."""
+    issues: list[Issue] = []
+    for name, spec in TABLES.items():
+        df = tables.get(name)
+        if df is None or not len(df) or len(spec.key) != 1 or spec.key[0] not in df.columns:
+            continue
+        key = spec.key[0]
+        seen: dict[Any, tuple] = {}
+        for rec in fast_records(df):
+            k = rec.get(key)
+            if k is None or (isinstance(k, float) and k != k):
+                continue
+            here = _loc(rec, source)
+            if k in seen:
+                issues.append(Issue(here[0], here[1], here[2], key, k, "unique",
+                                    _duplicate_message(key, k, seen[k], here)))
+            else:
+                seen[k] = here
+    return issues
+
+
+#: a single flow above this many pounds is implausible for one commissioning ecosystem
+MAX_FLOW = 1_000_000_000
+#: a service whose capacity is more than this many times the population of its areas is implausible
+CAPACITY_FACTOR = 10
+#: numeric columns that may be negative (coordinates)
+SIGNED = {"lat", "lon"}
+
+
+def _num(v: float) -> str:
+    return f"{v:,.0f}" if abs(v) < 1e15 else f"{v:.3g}"
+
+
+def implausible(tables: dict[str, pd.DataFrame], *, source: str = "",
+                populations: dict[str, float] | None = None) -> list[Issue]:
+    """Values that load but are very probably wrong: warnings, or errors under ``strict``.
+
+    - a service's ``capacity`` above ``CAPACITY_FACTOR`` × the population of the places it serves
+      (when every one of them has a population, in the load or in ``populations``: the store's);
+    - a single ``funding`` ``amount`` above £1bn (``MAX_FLOW``);
+    - a negative or infinite value in any numeric canonical column (``lat``/``lon`` may be negative; the
+      columns :data:`NON_NEGATIVE` lists are errors already). A NaN in a frame is a missing value.
+    """
+    import math
+
+    issues: list[Issue] = []
+    for name, spec in TABLES.items():
+        df = tables.get(name)
+        if df is None or not len(df):
+            continue
+        numeric = [c for c, k in spec.columns.items() if k in ("float", "int") and c in df.columns]
+        if not numeric:
+            continue
+        for rec in fast_records(df):
+            for c in numeric:
+                v = rec.get(c)
+                if v is None or isinstance(v, bool) or not isinstance(v, (int, float)):
+                    continue
+                if isinstance(v, float) and math.isnan(v):
+                    continue  # a missing value in a frame (stored as missing)
+                if isinstance(v, float) and math.isinf(v):
+                    f, sh, row = _loc(rec, source)
+                    issues.append(Issue(f, sh, row, c, str(v), "implausible", f"{c} is {v}, not a number"))
+                elif v < 0 and c not in SIGNED and c not in NON_NEGATIVE.get(name, ()):
+                    f, sh, row = _loc(rec, source)
+                    issues.append(Issue(f, sh, row, c, v, "implausible", f"{c} is negative"))
+    funding = tables.get("funding")
+    if funding is not None and len(funding) and "amount" in funding.columns:
+        for rec in fast_records(funding):
+            v = rec.get("amount")
+            if isinstance(v, (int, float)) and v == v and v > MAX_FLOW:
+                f, sh, row = _loc(rec, source)
+                issues.append(Issue(f, sh, row, "amount", v, "implausible",
+                                    f"amount £{_num(v)} is over £{MAX_FLOW / 1e9:.0f}bn for a single flow; "
+                                    "check the units (pounds, not pence) and the digits"))
+    places, services = tables.get("places"), tables.get("services")
+    if services is not None and len(services) and "capacity" in services.columns:
+        pop: dict[str, float] = {str(k): float(v) for k, v in (populations or {}).items()}
+        if places is not None and len(places) and "population" in places.columns:
+            for r in fast_records(places):
+                p = r.get("population")
+                if r.get("code") is not None and isinstance(p, (int, float)) and p == p:
+                    pop[r["code"]] = float(p)
+        for rec in fast_records(services):
+            cap = rec.get("capacity")
+            areas = rec.get("areas") or []
+            if not isinstance(cap, (int, float)) or cap != cap or not areas or not isinstance(areas, list):
+                continue
+            if not all(a in pop for a in areas):
+                continue
+            served = sum(pop[a] for a in dict.fromkeys(areas))
+            if cap > CAPACITY_FACTOR * max(served, 1.0):
+                f, sh, row = _loc(rec, source)
+                issues.append(Issue(f, sh, row, "capacity", cap, "implausible",
+                                    f"capacity {_num(cap)} people a year is more than {CAPACITY_FACTOR} times the "
+                                    f"{served:,.0f} people living in the areas it serves"))
     return issues
 
 

@@ -146,8 +146,7 @@ def cmd_load(args) -> int:
             else:
                 _err(f"dry run: {args.paths} would load " +
                      ", ".join(f"{n} {t}" for t, n in out["tables"].items() if n) + "; nothing was written")
-                for w in tables.warnings[:20]:
-                    _err(f"warning: {w}")
+                _warnings(pipeline.skipped_warnings(tables) + list(tables.warnings))
             return EXIT_OK
         update, close = _progress_bar("loading")
         try:
@@ -176,8 +175,8 @@ def cmd_load(args) -> int:
                 if placed.get("postcode") or placed.get("register"):
                     _err(f"placed {placed.get('postcode', 0):,} organisation(s) by postcode and "
                          f"{placed.get('register', 0):,} public bod(y/ies) by org-id in the smallest loaded place")
-            for w in result.get("warnings", [])[:20]:
-                _err(f"warning: {w}")
+            _warnings(pipeline.skipped_warnings(m.CanonicalTables({}, [], result.get("skipped") or {}))
+                      + list(result.get("warnings", [])))
         if result["status"] == "loaded":
             from ecosystem.service import warm_in_background
 
@@ -187,6 +186,13 @@ def cmd_load(args) -> int:
     finally:
         if store is not None:
             store.close()
+
+
+def _warnings(warnings: list[str], limit: int = 20) -> None:
+    for w in warnings[:limit]:
+        _err(f"warning: {w}")
+    if len(warnings) > limit:
+        _err(f"… and {len(warnings) - limit} more warnings (all of them: --json)")
 
 
 def cmd_template(args) -> int:
@@ -405,7 +411,8 @@ def build_parser() -> argparse.ArgumentParser:
     lo.add_argument("--strict", action="store_true",
                     help="refuse the load when a standard file (360Giving, OCDS, Open Referral) has a publisher's "
                          "error (end before start, a negative amount, an unparseable date, a missing identifier) "
-                         "instead of loading without that value or record and warning")
+                         "instead of loading without that value or record and warning, or when any file has an "
+                         "implausible value (capacity far above the population served, a single flow over £1bn)")
     lo.add_argument("--json", action="store_true")
 
     t = _sub(sp, "template", cmd_template, "write empty template CSVs with a README of the columns",

@@ -53,14 +53,16 @@ def test_query_refuses_writes_and_unknown_names(demo, capsys):
     assert demo.counts()["nodes"]["Place"] == 22
 
 
-def test_template_writes_every_table_and_loads_empty(tmp_path, capsys):
+def test_template_writes_every_table_and_has_nothing_to_load(tmp_path, capsys):
     assert cli.main(["template", str(tmp_path / "t")]) == 0
     names = sorted(p.name for p in (tmp_path / "t").iterdir())
     assert names == ["README.md", "categories.csv", "funding.csv", "needs.csv", "organisations.csv",
                      "partnerships.csv", "places.csv", "services.csv"]
     assert (tmp_path / "t" / "services.csv").read_text().startswith("id,name,provider,category,areas,capacity")
-    assert cli.main(["load", str(tmp_path / "t"), "--dry-run", "--no-store", "--json"]) == 0
-    assert json.loads(capsys.readouterr().out)["tables"]["services"] == 0
+    capsys.readouterr()
+    assert cli.main(["load", str(tmp_path / "t"), "--dry-run", "--no-store", "--json"]) == 2
+    issues = json.loads(capsys.readouterr().out)["issues"]
+    assert [i["check"] for i in issues] == ["nothing_to_load"] and "headers but no rows" in issues[0]["message"]
 
 
 def test_analyse_json_keys_and_write_back(demo, capsys):

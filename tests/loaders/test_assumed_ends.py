@@ -85,9 +85,12 @@ class _Recorder:
     @classmethod
     def load(cls, path, **options):
         cls.seen.append(options)
+        import pandas as pd
+
         from ecosystem.model import CanonicalTables
 
-        return CanonicalTables()
+        # one category, so the load has something to write (a load of nothing is refused)
+        return CanonicalTables({"categories": pd.DataFrame([{"code": "x", "name": "X", "parent": None}])})
 
 
 def test_load_paths_gives_every_loader_assume_months(monkeypatch, tmp_path):
