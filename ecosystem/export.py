@@ -13,6 +13,18 @@ from ecosystem.store import GraphStore, _to_python
 from queries import query
 
 
+#: first characters that make a spreadsheet read a cell as a formula (or hide what follows)
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def inert(v: Any) -> Any:
+    """A cell value a spreadsheet will show, never run: text starting with ``= + - @``, a tab or a carriage
+    return gets a leading apostrophe (numbers are left as numbers)."""
+    if isinstance(v, str) and v[:1] in FORMULA_START:
+        return "'" + v
+    return v
+
+
 def _jsonable(v: Any) -> Any:
     if isinstance(v, (dt.date, dt.datetime)):
         return v.isoformat()

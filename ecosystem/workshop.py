@@ -941,8 +941,9 @@ def csv_cell(v: Any) -> str:
         return ""
     if isinstance(v, (list, tuple)):
         v = "; ".join(str(x) for x in v)
-    s = str(v)
-    return "'" + s if s[:1] in ("=", "+", "-", "@", "\t", "\r") else s
+    from ecosystem.export import inert
+
+    return inert(str(v))
 
 
 def _csv(rec: Mapping[str, Any]) -> str:

@@ -130,8 +130,13 @@ def data_table(table_id: str, df: pd.DataFrame, *, markdown: Iterable[str] = (),
 
 
 def export_bytes(rows: list[dict[str, Any]], columns: list[str], fmt: str) -> bytes:
-    """The table as a CSV (UTF-8 with BOM, for Excel) or XLSX file; link cells as their text."""
-    df = pd.DataFrame([{c: plain(r.get(c)) for c in columns} for r in rows or []], columns=columns)
+    """The table as a CSV (UTF-8 with BOM, for Excel) or XLSX file; link cells as their text.
+
+    Text that a spreadsheet would run as a formula (``=HYPERLINK(…)`` in a name) is made inert.
+    """
+    from ecosystem.export import inert
+
+    df = pd.DataFrame([{c: inert(plain(r.get(c))) for c in columns} for r in rows or []], columns=columns)
     if fmt == "csv":
         return df.to_csv(index=False).encode("utf-8-sig")
     if fmt == "xlsx":

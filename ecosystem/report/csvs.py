@@ -7,6 +7,7 @@ import io
 from typing import Any, Iterable
 
 from ecosystem.analysis._core import TABLES
+from ecosystem.export import inert
 from ecosystem.report.build import Report
 from ecosystem.report.content import category_totals
 
@@ -58,7 +59,7 @@ def _text(columns: list[str], rows: Iterable[list[Any]]) -> str:
     buf = io.StringIO()
     w = csv.writer(buf, lineterminator="\n")
     w.writerow(columns)
-    w.writerows(rows)
+    w.writerows([inert(c) for c in r] for r in rows)  # names and notes never run as formulas
     return buf.getvalue()
 
 

@@ -9,8 +9,11 @@ from ecosystem.report.content import Table, sections, subtitle, title
 
 
 def _md(s: Any) -> str:
-    """Text safe inside a Markdown table cell or line."""
-    return str(s).replace("\\", "\\\\").replace("|", "\\|").replace("\n", " ")
+    """Text safe inside a Markdown table cell or line: HTML characters as entities (as the workshop
+    minutes do), so a name or note can never become markup when the file is rendered."""
+    t = str(s).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    t = t.replace("\\", "\\\\").replace("|", "\\|").replace("[", "\\[").replace("]", "\\]")
+    return t.replace("\r", " ").replace("\n", " ")
 
 
 def _table(t: Table) -> list[str]:

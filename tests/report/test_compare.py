@@ -121,6 +121,6 @@ def test_renderers_work_from_report_json_alone():
                          "concentrated_hhi": 2500.0, "overlap_share": 0.5, "short_term_months": 12})
     r = Report(d)
     md, html = render_md(r), render_html(r)
-    assert "| North <&> Side | Mental health | 100 | 40 | 60 | 40% | under-served | 1 |" in md
+    assert "| North &lt;&amp;&gt; Side | Mental health | 100 | 40 | 60 | 40% | under-served | 1 |" in md
     assert "North &lt;&amp;&gt; Side" in html and "North <&> Side" not in html  # escaped
     assert "No funding ends within 12 months without a successor." in html
