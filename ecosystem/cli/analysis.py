@@ -98,40 +98,59 @@ def cmd_scenario(args) -> int:
         if args.save:
             sid = app.save_scenario(args.save, options)
             _err(f"saved scenario {args.save!r} as {sid}")
+        names = {} if args.json else app.names()
     if args.json:
         print_json(result.to_dict())
     else:
-        print(scenario_text(result))
+        print(scenario_text(result, names=names))
     return EXIT_OK
 
 
-def scenario_text(result) -> str:
+def _more(shown: int, total: int) -> list[str]:
+    return [f"  … and {total - shown:,} more"] if total > shown else []
+
+
+def scenario_text(result, *, names: dict[str, str] | None = None) -> str:
+    """The scenario for people: names first, the code in brackets (``Old Trafford (E05000829)``)."""
+    names = names or {}
+
+    def nm(x) -> str:
+        n = names.get(x) if isinstance(x, str) else None
+        return f"{n} ({x})" if n and n != x else str(x)
+
     d = result.diff_dict()
     o = result.options
-    lines = [f"Scenario at {o.as_of.isoformat()}" + (f" for {o.place}" if o.place else "")]
+    lines = [f"Scenario at {o.as_of.isoformat()}" + (f" for {nm(o.place)}" if o.place else "")]
     changes = []
     for label, items in (("remove provider", o.remove_providers), ("remove funder", o.remove_funders),
                          ("remove funding", o.remove_funding)):
-        changes += [f"{label} {i}" for i in items]
-    changes += [f"add service {s.get('id')}" for s in o.add_services]
-    changes += [f"capacity of {k} -> {v}" for k, v in o.capacity_changes]
+        changes += [f"{label} {nm(i)}" for i in items]
+    changes += [f"add service {s.get('name') or s.get('id')}" for s in o.add_services]
+    changes += [f"capacity of {nm(k)} -> {v}" for k, v in o.capacity_changes]
     lines.append("Changes: " + ("; ".join(changes) if changes else "none"))
     lines.append(f"Unmet need: {d['unmet_before']:,.1f} -> {d['unmet_after']:,.1f} people a year "
                  f"({d['unmet_added']:+,.1f})")
-    if d["removed_services"]:
-        lines.append("Services removed: " + ", ".join(d["removed_services"]))
-    if d["deactivated_services"]:
-        lines.append("Services losing all their funding: " + ", ".join(d["deactivated_services"]))
+    for label, key in (("Services removed", "removed_services"), ("Services losing all their funding",
+                                                                 "deactivated_services")):
+        if d[key]:
+            shown = d[key][:15]
+            lines.append(f"{label}: " + "; ".join(nm(s) for s in shown)
+                         + (f"; … and {len(d[key]) - len(shown):,} more" if len(d[key]) > len(shown) else ""))
     lines.append(f"Cells that became unserved: {len(d['became_unserved'])}")
     for r in d["became_unserved"][:15]:
-        lines.append(f"  {r['place']} / {r['category']}: {r['demand']:,.1f} people in need")
+        lines.append(f"  {nm(r['place'])} / {nm(r['category'])}: {r['demand']:,.1f} people in need")
+    lines += _more(15, len(d["became_unserved"]))
     if d["unmet_by_category"]:
         lines.append("Unmet change by category:")
         for r in d["unmet_by_category"][:15]:
-            lines.append(f"  {r['category']}: {r['unmet_before']:,.1f} -> {r['unmet_after']:,.1f} ({r['change']:+,.1f})")
+            lines.append(f"  {nm(r['category'])}: {r['unmet_before']:,.1f} -> {r['unmet_after']:,.1f} "
+                         f"({r['change']:+,.1f})")
+        lines += _more(15, len(d["unmet_by_category"]))
     lines.append(f"New funding cliffs: {len(d['new_cliffs'])}")
     for r in d["new_cliffs"][:10]:
-        lines.append(f"  {r['funding']}: {r['funder']} -> {r['recipient']} £{r['amount']:,.0f} ends {r['end']}")
+        lines.append(f"  {nm(r['funding'])}: {nm(r['funder'])} -> {nm(r['recipient'])} £{r['amount']:,.0f} "
+                     f"ends {r['end']}")
+    lines += _more(10, len(d["new_cliffs"]))
     return "\n".join(lines)
 
 

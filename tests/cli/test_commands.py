@@ -114,6 +114,25 @@ def test_scenario_save_list_rerun_and_store_unchanged(demo, capsys):
     assert cli.main(["scenario", "--remove-provider", "NOBODY", "--as-of", "2026-11-21"]) == 2
 
 
+def test_scenario_text_speaks_in_names_with_codes_in_brackets(demo, capsys):
+    import pandas as pd
+
+    from ecosystem.demo import DEMO_DIR
+
+    orgs = pd.read_csv(DEMO_DIR / "organisations.csv").set_index("id")["name"]
+    svcs = pd.read_csv(DEMO_DIR / "services.csv").set_index("id")["name"]
+    places = pd.read_csv(DEMO_DIR / "places.csv").set_index("code")["name"]
+    assert cli.main(["scenario", "--remove-provider", "GB-DEMO-021", "--place", "E08000009",
+                     "--as-of", "2026-11-21"]) == 0
+    out = capsys.readouterr().out
+    assert f"for {places['E08000009']} (E08000009)" in out
+    assert f"remove provider {orgs['GB-DEMO-021']} (GB-DEMO-021)" in out
+    assert f"{svcs['DEMO-S33']} (DEMO-S33)" in out and f"{svcs['DEMO-S36']} (DEMO-S36)" in out
+    unserved = [ln for ln in out.splitlines() if ln.startswith("  ") and "people in need" in ln]
+    assert len(unserved) == 7 and all(ln.strip()[0] != "E" or "(E05" in ln for ln in unserved)
+    assert f"{places['E05015239']} (E05015239) / " in out
+
+
 def test_scenario_add_service_file(demo, tmp_path, capsys):
     f = tmp_path / "services.csv"
     f.write_text("id,name,provider,category,areas,capacity\n"
