@@ -295,7 +295,7 @@ class Ecomap:
         from queries import query
 
         scope = analysis.place or "*"
-        found = an.findings(analysis, max_per_kind=max_per_kind)
+        found = an.findings(analysis, max_per_kind=max_per_kind, names=self.names())
         nodes, links = [], {"places": [], "categories": [], "organisations": [], "services": []}
         for f in found:
             nodes.append({"id": f["id"], "scope": scope, "kind": f["kind"], "summary": f["summary"],

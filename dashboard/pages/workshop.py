@@ -65,7 +65,7 @@ def _findings(w: ws.Workshop) -> list[dict[str, Any]]:
     svc = state.service()
     version = svc.version()
     return state.cached(f"workshop-findings:{w.place}:{w.as_of.isoformat()}", version,
-                        lambda: an.findings(svc.analysis(w.place, w.as_of)))
+                        lambda: an.findings(svc.analysis(w.place, w.as_of), names=svc.names()))
 
 
 def _figures(w: ws.Workshop) -> list[tuple[str, str]]:

@@ -143,7 +143,8 @@ def summary_text(analysis: Analysis, top: int = 10, *, names: dict[str, str] | N
     return "\n".join(out)
 
 
-def findings(analysis: Analysis, *, max_per_kind: int | None = None) -> list[dict[str, Any]]:
+def findings(analysis: Analysis, *, max_per_kind: int | None = None,
+             names: dict[str, str] | None = None) -> list[dict[str, Any]]:
     """The analysis as a list of findings, one per thing worth a commissioner's attention.
 
     Each finding is a JSON-safe dict: ``id`` (stable across runs:
@@ -158,7 +159,9 @@ def findings(analysis: Analysis, *, max_per_kind: int | None = None) -> list[dic
     providers adding unmet need and concentrated markets are listed.
     ``max_per_kind`` keeps the first rows of each kind (tables are ranked:
     worst first where there is a ranking), e.g. to cap overlap findings,
-    which run to six figures on a whole local authority.
+    which run to six figures on a whole local authority. ``names`` (id or
+    code -> display name) makes the summaries read in names, as a partnership
+    board reads them; ids and codes stay in the other fields.
 
     Examples
     --------
@@ -167,8 +170,13 @@ def findings(analysis: Analysis, *, max_per_kind: int | None = None) -> list[dic
     >>> f = findings(analyse(riverside(), place="LA1", as_of="2025-01-01"))
     >>> [x["summary"] for x in f if x["kind"] == "unserved"]
     ['No active FOOD service in W3: 20 people in need a year.']
+    >>> f = findings(analyse(riverside(), place="LA1", as_of="2025-01-01"), names={"FOOD": "Food support",
+    ...                                                                            "W3": "Mill End"})
+    >>> [x["summary"] for x in f if x["kind"] == "unserved"]
+    ['No active Food support service in Mill End: 20 people in need a year.']
     """
     a = analysis
+    nm = (lambda x: names.get(x, x) if isinstance(x, str) else x) if names else (lambda x: x)
     scope = a.place or "*"
     as_of = a.as_of.isoformat()
     prov = a.provision
@@ -201,55 +209,57 @@ def findings(analysis: Analysis, *, max_per_kind: int | None = None) -> list[dic
         figs = {"demand": r.demand, "supply": r.supply, "unmet": r.unmet, "coverage": r.coverage,
                 "capacity_unknown": bool(r.capacity_unknown)}
         if r.status == "unserved":
-            add("unserved", list(key), f"No active {r.category} service in {r.place}: {_n(r.demand)} people in "
-                f"need a year.", place=r.place, category=r.category, figures=figs)
+            add("unserved", list(key), f"No active {nm(r.category)} service in {nm(r.place)}: {_n(r.demand)} "
+                f"people in need a year.", place=r.place, category=r.category, figures=figs)
         else:
-            add("under", list(key), f"{r.category} in {r.place} meets {_pct(r.coverage)} of need: "
+            add("under", list(key), f"{nm(r.category)} in {nm(r.place)} meets {_pct(r.coverage)} of need: "
                 f"{_n(r.unmet)} of {_n(r.demand)} people a year unmet.", place=r.place, category=r.category,
                 organisations=cell_orgs.get(key, []), services=cell_svcs.get(key, []), figures=figs)
     for r in a.duplication.itertuples(index=False):
         key = (r.place, r.category)
-        add("duplication", list(key), f"{r.category} in {r.place} is supplied at {_pct(r.coverage)} of need by "
-            f"{r.providers} providers.", place=r.place, category=r.category, organisations=cell_orgs.get(key, []),
+        add("duplication", list(key), f"{nm(r.category)} in {nm(r.place)} is supplied at {_pct(r.coverage)} of "
+            f"need by {r.providers} providers.", place=r.place, category=r.category,
+            organisations=cell_orgs.get(key, []),
             services=cell_svcs.get(key, []), figures={"coverage": r.coverage, "providers": r.providers,
                                                       "demand": r.demand, "supply": r.supply})
     for r in a.overlaps.itertuples(index=False):
         funders = "different funders" if r.different_funders else "a shared funder"
         add("overlap", [r.category, r.service_a, r.service_b],
-            f"{r.service_a} ({r.provider_a}) and {r.service_b} ({r.provider_b}) overlap {_pct(r.overlap)} in "
-            f"{r.category}, with {funders}.", category=r.category, organisations=[r.provider_a, r.provider_b],
+            f"{nm(r.service_a)} ({nm(r.provider_a)}) and {nm(r.service_b)} ({nm(r.provider_b)}) overlap "
+            f"{_pct(r.overlap)} in {nm(r.category)}, with {funders}.", category=r.category,
+            organisations=[r.provider_a, r.provider_b],
             services=[r.service_a, r.service_b], figures={"overlap": r.overlap,
                                                           "different_funders": bool(r.different_funders),
                                                           "shared_places": r.shared_places})
     for r in a.funding_dependency[a.funding_dependency["dependent"].astype(bool)].itertuples(index=False):
-        add("funding_dependency", [r.provider], f"{r.provider} gets {_pct(r.top_share)} of its active funding "
-            f"from {r.top_funder}.", organisations=[r.provider, r.top_funder],
+        add("funding_dependency", [r.provider], f"{nm(r.provider)} gets {_pct(r.top_share)} of its active funding "
+            f"from {nm(r.top_funder)}.", organisations=[r.provider, r.top_funder],
             figures={"top_share": r.top_share, "hhi": r.hhi, "funders": r.funders, "amount": r.amount})
     for r in a.funding_cliffs.itertuples(index=False):
-        add("funding_cliff", [r.funding], f"Funding {r.funding} from {r.funder} to {r.recipient} "
+        add("funding_cliff", [r.funding], f"Funding {r.funding} from {nm(r.funder)} to {nm(r.recipient)} "
             f"(£{r.amount:,.0f}) ends on {r.end.isoformat()} with nothing after it.",
             organisations=[r.funder, r.recipient], services=r.services,
             figures={"amount": r.amount, "end": r.end, "funding": r.funding})
     for r in a.sole_providers.itertuples(index=False):
         key = (r.place, r.category)
-        add("sole_provider", list(key), f"{r.provider} is the only provider of {r.category} in {r.place}.",
+        add("sole_provider", list(key), f"{nm(r.provider)} is the only provider of {nm(r.category)} in {nm(r.place)}.",
             place=r.place, category=r.category, organisations=[r.provider], services=cell_svcs.get(key, []),
             figures={"demand": r.demand, "supply": r.supply})
     for r in a.critical_providers[a.critical_providers["unmet_added"] > 0].itertuples(index=False):
-        add("critical_provider", [r.provider], f"If {r.provider} left, unmet need would rise by "
+        add("critical_provider", [r.provider], f"If {nm(r.provider)} left, unmet need would rise by "
             f"{_n(r.unmet_added)} people a year ({r.unserved_added} cell(s) left unserved).",
             organisations=[r.provider], figures={"unmet_added": r.unmet_added, "unserved_added": r.unserved_added,
                                                  "cells": r.cells})
     for o in a.articulation_points:
-        add("articulation_point", [o], f"{o} holds the partnership network together: without it, it splits.",
+        add("articulation_point", [o], f"{nm(o)} holds the partnership network together: without it, it splits.",
             organisations=[o])
     for x, y in a.bridges:
-        add("bridge", [x, y], f"The partnership between {x} and {y} is the only link between two parts of the "
+        add("bridge", [x, y], f"The partnership between {nm(x)} and {nm(y)} is the only link between two parts of the "
             f"network.", organisations=[x, y])
     k = a.concentration
     for r in k[k["concentrated"].astype(bool)].itertuples(index=False):
-        add("concentration", [r.place, r.category], f"{r.category} in {r.place} is concentrated "
-            f"(HHI {r.hhi:,.0f}); {r.top_provider} has {_pct(r.top_share)} of supply.", place=r.place,
+        add("concentration", [r.place, r.category], f"{nm(r.category)} in {nm(r.place)} is concentrated "
+            f"(HHI {r.hhi:,.0f}); {nm(r.top_provider)} has {_pct(r.top_share)} of supply.", place=r.place,
             category=r.category, organisations=[r.top_provider],
             figures={"hhi": r.hhi, "providers": r.providers, "top_share": r.top_share, "supply": r.supply})
     return out

@@ -95,3 +95,24 @@ def test_analysis_never_imports_dash_or_the_driver():
                 top = n.split(".")[0]
                 assert top not in {"dash", "neo4j", "plotly", "dashboard"}, (path.name, n)
                 assert not n.startswith(("ecosystem.store", "ecosystem.cli", "ecosystem.server")), (path.name, n)
+
+
+def test_finding_summaries_read_in_names_when_given_them():
+    import re
+
+    from dashboard.state import names_from_graph
+    from ecosystem.analysis import analyse, findings
+    from ecosystem.examples import RIVERSIDE_AS_OF, riverside
+
+    G = riverside()
+    nm = names_from_graph(G)
+    names = {**nm.places, **nm.categories, **nm.organisations, **nm.services}
+    found = findings(analyse(G, place="LA1", as_of=RIVERSIDE_AS_OF), names=names)
+    codes = re.compile(r"\b(LA1|W[1-4]|FOOD|MH|COUNCIL|TRUST|FOODBANK|PANTRY|MIND|ACME|S[1-6])\b")
+    assert found and all(not codes.search(f["summary"]) for f in found), [f["summary"] for f in found]
+    unserved = [f for f in found if f["kind"] == "unserved"]
+    assert unserved[0]["summary"] == "No active Food support service in Mill End: 20 people in need a year."
+    assert unserved[0]["place"] == "W3" and unserved[0]["category"] == "FOOD"  # the keys stay codes
+    cliffs = [f["summary"] for f in found if f["kind"] == "funding_cliff"]
+    assert cliffs == ["Funding F1 from Riverside Council to Riverside Food Bank (£30,000) ends on 2025-03-31 "
+                      "with nothing after it."]
