@@ -8,6 +8,7 @@ from.
 from __future__ import annotations
 
 import logging
+import os
 import pathlib
 import sys
 import urllib.parse
@@ -15,9 +16,9 @@ from typing import Any, Mapping
 
 import dash
 import dash_bootstrap_components as dbc
-from dash import Dash, html
+from dash import Dash, Input, Output, html
 
-from dashboard import state
+from dashboard import access, state
 
 log = logging.getLogger(__name__)
 
@@ -37,6 +38,24 @@ def navbar() -> dbc.Navbar:
     ], fluid=True), id="app-navbar", color="dark", dark=True, expand=True, className="mb-3")
 
 
+def callback_failed(e: Exception) -> None:
+    """What a callback that raised answers: its outputs unchanged and a readable message at the top of the page.
+
+    The pages catch what they expect; this is the net under them (a
+    request with values no page would send, an internal callback such as
+    page routing), so the answer is never an HTTP 500 with nothing shown.
+    """
+    from dashboard.components.layout import message
+
+    if isinstance(e, (TypeError, KeyError, AttributeError, IndexError, ValueError)):
+        log.warning("callback refused a request: %s: %s", type(e).__name__, e)
+        text = "That request could not be used (a value was missing or of the wrong kind); nothing was changed."
+    else:
+        text = state.friendly_error(e)
+    dash.set_props("app-error", {"children": message(text, "warning")})
+    return None
+
+
 def create_app(source: Any = None, *, query: Mapping[str, str] | None = None) -> Dash:
     """The dashboard over ``source``.
 
@@ -49,10 +68,11 @@ def create_app(source: Any = None, *, query: Mapping[str, str] | None = None) ->
     state.configure(source, defaults=query)
     if _APP is None:
         app = Dash(__name__, use_pages=True, pages_folder="", assets_folder=str(ASSETS), serve_locally=True,
-                   title="ecomap", update_title=None, suppress_callback_exceptions=True,
+                   title="ecomap", update_title=None, suppress_callback_exceptions=True, on_error=callback_failed,
                    meta_tags=[{"name": "viewport", "content": "width=device-width, initial-scale=1"}])
         # screen readers and translation tools read the page as British English
         app.index_string = app.index_string.replace("<html>", '<html lang="en-GB">', 1)
+        access.install(app.server)  # host, login, workshop links, size limit, security headers (every request)
         import dashboard.exports  # noqa: F401  (the export callbacks every table uses)
         from dashboard import pages
 
@@ -60,21 +80,51 @@ def create_app(source: Any = None, *, query: Mapping[str, str] | None = None) ->
         app.layout = html.Div([
             html.A("Skip to main content", href="#main", className="skip-link"),
             navbar(),
+            html.Div(id="app-error", className="container-fluid", **{"aria-live": "polite"}),
             html.Main(dash.page_container, id="main", className="container-fluid", tabIndex="-1"),
         ])
+
+
+        @app.callback(Output("app-error", "children"), Input("_pages_location", "pathname"))
+        def clear_error(_path):
+            """A message from a failed request goes when the person moves to another page."""
+            return None
+
         _APP = app
     return _APP
 
 
 def run_server(host: str = "127.0.0.1", port: int = 8050, query: Mapping[str, str] | None = None,
-               source: Any = None, debug: bool = False) -> int:
-    """Serve the dashboard until interrupted (binds 127.0.0.1 unless told otherwise)."""
+               source: Any = None, debug: bool = False, *, public_url: str | None = None,
+               token: str | None = None, upload_mb: int | None = None) -> int:
+    """Serve the dashboard until interrupted (binds 127.0.0.1 unless told otherwise).
+
+    Bound beyond loopback, the dashboard needs a login token: ``token``
+    (``--token`` / ECOMAP_TOKEN), or one made now; the address printed
+    once here carries it. ``public_url`` is the address people use (for
+    the links it shows and the names it answers to).
+    """
+    cfg = access.configure(host=host, port=port, public_url=public_url, token=token or os.environ.get("ECOMAP_TOKEN"),
+                           upload_mb=upload_mb)
     app = create_app(source, query=query)
     import threading
 
     threading.Thread(target=state.warm, name="ecomap-warm", daemon=True).start()
-    search = "?" + urllib.parse.urlencode({k: v for k, v in (query or {}).items() if v}) if query else ""
-    shown = "localhost" if host in ("127.0.0.1", "0.0.0.0", "::") else host
-    print(f"ecomap dashboard: http://{shown}:{port}/{search}  (Ctrl+C to stop)", file=sys.stderr)
-    app.run(host=host, port=port, debug=debug, use_reloader=False)
+    params = {k: v for k, v in (query or {}).items() if v}
+    base = cfg.base_url if not access.is_loopback(host) or public_url else \
+        f"http://{'localhost' if host in ('127.0.0.1', 'localhost') else f'[{host}]' if ':' in host else host}:{port}"
+    shown = base + "/" + ("?" + urllib.parse.urlencode({**params, "token": cfg.token}) if cfg.token else
+                          "?" + urllib.parse.urlencode(params) if params else "")
+    print(f"ecomap dashboard: {shown}  (Ctrl+C to stop)", file=sys.stderr)
+    if cfg.token:
+        print("  the address carries the login token: share it only with people who may see and change the data; "
+              "board members need only their workshop's board link", file=sys.stderr)
+    from ecosystem import workshop as ws
+    from ecosystem.server import default_home
+
+    ws.record_dashboard(default_home(), cfg.base_url)  # `ecomap workshop new` prints links to this address
+    try:
+        app.run(host=host, port=port, debug=debug, use_reloader=False)
+    finally:
+        ws.forget_dashboard(default_home())
     return 0

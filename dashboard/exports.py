@@ -17,9 +17,12 @@ from dashboard.components.tables import export_bytes, export_name
 def export_table(_csv, _xlsx, shown, data, columns, *, trigger=None):
     """The table as shown (filtered and sorted) as a file download."""
     trigger = trigger or ctx.triggered_id
-    if not trigger or not columns:
+    if not isinstance(trigger, dict) or not isinstance(columns, list) or not columns:
         return no_update
-    fmt = "xlsx" if trigger["type"].endswith("xlsx") else "csv"
-    rows = shown if shown is not None else data
-    ids = [c["id"] for c in columns]
-    return dcc.send_bytes(export_bytes(rows or [], ids, fmt), export_name(trigger["table"], fmt))
+    fmt = "xlsx" if str(trigger.get("type")).endswith("xlsx") else "csv"
+    rows = shown if isinstance(shown, list) else data
+    rows = [r for r in rows if isinstance(r, dict)] if isinstance(rows, list) else []
+    ids = [str(c["id"]) for c in columns if isinstance(c, dict) and c.get("id") is not None]
+    if not ids:
+        return no_update
+    return dcc.send_bytes(export_bytes(rows or [], ids, fmt), export_name(str(trigger.get("table") or "table"), fmt))

@@ -22,8 +22,12 @@ Roles. Each workshop has a presenter token and a board token, made with
 :mod:`secrets` and stored only as SHA-256 hashes; links carry them as
 ``?workshop=ID&token=…``. The presenter edits everything; board members
 view, vote and add notes. :func:`role_for` decides the role of a request:
-without a token only a request that is local on both ends (server bound to
-a loopback address, client on this machine) gets the presenter role.
+only a token gives one, on this machine too.
+
+Members. A vote counts under a member key: the dashboard passes each
+device's member identity (``member_id``, from a signed cookie), so votes,
+budgets and take-backs belong to a member, not to a typed name; without
+one (the library used directly) the key is the display name.
 
 Concurrency. Every write is one transaction (``execute_write``, retried on
 transient conflicts) that starts by bumping the workshop's ``revision``:
@@ -157,6 +161,14 @@ def member_key(name: str) -> str:
     return clean_text(name, field="your name", limit=MAX_MEMBER, multiline=False).casefold()
 
 
+def _key(name: str | None, member_id: str | None) -> str:
+    """The key votes count under: the member identity when there is one, else the display name's key."""
+    if member_id:
+        key = clean_text(member_id, field="member identity", limit=MAX_KEY, multiline=False)
+        return "id:" + key
+    return member_key(name)
+
+
 def workshop_id(name: str) -> str:
     """A workshop's id from its name: lower case, words joined by ``-`` (``Board, May`` → ``board-may``)."""
     clean = clean_text(name, field="workshop name", limit=MAX_NAME, multiline=False)
@@ -196,22 +208,29 @@ def is_local_request(server_name: str | None, remote_addr: str | None) -> bool:
     return is_loopback(server_name) and is_loopback(remote_addr)
 
 
-def role_for(workshop: "Workshop", token: str | None, *, local: bool) -> str | None:
+def role_for(workshop: "Workshop", token: str | None, *, local: bool = False) -> str | None:
     """The role a request has: ``presenter``, ``board`` or ``None`` (may not read or write the workshop).
 
-    A token decides when one is given (a wrong token gives no role, even
-    locally). Without a token only a local request (see
-    :func:`is_local_request`) is the presenter: anyone who can reach a
-    server bound beyond 127.0.0.1 needs a link with a token.
+    Only a token gives a role (a wrong token gives none). ``local`` is
+    kept for callers that still pass it and no longer changes anything:
+    a tokenless request from this machine could be a page on another
+    site driving the browser, so even there the presenter needs the link.
     """
     if token:
-        h = hash_token(str(token))
-        if workshop.presenter_hash and hmac.compare_digest(h, workshop.presenter_hash):
-            return PRESENTER
-        if workshop.board_hash and hmac.compare_digest(h, workshop.board_hash):
-            return BOARD
+        return role_for_hash(workshop, hash_token(str(token)))
+    return None
+
+
+def role_for_hash(workshop: "Workshop", token_hash: str | None) -> str | None:
+    """The role a token's hash (as a dashboard keeps it in a signed cookie) gives, or ``None``."""
+    if not token_hash:
         return None
-    return PRESENTER if local else None
+    h = str(token_hash)
+    if workshop.presenter_hash and hmac.compare_digest(h, workshop.presenter_hash):
+        return PRESENTER
+    if workshop.board_hash and hmac.compare_digest(h, workshop.board_hash):
+        return BOARD
+    return None
 
 
 _ALLOWED = {PRESENTER: {"read", "note", "vote", "action", "steps", "navigate"}, BOARD: {"read", "note", "vote"}}
@@ -333,6 +352,51 @@ class Links:
 def link(base_url: str, wid: str, token: str) -> str:
     """``{base}/workshop?workshop=ID&token=…``."""
     return base_url.rstrip("/") + "/workshop?" + urllib.parse.urlencode({"workshop": wid, "token": token})
+
+
+#: the file in ECOMAP_HOME where a running dashboard notes its address (so printed links use it)
+DASHBOARD_FILE = "dashboard.json"
+
+
+def record_dashboard(home: Any, url: str) -> None:
+    """Note that a dashboard in this process answers at ``url`` (read by :func:`dashboard_url`)."""
+    import os
+    import pathlib
+
+    path = pathlib.Path(home) / DASHBOARD_FILE
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(fd, "w", encoding="utf-8") as f:
+            json.dump({"url": url.rstrip("/"), "pid": os.getpid()}, f)
+    except OSError as e:
+        log.warning("could not note the dashboard's address in %s: %s", path, e)
+
+
+def forget_dashboard(home: Any) -> None:
+    import os
+    import pathlib
+
+    path = pathlib.Path(home) / DASHBOARD_FILE
+    try:
+        if json.loads(path.read_text(encoding="utf-8")).get("pid") == os.getpid():
+            path.unlink()
+    except (OSError, ValueError, AttributeError):
+        pass
+
+
+def dashboard_url(home: Any) -> str | None:
+    """The address of the dashboard running for this ECOMAP_HOME, or None when none is running."""
+    import os
+    import pathlib
+
+    try:
+        rec = json.loads((pathlib.Path(home) / DASHBOARD_FILE).read_text(encoding="utf-8"))
+        url, pid = str(rec["url"]), int(rec["pid"])
+        os.kill(pid, 0)  # still running?
+    except (OSError, ValueError, KeyError, TypeError, AttributeError):
+        return None
+    return url if url.startswith(("http://", "https://")) else None
 
 
 def _now(now: dt.datetime | None = None) -> str:
@@ -635,7 +699,7 @@ def vote_item_id(wid: str, finding_id: str) -> str:
 
 
 def vote(store, wid: str, finding: Mapping[str, Any], *, member: str, role: str | None,
-         now: dt.datetime | None = None) -> dict[str, int]:
+         member_id: str | None = None, now: dt.datetime | None = None) -> dict[str, int]:
     """Place one of ``member``'s dots on a gap or fragility finding.
 
     Returns ``votes`` (dots on this finding), ``used`` and ``left`` (the
@@ -646,7 +710,7 @@ def vote(store, wid: str, finding: Mapping[str, Any], *, member: str, role: str 
     if f["kind"] not in VOTABLE_KINDS:
         raise WorkshopError(f"votes are for gaps and fragilities; {f['kind']!r} findings cannot be voted on")
     name = clean_text(member, field="your name", limit=MAX_MEMBER, multiline=False)
-    key = name.casefold()
+    key = _key(name, member_id)
     about = targets([("finding", f)])
 
     def work(tx, w):
@@ -669,10 +733,11 @@ def vote(store, wid: str, finding: Mapping[str, Any], *, member: str, role: str 
     return _write(store, wid, work)
 
 
-def unvote(store, wid: str, finding_id: str, *, member: str, role: str | None) -> dict[str, int]:
+def unvote(store, wid: str, finding_id: str, *, member: str, role: str | None,
+           member_id: str | None = None) -> dict[str, int]:
     """Take back one of ``member``'s dots on a finding (nothing happens when there is none)."""
     require(role, "vote")
-    key = member_key(member)
+    key = _key(member, member_id)
 
     def work(tx, w):
         item = vote_item_id(w.id, str(finding_id))
@@ -685,9 +750,10 @@ def unvote(store, wid: str, finding_id: str, *, member: str, role: str | None) -
     return _write(store, wid, work)
 
 
-def votes_left(store, wid: str, member: str) -> int:
+def votes_left(store, wid: str, member: str, *, member_id: str | None = None) -> int:
     w = get(store, wid)
-    rows = _read(store, lambda tx: _run(tx, "workshop_member_votes", {"workshop": w.id, "member": member_key(member)}))
+    key = _key(member, member_id)
+    rows = _read(store, lambda tx: _run(tx, "workshop_member_votes", {"workshop": w.id, "member": key}))
     return w.votes_per_member - int(rows[0]["used"])
 
 
@@ -806,9 +872,9 @@ def tally(store, wid: str) -> list[dict[str, Any]]:
     return sorted(out, key=lambda t: (-t["votes"], t["summary"] or "", t["finding"] or ""))
 
 
-def member_votes(store, wid: str, member: str) -> dict[str, int]:
-    """``{finding id: dots}`` placed by one member."""
-    key = member_key(member)
+def member_votes(store, wid: str, member: str | None, *, member_id: str | None = None) -> dict[str, int]:
+    """``{finding id: dots}`` placed by one member (by ``member_id`` when given, else by display name)."""
+    key = _key(member, member_id)
     items, votes = _read(store, lambda tx: (_run(tx, "workshop_notes", {"workshop": wid}),
                                             _run(tx, "workshop_votes", {"workshop": wid})))
     finding = {r["note"]["id"]: r["note"].get("finding") for r in items}

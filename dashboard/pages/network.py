@@ -135,11 +135,12 @@ def selected(node):
         return None
     if node.get("kind") == "category":
         return html.Div(f"Showing {str(node.get('name', '')).replace(chr(10), ': ')}", className="alert alert-light py-1")
-    kind = node.get("kind", "")
-    name = node.get("name", "")
-    if node.get("href"):
+    kind = str(node.get("kind") or "")
+    name = str(node.get("name") or "")
+    href = node.get("href")
+    if isinstance(href, str) and href.startswith("/") and not href.startswith("//"):
         return html.Div([html.Span(f"{nw.KIND_LABEL.get(kind, kind)}: "),
-                         dcc.Link(f"Open {name}", href=node["href"], id="network-open")], className="alert alert-light py-1")
+                         dcc.Link(f"Open {name}", href=href, id="network-open")], className="alert alert-light py-1")
     return html.Div(f"{nw.KIND_LABEL.get(kind, kind)}: {name}", className="alert alert-light py-1")
 
 
@@ -167,4 +168,5 @@ def download_png(image):
           prevent_initial_call=True)
 def fit(n, current):
     """Fit the whole network in view again."""
-    return {"name": "preset", "fit": True, "animate": False, "padding": 20 + (n or 0) % 2}
+    clicks = n if isinstance(n, int) and not isinstance(n, bool) else 0
+    return {"name": "preset", "fit": True, "animate": False, "padding": 20 + clicks % 2}

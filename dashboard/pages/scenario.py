@@ -104,7 +104,8 @@ def load_saved(scenario):
 @callback(Output("scenario-capacity", "data"), Input("scenario-add-row", "n_clicks"), State("scenario-capacity", "data"),
           prevent_initial_call=True)
 def add_row(_n, rows):
-    return (rows or []) + [{"service": None, "capacity": None}]
+    rows = [r for r in rows if isinstance(r, dict)] if isinstance(rows, list) else []
+    return rows + [{"service": None, "capacity": None}]
 
 
 @callback(Output("scenario-body", "children"), Output("scenario-message", "children"),

@@ -1,26 +1,28 @@
 """``/workshop`` — partnership-board workshops: a presentation mode and the board's notes, votes and actions.
 
-``/workshop?workshop=ID&token=…`` opens a workshop. The token decides the
-role (:func:`ecosystem.workshop.role_for`): the presenter steps through and
-edits the walkthrough and records actions; board members follow on their
-own devices (the page polls the workshop's revision), dot-vote on gaps and
-fragilities and add notes. Without a token only a request from this machine
-to a server bound to a loopback address is the presenter; anything else
-without a valid token sees nothing and can write nothing. Every write is
-checked again on the server, whatever the page shows, and rate-limited
-per client.
+``/workshop?workshop=ID&token=…`` opens a workshop: :mod:`dashboard.access`
+keeps the token's hash in a signed cookie and takes the token out of the
+address, and the hash decides the role (:func:`ecosystem.workshop.role_for_hash`).
+The presenter steps through and edits the walkthrough and records actions;
+board members follow on their own devices (the page polls the workshop's
+revision), dot-vote on gaps and fragilities and add notes. Without a valid
+link nobody — on this machine neither — is the presenter or a member: they
+see nothing and can write nothing. Every write is checked again on the
+server, whatever the page shows, and rate-limited per member (each device's
+member identity, a signed cookie) and per network address (sized for a
+board of 30 behind one venue's Wi-Fi).
 """
 
 from __future__ import annotations
 
 import logging
-from typing import Any
+from typing import Any, Mapping
 
 import dash
 from dash import ALL, Input, Output, State, callback, ctx, dcc, html, no_update
 from dash.exceptions import PreventUpdate
 
-from dashboard import state
+from dashboard import access, state
 from dashboard.components import workshop as cw
 from dashboard.components.layout import message
 from ecosystem import workshop as ws
@@ -30,32 +32,46 @@ log = logging.getLogger(__name__)
 dash.register_page(__name__, path="/workshop", name="Workshop", title="ecomap — workshop", order=9)
 
 POLL_MS = 1500
-#: writes per member on one address (a burst of 10, then one every 2 s) and per address (a whole board behind one
-#: network address: 60, then 3 a second)
+#: writes per member (a burst of 10, then one every 2 s) and per network address (a board of 30 behind one venue's
+#: address, each at the member rate: 300 at once, then 15 a second)
 MEMBER_LIMIT = ws.RateLimiter(rate=0.5, burst=10)
-ADDRESS_LIMIT = ws.RateLimiter(rate=3, burst=60)
+ADDRESS_LIMIT = ws.RateLimiter(rate=15, burst=300)
 
 
 # ---------------------------------------------------------------- who is asking
-def _request() -> tuple[str | None, str | None]:
-    """(address the server is bound to, client address) of the current request."""
+def _remote() -> str | None:
     try:
         from flask import request
 
-        return request.environ.get("SERVER_NAME"), request.remote_addr
+        return request.remote_addr
     except RuntimeError:  # no request (a callback called directly in a test)
-        return None, None
+        return None
 
 
-def _local() -> bool:
-    return ws.is_local_request(*_request())
+def _role(w: ws.Workshop, auth: Mapping[str, Any]) -> str | None:
+    """The role this request has in ``w``: from the workshop link's cookie (or a token, when called directly)."""
+    if access.in_request():
+        role = ws.role_for_hash(w, access.workshop_hashes().get(w.id))
+        if role:
+            return role
+    return ws.role_for(w, auth.get("token"))
 
 
-def _access(auth: dict | None) -> tuple[ws.Workshop, str | None]:
-    if not auth or not auth.get("workshop"):
+def _access(auth: Any) -> tuple[ws.Workshop, str | None]:
+    if not isinstance(auth, dict) or not isinstance(auth.get("workshop"), str) or not auth["workshop"]:
         raise ws.NotFound("no workshop chosen")
-    w = ws.get(state.service().store, str(auth["workshop"]))
-    return w, ws.role_for(w, auth.get("token"), local=_local())
+    w = ws.get(state.service().store, auth["workshop"])
+    return w, _role(w, auth)
+
+
+def _member_id() -> str | None:
+    """This device's member identity; a request to the live dashboard without one is refused."""
+    if not access.in_request():
+        return None  # a callback called directly: votes count under the display name
+    mid = access.member_id()
+    if not mid:
+        raise ws.WorkshopError("this device has no member identity: open the board link again, with cookies allowed")
+    return mid
 
 
 def _findings(w: ws.Workshop) -> list[dict[str, Any]]:
@@ -78,7 +94,7 @@ def _figures(w: ws.Workshop) -> list[tuple[str, str]]:
 # ---------------------------------------------------------------- layout
 def layout(workshop: str | None = None, token: str | None = None, **_):
     if not workshop:
-        if not _local():
+        if not access.logged_in():
             return html.Div(message("Open the workshop link you were given (it ends with a token).", "warning"),
                             id="workshop-page")
         try:
@@ -96,7 +112,7 @@ def layout(workshop: str | None = None, token: str | None = None, **_):
                                 "the current board link.", "warning"), id="workshop-page")
     presenter = role == ws.PRESENTER
     return html.Div([
-        dcc.Store(id="workshop-auth", data={"workshop": w.id, "token": token}),
+        dcc.Store(id="workshop-auth", data={"workshop": w.id}),  # the role comes from the link's cookie, not the page
         dcc.Store(id="workshop-member", storage_type="local"),
         dcc.Store(id="workshop-rev", data=-1),
         dcc.Store(id="workshop-bump", data=0),
@@ -176,7 +192,12 @@ def layout(workshop: str | None = None, token: str | None = None, **_):
 def poll(_n, auth, rev):
     """A cheap check of the workshop's revision; only a change makes the page redraw."""
     try:
-        now = ws.state(state.service().store, auth["workshop"])["revision"]
+        w, role = _access(auth)
+        if role is None:  # only a holder of the workshop's link hears of its changes
+            raise PreventUpdate
+        now = ws.state(state.service().store, w.id)["revision"]
+    except PreventUpdate:
+        raise
     except Exception as e:  # the store is down or the workshop went: say so on the next draw
         log.warning("workshop poll failed: %s", e)
         raise PreventUpdate from None
@@ -202,8 +223,9 @@ def draw(_seen, _bump, member, auth, about):
         findings = _findings(w)
         shown = cw.step_findings(w.step, findings)
         tallies = {t["finding"]: t["votes"] for t in ws.tally(store, w.id)}
-        name = (member or {}).get("name") if isinstance(member, dict) else None
-        mine = ws.member_votes(store, w.id, name) if name else {}
+        name = member.get("name") if isinstance(member, dict) and isinstance(member.get("name"), str) else None
+        mid = access.member_id() if access.in_request() else None
+        mine = ws.member_votes(store, w.id, name, member_id=mid) if name or mid else {}
         left = w.votes_per_member - sum(mine.values()) if name else None
         figures = _figures(w) if w.step and w.step["view"] in ("overview", "gaps") else []
         stage = cw.stage(w, shown, figures=figures, tallies=tallies, mine=mine, role=role, left=left)
@@ -231,14 +253,15 @@ def _about(w: ws.Workshop, value: str | None) -> ws.Targets:
 
 
 def _limit(name: str | None) -> None:
-    _, remote = _request()
+    remote = _remote()
     ADDRESS_LIMIT.check(str(remote))
-    MEMBER_LIMIT.check(f"{remote}|{(name or '').casefold()}")
+    mid = access.member_id() if access.in_request() else None
+    MEMBER_LIMIT.check(mid or f"{remote}|{(name or '').casefold()}")
 
 
 def _name(member: Any) -> str:
     name = member.get("name") if isinstance(member, dict) else None
-    if not name:
+    if not isinstance(name, str) or not name:
         raise ws.WorkshopError("add your name first (top right), so the board knows whose note or vote it is")
     return name
 
@@ -279,7 +302,9 @@ def act(*args):
             name = ws.clean_text(name_input, field="your name", limit=ws.MAX_MEMBER, multiline=False)
             return (bump or 0) + 1, message(f"Thank you, {name}.", "success"), no_update, no_update, {"name": name}
         w, role = _access(auth)
-        name = member.get("name") if isinstance(member, dict) else None
+        name = member.get("name") if isinstance(member, dict) and isinstance(member.get("name"), str) else None
+        if role is None:
+            raise ws.Forbidden("this workshop link is no longer valid; ask the presenter for the current one")
         _limit(name)
         done, clear_note, clear_action = "", no_update, no_update
         kind = trig["type"] if isinstance(trig, dict) else trig
@@ -307,10 +332,12 @@ def act(*args):
             found = {f["id"]: f for f in _findings(w)}
             if trig["index"] not in found:
                 raise ws.WorkshopError("that finding is no longer in the analysis")
-            r = ws.vote(store, w.id, found[trig["index"]], member=_name(member), role=role)
+            r = ws.vote(store, w.id, found[trig["index"]], member=_name(member), role=role,
+                        member_id=_member_id())
             done = f"Vote placed: {r['left']} left."
         elif kind == "workshop-unvote":
-            r = ws.unvote(store, w.id, trig["index"], member=_name(member), role=role)
+            r = ws.unvote(store, w.id, str(trig["index"]), member=_name(member), role=role,
+                          member_id=_member_id())
             done = f"Vote taken back: {r['left']} left." if r["removed"] else ""
         elif kind == "workshop-note-add":
             ws.add_note(store, w.id, note_text, author=_name(member), role=role, about=_about(w, note_about))

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
-from ecosystem.cli import EXIT_ERROR, _err, parse_date_arg
+import os
+import urllib.parse
+
+from ecosystem.cli import EXIT_ERROR, UsageError, _err, parse_date_arg
 
 
 def cmd_serve(args) -> int:
@@ -11,12 +14,21 @@ def cmd_serve(args) -> int:
     except ModuleNotFoundError as e:  # pragma: no cover - a trimmed install
         _err(f"the dashboard is not installed ({e.name} is missing)")
         return EXIT_ERROR
-    if args.host not in ("127.0.0.1", "localhost", "::1"):
-        _err(f"warning: serving on {args.host}: anyone who can reach this machine on port {args.port} can see and "
-             "change the data")
     as_of = parse_date_arg(args.as_of).isoformat() if args.as_of else None  # UsageError (exit 2) when bad
     query = {k: v for k, v in (("place", args.place), ("as_of", as_of)) if v}
-    return run_server(host=args.host, port=args.port, query=query or None) or 0
+    token = args.token or os.environ.get("ECOMAP_TOKEN") or None
+    if args.max_upload_mb is not None and args.max_upload_mb < 1:
+        raise UsageError("--max-upload-mb must be at least 1")
+    if args.public_url:
+        parts = urllib.parse.urlsplit(args.public_url)
+        if parts.scheme not in ("http", "https") or not parts.hostname:
+            raise UsageError(f"--public-url {args.public_url!r} is not an http(s) address such as "
+                             "http://192.168.1.20:8050")
+    if args.host not in ("127.0.0.1", "localhost", "::1"):
+        _err(f"serving on {args.host}: people on this network can reach port {args.port}; the dashboard asks for its "
+             "login token (printed below) and workshop links open only their workshop")
+    return run_server(host=args.host, port=args.port, query=query or None, public_url=args.public_url,
+                      token=token, upload_mb=args.max_upload_mb) or 0
 
 
 def register(sp, sub) -> None:
@@ -26,3 +38,9 @@ def register(sp, sub) -> None:
     s.add_argument("--port", type=int, default=8050)
     s.add_argument("--place", help="place code shown when a link names none")
     s.add_argument("--as-of", help="date shown when a link names none, YYYY-MM-DD (default: today)")
+    s.add_argument("--public-url", help="the address people use to reach this dashboard, e.g. http://192.168.1.20:8050 "
+                   "(used in workshop links; requests naming another host are refused)")
+    s.add_argument("--token", help="the login token a dashboard bound beyond 127.0.0.1 asks for (default: "
+                   "ECOMAP_TOKEN, else a new one, printed once)")
+    s.add_argument("--max-upload-mb", type=int, help="largest file the data page accepts, in MB "
+                   "(default: ECOMAP_MAX_UPLOAD_MB, else 50)")

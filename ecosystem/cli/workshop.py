@@ -10,6 +10,21 @@ from ecosystem.cli import EXIT_OK, UsageError, _err, open_store, parse_date_arg,
 DEFAULT_URL = "http://127.0.0.1:8050"
 
 
+def _url(args) -> str:
+    """The dashboard address for links: ``--url``, else the running dashboard's own, else the default."""
+    if args.url:
+        return args.url
+    from ecosystem import workshop as ws
+    from ecosystem.server import default_home
+
+    found = ws.dashboard_url(default_home())
+    if found:
+        return found
+    _err(f"no dashboard is running for this store, so the links assume {DEFAULT_URL}; for a meeting start "
+         "`ecomap serve --host 0.0.0.0` first, or pass --url")
+    return DEFAULT_URL
+
+
 def _links_out(links, url: str) -> dict:
     w = links.workshop
     return {**w.to_dict(), "presenter_link": links.presenter_link(url), "board_link": links.board_link(url),
@@ -34,7 +49,7 @@ def cmd_new(args) -> int:
             links = ws.create(store, args.name, args.place, as_of=as_of, votes_per_member=args.votes)
         except ws.WorkshopError as e:
             raise UsageError(str(e)) from None
-    out = _links_out(links, args.url)
+    out = _links_out(links, _url(args))
     if args.json:
         print_json(out)
     else:
@@ -58,7 +73,7 @@ def cmd_links(args) -> int:
     with open_store() as store:
         w = _find(store, args.name)
         links = ws.new_links(store, w.id)
-    out = _links_out(links, args.url)
+    out = _links_out(links, _url(args))
     if args.json:
         print_json(out)
     else:
@@ -114,12 +129,13 @@ def register(sp, sub) -> None:
     n.add_argument("--place", required=True, help="code of the place the board will walk through")
     n.add_argument("--as-of", help="date of the figures shown, YYYY-MM-DD (default: today)")
     n.add_argument("--votes", type=int, default=5, help="dot-votes each board member has (default 5)")
-    n.add_argument("--url", default=DEFAULT_URL, help=f"the dashboard's address, for the links (default {DEFAULT_URL})")
+    n.add_argument("--url", help="the dashboard's address, for the links (default: the running dashboard's, "
+                   f"else {DEFAULT_URL})")
     n.add_argument("--json", action="store_true")
     ln = sub(wsp, "links", cmd_links, "make new presenter and board links for a workshop (the old ones stop working)",
              "ecomap workshop links board-may-2026")
     ln.add_argument("name", help="workshop name or id")
-    ln.add_argument("--url", default=DEFAULT_URL, help=f"the dashboard's address (default {DEFAULT_URL})")
+    ln.add_argument("--url", help=f"the dashboard's address (default: the running dashboard's, else {DEFAULT_URL})")
     ln.add_argument("--json", action="store_true")
     ls = sub(wsp, "list", cmd_list, "list workshops with their counts of notes, votes and actions",
              "ecomap workshop list --json")

@@ -1,7 +1,7 @@
 """The workshop page in a real headless browser: a presenter and a board member, each in their own browser context.
 
-The server reports a non-loopback bind address (as ``ecomap serve --host 0.0.0.0`` would) so links need
-their tokens, while the socket itself stays on 127.0.0.1.
+The dashboard is configured as ``ecomap serve --host 0.0.0.0`` configures it (a login token is needed for
+anything but a workshop link), while the socket itself stays on 127.0.0.1.
 """
 
 from __future__ import annotations
@@ -17,6 +17,7 @@ from ecosystem import workshop as ws
 AS_OF = dt.date(2026, 1, 1)  # the date in conftest.py
 
 WAIT = 30_000
+LOGIN = "login-token-for-these-tests"
 UNDER = "under|LA|W1|mh"
 XSS = "<script>window.__pwned=1</script><img src=x onerror=\"window.__pwned=2\"> & <b>bold</b>"
 
@@ -28,15 +29,16 @@ def server(small):
     from dashboard import state
     from dashboard.app import create_app
 
+    from dashboard import access
+
     app = create_app(small, query={"place": "LA", "as_of": AS_OF.isoformat()})
     state.configure(small, defaults={"place": "LA", "as_of": AS_OF.isoformat()})
-
-    def as_if_bound_beyond_loopback(environ, start_response):
-        environ["SERVER_NAME"] = "192.0.2.10"  # what werkzeug reports when bound to a LAN address
-        return app.server(environ, start_response)
-
-    with serving(as_if_bound_beyond_loopback) as base:
-        yield base
+    access.configure(host="0.0.0.0", token=LOGIN)
+    try:
+        with serving(app.server) as base:
+            yield base
+    finally:
+        access.configure()
 
 
 @pytest.fixture(scope="module")
@@ -160,7 +162,11 @@ def test_without_a_valid_token_nothing_is_shown_or_writable(small, server, two, 
         assert page.query_selector("#workshop-note-add") is None and page.query_selector("#workshop-stage") is None
     page.goto(f"{server}/workshop")
     page.wait_for_selector("#workshop-page .alert")
-    assert page.query_selector("#workshop-lobby") is None  # the list of workshops is for this machine only
+    assert page.query_selector("#workshop-lobby") is None  # the list of workshops needs the login token
+    page.goto(f"{server}/workshop?workshop={links.workshop.id}&token={links.board_token}")
+    page.wait_for_selector("#workshop-stage")
+    page.goto(f"{server}/gaps")  # a board link opens its workshop, nothing else
+    assert "needs its login token" in page.inner_text("body")
     assert ws.get(small, links.workshop.id).revision == 0
 
 
@@ -210,3 +216,32 @@ def test_every_refusal_reaches_the_board_member_as_a_message(small, server, two,
     assert member.input_value("#workshop-note-text") == "second"  # what was typed is kept for another try
     assert [n["text"] for n in ws.notes(small, wid)] == ["first"]
     assert statuses and 500 not in statuses and member.errors == []
+
+
+def test_a_board_members_page_works_on_a_phone(small, server, browser, fresh, tmp_path):
+    """390 × 844 (a common phone): nothing wider than the screen, buttons big enough to tap, a vote works."""
+    import os
+    import pathlib
+
+    links = ws.create(small, fresh("Phone"), "LA", as_of=AS_OF, votes_per_member=3)
+    ws.go_to(small, links.workshop.id, 1, role=ws.PRESENTER)
+    ctx = browser.new_context(viewport={"width": 390, "height": 844}, device_scale_factor=2, is_mobile=True,
+                              has_touch=True)
+    try:
+        phone = ctx.new_page()
+        phone.set_default_timeout(WAIT)
+        phone.goto(links.board_link(server))
+        phone.wait_for_selector(f"li[data-finding='{UNDER}'] button.workshop-vote")
+        assert phone.evaluate("document.documentElement.scrollWidth") <= 390
+        _name(phone, "Sam, public health")
+        vote = phone.locator(f"li[data-finding='{UNDER}'] button.workshop-vote")
+        box = vote.bounding_box()
+        assert box["height"] >= 44 and box["x"] >= 0 and box["x"] + box["width"] <= 390
+        vote.tap()
+        phone.wait_for_selector(f"li[data-finding='{UNDER}'] .workshop-dots:has-text('1 vote (1 yours)')")
+        assert phone.evaluate("document.documentElement.scrollWidth") <= 390
+        shots = pathlib.Path(os.environ.get("ECOMAP_SCREENSHOTS") or tmp_path)
+        shots.mkdir(parents=True, exist_ok=True)
+        phone.screenshot(path=str(shots / "workshop-board-phone.png"), full_page=True)
+    finally:
+        ctx.close()

@@ -88,3 +88,28 @@ def test_help_ends_with_an_example(capsys):
     for sub in ("new", "list", "export", "links"):
         assert cli.main(["workshop", sub, "--help"]) == 0
         assert "example:\n  ecomap workshop " + sub in capsys.readouterr().out
+
+
+def test_links_use_the_running_dashboards_address(small, fresh, capsys, ecomap_home, tmp_path, monkeypatch):
+    """A dashboard served with --host 0.0.0.0 --port 8123 notes its address; `workshop new` and `links` use it."""
+    import os
+
+    from ecosystem.server import default_home
+
+    home = default_home()
+    ws.record_dashboard(home, "http://192.168.1.20:8123")
+    try:
+        assert oct(os.stat(home / ws.DASHBOARD_FILE).st_mode & 0o777) == "0o600"
+        code, out, err = _json(capsys, ["workshop", "new", fresh(), "--place", "LA", "--json"])
+        assert code == 0 and out["board_link"].startswith("http://192.168.1.20:8123/workshop?workshop=")
+        assert "assume" not in err
+        code, again, _ = _json(capsys, ["workshop", "links", out["id"], "--json"])
+        assert again["presenter_link"].startswith("http://192.168.1.20:8123/workshop?")
+    finally:
+        ws.forget_dashboard(home)
+    assert ws.dashboard_url(home) is None
+    code, out, err = _json(capsys, ["workshop", "new", fresh(), "--place", "LA", "--json"])
+    assert out["board_link"].startswith("http://127.0.0.1:8050/") and "no dashboard is running" in err
+    (home / ws.DASHBOARD_FILE).write_text('{"url": "http://10.0.0.9:8050", "pid": 999999999}')  # a dashboard gone
+    assert ws.dashboard_url(home) is None
+    (home / ws.DASHBOARD_FILE).unlink()

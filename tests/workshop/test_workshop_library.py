@@ -51,9 +51,12 @@ def test_roles_from_tokens_and_where_the_request_comes_from(board):
     assert ws.role_for(w, board.presenter_token, local=False) == ws.PRESENTER
     assert ws.role_for(w, board.board_token, local=False) == ws.BOARD
     assert ws.role_for(w, board.board_token + "x", local=True) is None  # a wrong token is never promoted
-    assert ws.role_for(w, None, local=True) == ws.PRESENTER
+    assert ws.role_for(w, None, local=True) is None  # no tokenless presenter, on this machine neither
     assert ws.role_for(w, None, local=False) is None
     assert ws.role_for(w, "", local=False) is None
+    assert ws.role_for_hash(w, ws.hash_token(board.presenter_token)) == ws.PRESENTER
+    assert ws.role_for_hash(w, ws.hash_token(board.board_token)) == ws.BOARD
+    assert ws.role_for_hash(w, board.board_token) is None and ws.role_for_hash(w, None) is None
     assert ws.is_local_request("127.0.0.1", "127.0.0.1") and ws.is_local_request("::1", "::1")
     assert not ws.is_local_request("0.0.0.0", "127.0.0.1")  # bound beyond loopback: tokens required
     assert not ws.is_local_request("127.0.0.1", "10.1.2.3")
@@ -219,6 +222,25 @@ def test_dot_votes_respect_the_budget_and_can_be_taken_back(small, board, findin
     rep = {r["id"]: r for r in small.records("report_notes")}
     assert rep[ws.vote_item_id(wid, UNDER)]["properties"]["votes"] == 2
     assert sorted(rep[ws.vote_item_id(wid, UNDER)]["concerns"]) == ["P1", "S1", "W1", "mh"]
+
+
+def test_votes_belong_to_a_member_identity_not_to_a_typed_name(small, board, findings):
+    """Two members who both type "Ann" have a budget each; neither can take back the other's vote."""
+    wid = board.workshop.id
+    one, two = "m-" + "1" * 32, "m-" + "2" * 32
+    for _ in range(3):
+        ws.vote(small, wid, findings[UNDER], member="Ann", member_id=one, role=ws.BOARD)
+    with pytest.raises(ws.VoteLimit):
+        ws.vote(small, wid, findings[UNDER], member="Ann", member_id=one, role=ws.BOARD)
+    assert ws.vote(small, wid, findings[UNDER], member="Ann", member_id=two, role=ws.BOARD)["left"] == 2
+    assert ws.unvote(small, wid, UNDER, member="Ann", member_id="m-" + "3" * 32, role=ws.BOARD)["removed"] == 0
+    assert ws.member_votes(small, wid, "Ann", member_id=one) == {UNDER: 3}
+    assert ws.member_votes(small, wid, "Ann", member_id=two) == {UNDER: 1}
+    assert ws.member_votes(small, wid, "Ann") == {}  # the typed name alone owns nothing
+    assert ws.unvote(small, wid, UNDER, member="Ann", member_id=two, role=ws.BOARD) == \
+        {"votes": 3, "used": 0, "left": 3, "removed": 1}
+    [t] = ws.tally(small, wid)
+    assert t["votes"] == 3 and t["voters"] == ["Ann ×3"]
 
 
 def test_only_gaps_and_fragilities_take_votes(small, board, findings):
