@@ -14,7 +14,9 @@ import urllib.request
 
 import pytest
 
-pytestmark = pytest.mark.skipif(bool(os.environ.get("NEO4J_URI")), reason="embedded store only")
+pytestmark = pytest.mark.skipif(
+    bool(os.environ.get("NEO4J_URI")),
+    reason="tests the embedded ArcadeDB server process (start, sharing, stop): with NEO4J_URI set there is none")
 
 
 def _ecomap(home, *args, timeout=180):
