@@ -36,6 +36,7 @@ _REL_COLUMNS = {
     "organisations": ("place",),
     "services": ("provider", "category", "areas"),
     "needs": ("place", "category"),
+    "procurements": (),
 }
 # (placement: organisations with a postcode or a public body's org-id get a derived BASED_IN in the same
 # transaction, after the writes and the stale clean-up; see ecosystem.placement)
@@ -110,6 +111,8 @@ def plan(tables: m.CanonicalTables) -> list[tuple[str, list[dict[str, Any]]]]:
     steps.append(("merge_need_for", [{"a": r["id"], "b": r["category"]} for r in needs]))
     steps.append(("merge_funds", [{"a": r["funder"], "b": r["recipient"], "key": r["id"],
                                    "props": funds_props(r)} for r in tables.records("funding")]))
+    steps.append(("merge_procurements", [{"key": r["id"], "props": _props(r, _REL_COLUMNS["procurements"])}
+                                         for r in tables.records("procurements")]))
     steps.append(("merge_partners_with", [{"a": r["a"], "b": r["b"], "key": r["kind"],
                                            "props": _props(r, ("a", "b"))} for r in tables.records("partnerships")]))
     pcs = tables.tables.get("postcodes")

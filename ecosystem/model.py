@@ -32,9 +32,10 @@ SCENARIO = "Scenario"
 WORKSHOP = "Workshop"
 #: one postcode sector of a loaded postcode lookup (its postcodes and the GSS codes each lies in)
 POSTCODE_SECTOR = "PostcodeSector"
+PROCUREMENT = "Procurement"  # a planned or open procurement (template procurements, OCDS tender/planning)
 
 LABELS = (PLACE, CATEGORY, ORGANISATION, SERVICE, NEED, LOAD_RUN, NOTE, ACTION, FINDING, SCENARIO, WORKSHOP,
-          POSTCODE_SECTOR)
+          POSTCODE_SECTOR, PROCUREMENT)
 
 PART_OF = "PART_OF"  # (Place)->(Place)
 BROADER = "BROADER"  # (Category)->(Category)
@@ -67,6 +68,7 @@ NODE_KEYS = {
     SCENARIO: "id",
     WORKSHOP: "id",
     POSTCODE_SECTOR: "id",  # "<source>|<sector>": two lookups may share a sector
+    PROCUREMENT: "id",
 }
 
 #: how a derived BASED_IN was found (the ``basis`` property; an organisation's own ``place`` has none)
@@ -228,12 +230,36 @@ TABLES["postcodes"] = TableSpec(
     },
 )
 
-TABLE_ORDER = ("places", "categories", "organisations", "services", "needs", "funding", "partnerships")
+TABLES["procurements"] = TableSpec(
+    "procurements",
+    ("id",),
+    {"id": "str", "buyer": "str", "title": "str", "category": "str", "start": "date"},
+    {"end": "date", "value": "float", "places": "list", "stage": "str", "route": "str", "cpv": "str"},
+    {
+        "id": "unique procurement id (an OCDS ocid)",
+        "buyer": "id of the buying organisation",
+        "title": "what is being bought",
+        "category": "category code (from the CPV code through the category map; unclassified when unmapped)",
+        "start": "expected contract start (YYYY-MM-DD); blank when the publisher gives none",
+        "end": "expected contract end (YYYY-MM-DD)",
+        "value": "estimated value",
+        "places": "place codes delivered to (GSS codes), separated by ;",
+        "stage": "planning, tender or award",
+        "route": "procurement route (e.g. open, selective, limited, direct)",
+        "cpv": "the CPV code as published",
+    },
+)
+
+TABLE_ORDER = ("places", "categories", "organisations", "services", "needs", "funding", "partnerships",
+               "procurements")
+
 #: tables no template holds: a loader fills them (a postcode lookup's sectors)
 EXTRA_TABLES = ("postcodes",)
+#: Tables a template folder or a generated data set may leave out altogether (SPEC §3: optional table).
+OPTIONAL_TABLES = ("procurements",)
 
 #: Columns that may be blank even though listed as required (open-ended funding).
-NULLABLE_REQUIRED = {("funding", "start"), ("funding", "end")}
+NULLABLE_REQUIRED = {("funding", "start"), ("funding", "end"), ("procurements", "start")}
 
 #: The FUNDS property that holds the funding table's ``places`` column (beneficiary place codes).
 BENEFICIARY_PLACES = "beneficiary_places"
@@ -327,8 +353,10 @@ class CanonicalTables:
         return self.tables[name]
 
     def counts(self) -> dict[str, int]:
-        """Rows per table; ``postcodes`` (when a lookup was read) counts postcodes, not sectors."""
-        out = {name: int(len(self.tables[name])) for name in TABLE_ORDER}
+        """Rows per table (an optional table only when it has rows); ``postcodes`` (when a lookup was
+        read) counts postcodes, not sectors."""
+        out = {name: int(len(self.tables[name])) for name in TABLE_ORDER
+               if name not in OPTIONAL_TABLES or len(self.tables[name])}
         pcs = self.tables.get("postcodes")
         if pcs is not None and len(pcs):
             out["postcodes"] = int(sum(pcs["postcodes"])) if "postcodes" in pcs.columns else int(len(pcs))

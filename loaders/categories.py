@@ -9,6 +9,10 @@ is mapped to one category code by ``category_map.csv``::
     ,counselling,mental_health,Mental health and wellbeing
     esd,Food banks,food,Food and nutrition
 
+Procurement classifications (OCDS CPV codes) use the same file with ``taxonomy``
+``CPV``: a code maps through its own row or the nearest broader code's row
+(``85311300`` falls back to ``85311000``, ``85310000``, ``85300000``, ``85000000``).
+
 ``taxonomy`` blank matches any vocabulary; ``term`` is compared without case
 or surrounding spaces against a term's id, code and name. A term that no row
 maps goes to ``unclassified`` (never dropped). ``ecomap categories map``
@@ -122,6 +126,37 @@ def write_user_map(path: str | pathlib.Path, unmapped_terms: Iterable[tuple[str 
             w.writerow({c: r.get(c) or "" for c in COLUMNS})
     log.info("wrote category map %s (%d rows)", p, len(rows))
     return p
+
+
+#: The ``taxonomy`` column value of rows that map CPV codes (procurement classifications).
+CPV = "CPV"
+
+
+def cpv_code(value: object) -> str | None:
+    """The 8-digit CPV code in ``value`` (``85311000-2`` and ``85311000`` -> ``85311000``); else None."""
+    s = str(value or "").strip()
+    digits = s.split("-")[0].split(".")[0].strip()
+    return digits if len(digits) == 8 and digits.isdigit() else None
+
+
+def cpv_candidates(code: str) -> list[str]:
+    """A CPV code and its broader codes, narrowest first: ``85311300`` -> 85311300, 85311000,
+    85310000, 85300000, 85000000 (the CPV hierarchy pads the broader levels with zeros)."""
+    out = [code]
+    for keep in (7, 6, 5, 4, 3, 2):
+        c = code[:keep] + "0" * (8 - keep)
+        if c != out[-1]:
+            out.append(c)
+    return out
+
+
+def cpv_category(value: object, cmap: CategoryMap) -> str | None:
+    """The category a CPV code maps to, through its own row or the nearest broader code's
+    (``taxonomy`` CPV); None when none maps it."""
+    code = cpv_code(value)
+    if code is None:
+        return None
+    return cmap.lookup(*cpv_candidates(code), taxonomy=CPV)
 
 
 def category_rows(codes: Iterable[str], cmap: CategoryMap | None = None) -> list[dict[str, object]]:

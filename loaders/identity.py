@@ -163,7 +163,7 @@ def resolve_identities(tables, existing: pd.DataFrame | None = None):
     the strongest org-id (charity, then company, then public-body schemes,
     then anything else). The other ids are kept in ``other_ids`` (``;``
     separated) and every reference (``services.provider``,
-    ``funding.funder/recipient``, ``partnerships.a/b``) is rewritten.
+    ``funding.funder/recipient``, ``partnerships.a/b``, ``procurements.buyer``) is rewritten.
     Merged rows take each column's first non-blank value. Returns new
     :class:`CanonicalTables`; the input is not changed.
     """
@@ -233,7 +233,7 @@ def resolve_identities(tables, existing: pd.DataFrame | None = None):
         out["organisations"] = pd.DataFrame(rows, columns=cols).astype(object).where(
             lambda d: d.notna(), None) if rows else empty_table("organisations")
     for name, cols in (("services", ["provider"]), ("funding", ["funder", "recipient"]),
-                       ("partnerships", ["a", "b"])):
+                       ("partnerships", ["a", "b"]), ("procurements", ["buyer"])):
         df = out.get(name)
         if df is None or not len(df):
             continue

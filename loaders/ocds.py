@@ -54,8 +54,16 @@ error that refuses it. One rule per case:
   or a process with no identifiable buyer, is skipped;
 - releases of one ocid that cannot be merged: the process is skipped.
 
-Tender-only data loads as organisations with no flows and a warning;
-releases missing required OCDS fields are reported as warnings and skipped
+A process with no award yet (planning or tender stage) is a ``procurements``
+row: ``id`` = ocid, ``buyer``, ``title``, ``category`` (the tender's CPV code,
+else its first item's, through the category map with taxonomy ``CPV``, a
+code's broader codes included; unmapped -> ``unclassified``), ``start``
+(``tender.contractPeriod.startDate``, else the tender period's end), ``end``,
+``value`` (the tender's, else the planning budget's) with ``currency``,
+``places`` (as for flows), ``stage`` (``planning`` or ``tender``), ``route``
+(``procurementMethod``) and ``cpv``. A tender that is cancelled,
+unsuccessful, withdrawn or complete without an award is left out (counted
+in ``skipped``). Releases missing required OCDS fields are reported as warnings and skipped
 only when they cannot be used (no ``ocid``).
 """
 
@@ -63,6 +71,7 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
+import html
 import json
 import logging
 import pathlib
@@ -77,6 +86,7 @@ from ocdsmerge.rules import get_merge_rules
 
 from ecosystem.model import CanonicalTables, Issue, ValidationError, table_frame
 
+from . import categories as cats
 from . import identity
 from .parse import (DEFAULT_ASSUME_MONTHS, ParseError, assumed_end, check_assume_months, is_blank, parse_date,
                     parse_number, parse_text)
@@ -86,6 +96,8 @@ log = logging.getLogger(__name__)
 
 REQUIRED = ("ocid", "id", "date", "tag", "initiationType")
 _SKIP_AWARD = {"cancelled", "unsuccessful"}
+#: tender statuses that take a process out of the pipeline
+_ENDED_TENDER = {"cancelled", "unsuccessful", "withdrawn", "complete"}
 
 
 # --------------------------------------------------------------------------
@@ -109,7 +121,8 @@ def load(path: pathlib.Path, **options: Any) -> CanonicalTables:
     path = pathlib.Path(path)
     try:
         return _Loader(path, strict=bool(options.get("strict")),
-                       assume_months=options.get("assume_months") or DEFAULT_ASSUME_MONTHS).run()
+                       assume_months=options.get("assume_months") or DEFAULT_ASSUME_MONTHS,
+                       category_map=options.get("category_map")).run()
     except ValidationError:
         raise
     except (ValueError, TypeError, KeyError, IndexError, AttributeError, UnicodeError, OSError,
@@ -119,9 +132,25 @@ def load(path: pathlib.Path, **options: Any) -> CanonicalTables:
                                      f"could not read this file as OCDS: {type(e).__name__}: {e}")]) from None
 
 
+def unmapped_terms(path: pathlib.Path, **options: Any) -> list[tuple[str | None, str]]:
+    """The ``("CPV", code)`` pairs of procurements in an OCDS source that the category map does not map.
+
+    For ``ecomap categories map``: pass them to :func:`loaders.categories.write_user_map`.
+    """
+    loader = _Loader(pathlib.Path(path), category_map=options.get("category_map"))
+    try:
+        loader.run()
+    except ValidationError:
+        pass
+    return sorted(loader.unmapped, key=lambda x: (x[0] or "", x[1]))
+
+
 class _Loader:
-    def __init__(self, path: pathlib.Path, strict: bool = False, assume_months: int = DEFAULT_ASSUME_MONTHS):
+    def __init__(self, path: pathlib.Path, strict: bool = False, assume_months: int = DEFAULT_ASSUME_MONTHS,
+                 category_map: Any = None):
         self.path = path
+        self.cmap = cats.read_map(category_map)
+        self.unmapped: set[tuple[str | None, str]] = set()
         self.strict = strict
         self.assume_months = check_assume_months(assume_months)
         self.assumed = 0
@@ -304,6 +333,7 @@ class _Loader:
         orgs: dict[str, dict[str, Any]] = {}
         flows: list[dict[str, Any]] = []
         tender_only = 0
+        procurements: list[dict[str, Any]] = []
         for ocid in sorted(compiled):
             file, where, n, r = compiled[ocid]
             meta = {"_file": file, "_sheet": where, "_row": n}
@@ -344,6 +374,9 @@ class _Loader:
             awards = [a for a in _list(r.get("awards")) if isinstance(a, dict)]
             if not awards:
                 tender_only += 1
+                proc = self._procurement(file, ocid, meta, r, tender, buyer)
+                if proc:
+                    procurements.append(proc)
                 continue
             contracts = [c for c in _list(r.get("contracts")) if isinstance(c, dict)]
             for ai, a in enumerate(awards):
@@ -354,8 +387,14 @@ class _Loader:
                                  "their start (or award or signature date); they are marked end_assumed")
         if tender_only:
             self.warnings.append(f"{self.path}: {tender_only} contracting process(es) have no awards yet "
-                                 "(tender or planning only): their organisations are loaded, with no funding flows")
+                                 f"(tender or planning only): {len(procurements)} load as procurements, with "
+                                 "no funding flows")
             self._skip("process without awards", tender_only)
+        unclassified = sum(1 for x in procurements if x["category"] == cats.UNCLASSIFIED)
+        if unclassified:
+            self.warnings.append(f"{self.path}: {unclassified} procurement(s) have a CPV code that the category map "
+                                 "does not map (or none): category 'unclassified'; map their codes with "
+                                 "`ecomap categories map`")
         if self._identity_warnings > 20:
             counts: dict[str, int] = {}
             for how in self._identified.values():
@@ -376,9 +415,69 @@ class _Loader:
         if self.issues:
             raise ValidationError(self.issues, self.warnings)
         funding = _frame(flows, "funding")
-        return CanonicalTables({"organisations": _frame(org_rows, "organisations"), "funding": funding},
+        categories = [{**c, "_file": str(self.path), "_sheet": None, "_row": None}
+                      for c in cats.category_rows({x["category"] for x in procurements}, self.cmap)]
+        return CanonicalTables({"organisations": _frame(org_rows, "organisations"), "funding": funding,
+                                "procurements": _frame(procurements, "procurements"),
+                                "categories": _frame(categories, "categories")},
                                self.warnings, self.skipped)
 
+
+    # ---- a process with no award yet -> a procurement ----
+    def _procurement(self, file, ocid, meta, r, tender, buyer) -> dict[str, Any] | None:
+        """A planning- or tender-stage process as a ``procurements`` row (None when it is not one)."""
+        planning = r.get("planning") if isinstance(r.get("planning"), dict) else {}
+        status = str(tender.get("status") or "").strip().lower()
+        if status in _ENDED_TENDER:
+            self._skip(f"tender {status}")
+            return None
+        if not tender and not planning:
+            return None
+        if buyer is None:
+            self._skip("procurement without a buyer")
+            self._publisher_error(file, f"ocid {ocid}", "buyer",
+                                  "the tender has no buyer with an identifier, an id or a name; not loaded as a "
+                                  "procurement")
+            return None
+        stage = "tender" if tender and status not in ("planning", "planned") else "planning"
+        cpv = _cpv(tender)
+        if cpv is None:
+            for it in _list(tender.get("items")):
+                c = it.get("classification") if isinstance(it, dict) else None
+                if isinstance(c, dict) and str(c.get("scheme") or "CPV").strip().upper() == "CPV" \
+                        and cats.cpv_code(c.get("id")):
+                    cpv = cats.cpv_code(c.get("id"))
+                    break
+        category = cats.cpv_category(cpv, self.cmap) if cpv else None
+        if category is None:
+            category = cats.UNCLASSIFIED
+            if cpv and cats.cpv_code(cpv):
+                self.unmapped.add((cats.CPV, cats.cpv_code(cpv)))
+        cp = tender.get("contractPeriod") if isinstance(tender.get("contractPeriod"), dict) else {}
+        tp = tender.get("tenderPeriod") if isinstance(tender.get("tenderPeriod"), dict) else {}
+        start = self._date(file, ocid, "tender.contractPeriod.startDate", cp.get("startDate"))
+        if start is None:
+            start = self._date(file, ocid, "tender.tenderPeriod.endDate", tp.get("endDate"))
+        end = self._date(file, ocid, "tender.contractPeriod.endDate", cp.get("endDate"))
+        if start is not None and end is not None and end < start:
+            self._publisher_error(file, f"ocid {ocid}", "tender.contractPeriod.endDate",
+                                  f"the end {end.isoformat()} is before the start {start.isoformat()}; "
+                                  "the end is not used", end.isoformat())
+            end = None
+        value, currency = self._value(file, ocid, "tender", tender)
+        if value is None and isinstance(planning.get("budget"), dict):
+            b = planning["budget"]
+            value, currency = self._value(file, ocid, "planning.budget", {"value": b.get("amount")})
+        title = (_text(tender.get("title")) or _text(planning.get("budget", {}).get("project")
+                                                      if isinstance(planning.get("budget"), dict) else None)
+                 or _first_words(_text(tender.get("description"))) or ocid)
+        places, postcodes = _delivery_places(tender, {}, None)
+        return {"id": ocid, "buyer": buyer, "title": title, "category": category, "start": start, "end": end,
+                "value": value, "currency": (currency or "GBP") if value is not None else None,
+                "places": places, "delivery_postcodes": ";".join(postcodes) or None,
+                "stage": stage, "route": _text(tender.get("procurementMethod")), "cpv": cpv,
+                "route_details": _text(tender.get("procurementMethodDetails")),
+                "tender_status": status or None, **meta}
 
     # ---- one award -> flows ----
     def _value(self, file: str, ocid: str, field: str, obj: dict | None) -> tuple[float | None, str | None]:
@@ -529,7 +628,11 @@ def _list(v: Any) -> list:
 
 
 def _text(v: Any) -> str | None:
-    return _fix_mojibake(parse_text(v)) if isinstance(v, (str, int, float)) and not isinstance(v, bool) else None
+    """Text as published, with double-encoded UTF-8 and HTML entities (``&apos;``) undone."""
+    if not isinstance(v, (str, int, float)) or isinstance(v, bool):
+        return None
+    s = _fix_mojibake(parse_text(v))
+    return html.unescape(s) if s and "&" in s and ";" in s else s
 
 
 def _cpv(tender: dict) -> str | None:
@@ -537,6 +640,13 @@ def _cpv(tender: dict) -> str | None:
     if isinstance(c, dict) and str(c.get("scheme") or "CPV").strip().upper() == "CPV":
         return _text(c.get("id"))
     return None
+
+
+def _first_words(text: str | None, n: int = 12) -> str | None:
+    if not text:
+        return None
+    words = text.split()
+    return " ".join(words[:n]) + ("…" if len(words) > n else "")
 
 
 _GSS = re.compile(r"^[EWSNKL]\d{8}$")

@@ -24,6 +24,7 @@ REFERENCES = {
     "needs": [("place", "places"), ("category", "categories")],
     "funding": [("funder", "organisations"), ("recipient", "organisations"), ("service", "services")],
     "partnerships": [("a", "organisations"), ("b", "organisations")],
+    "procurements": [("buyer", "organisations"), ("category", "categories")],
 }
 
 NON_NEGATIVE = {
@@ -32,6 +33,7 @@ NON_NEGATIVE = {
     "services": ["capacity", "cost"],
     "needs": ["people"],
     "funding": ["amount"],
+    "procurements": ["value"],
 }
 
 META = ("_file", "_sheet", "_row")

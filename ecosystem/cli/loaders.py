@@ -32,7 +32,7 @@ def cmd_reconcile(args) -> int:
 
 
 def cmd_categories_map(args) -> int:
-    from loaders import categories
+    from loaders import categories, ocds
     from loaders.openreferral import unmapped_terms
 
     out = pathlib.Path(args.out) if args.out else user_category_map()
@@ -40,7 +40,8 @@ def cmd_categories_map(args) -> int:
     for p in args.paths or []:
         if not pathlib.Path(p).exists():
             raise UsageError(f"{p}: no such file or folder")
-        terms += unmapped_terms(p, category_map=out if out.exists() else None)
+        read = ocds.unmapped_terms if ocds.sniff(pathlib.Path(p)) else unmapped_terms
+        terms += read(p, category_map=out if out.exists() else None)
     path = categories.write_user_map(out, terms)
     cmap = categories.read_map(path)
     n_unclassified = sum(1 for t in terms if cmap.lookup(t[1], taxonomy=t[0]) == categories.UNCLASSIFIED)
@@ -51,7 +52,8 @@ def cmd_categories_map(args) -> int:
         if terms:
             _err(f"{len(terms)} taxonomy term(s) were not mapped; {n_unclassified} now listed as 'unclassified' "
                  f"for you to edit")
-        _err("edit the `category` column, then load again: `ecomap load` uses this map for Open Referral data")
+        _err("edit the `category` column, then load again: `ecomap load` uses this map for Open Referral data "
+             "and for OCDS procurements' CPV codes (taxonomy CPV; a code's broader codes map it too)")
     return EXIT_OK
 
 
@@ -65,6 +67,7 @@ def register(sp, sub) -> None:
     m = sub(csp, "map", cmd_categories_map,
             "write (or extend) your editable taxonomy-term → category map, adding the terms a source uses",
             "ecomap categories map ../shared/data/oruk/uk_profile_v3_examples/service_full.json")
-    m.add_argument("paths", nargs="*", metavar="PATH", help="Open Referral files whose terms to add")
+    m.add_argument("paths", nargs="*", metavar="PATH", help="Open Referral files whose terms to add, or OCDS files "
+                                                              "whose procurements' CPV codes to add")
     m.add_argument("--out", help="map file (default: category_map.csv in ECOMAP_HOME)")
     m.add_argument("--json", action="store_true")

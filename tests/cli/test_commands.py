@@ -57,7 +57,7 @@ def test_template_writes_every_table_and_has_nothing_to_load(tmp_path, capsys):
     assert cli.main(["template", str(tmp_path / "t")]) == 0
     names = sorted(p.name for p in (tmp_path / "t").iterdir())
     assert names == ["README.md", "categories.csv", "funding.csv", "needs.csv", "organisations.csv",
-                     "partnerships.csv", "places.csv", "services.csv"]
+                     "partnerships.csv", "places.csv", "procurements.csv", "services.csv"]
     assert (tmp_path / "t" / "services.csv").read_text().startswith("id,name,provider,category,areas,capacity")
     capsys.readouterr()
     assert cli.main(["load", str(tmp_path / "t"), "--dry-run", "--no-store", "--json"]) == 2

@@ -66,6 +66,17 @@ def test_tender_only_folders_load_organisations_without_flows():
         assert len(ct["funding"]) == 0
         assert ct.skipped["process without awards"] == 11  # 11 distinct ocids in each folder
         assert len(ct["organisations"]) > 0
+        # tender-stage processes still open become procurements; unsuccessful ones do not
+        status = {}
+        for f in sorted(path.iterdir()):
+            doc = json.loads(f.read_text(encoding="utf-8"))
+            for r in ([doc["compiledRelease"]] if "compiledRelease" in doc else doc.get("records", [doc])):
+                r = r.get("compiledRelease", r)
+                status[r["ocid"]] = r["tender"]["status"]
+        open_ = {o for o, st in status.items() if st not in ("unsuccessful", "cancelled", "withdrawn", "complete")}
+        assert set(ct["procurements"]["id"]) == open_ and len(open_) == 3
+        assert ct.skipped["tender unsuccessful"] == len(status) - len(open_) == 8
+        assert set(ct["procurements"]["cpv"]) == {"72000000", "85000000"}
         assert "Met Office" in set(ct["organisations"]["name"]) | {n.title() for n in ct["organisations"]["name"]}
 
 

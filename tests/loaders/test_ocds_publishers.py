@@ -218,3 +218,74 @@ def test_cli_strict_refuses_what_a_plain_load_warns_about(tmp_path, monkeypatch,
     out = capsys.readouterr()
     assert "ocid ocds-t-1" in out.out + out.err and "before the start" in out.out + out.err
     assert "Traceback" not in out.out + out.err
+
+
+# ---- procurements --------------------------------------------------------------------------
+def tender_release(n, *, tender, planning=None, tag="tender"):
+    r = {"ocid": f"ocds-p-{n}", "id": f"t{n}", "date": "2025-01-10", "tag": [tag], "initiationType": "tender",
+         "buyer": {"id": "B"}, "parties": [BUYER], "tender": {"id": f"T{n}", **tender}}
+    if planning is not None:
+        r["planning"] = planning
+    return r
+
+
+def cpv(code):
+    return {"classification": {"scheme": "CPV", "id": code, "description": "x"}}
+
+
+def test_planning_and_tender_stage_releases_become_procurements(tmp_path):
+    rels = [
+        tender_release(1, tender={"title": "Day opportunities for older people", "status": "active",
+                                  **cpv("85311100"), "procurementMethod": "open",
+                                  "value": {"amount": 250000, "currency": "GBP"},
+                                  "tenderPeriod": {"endDate": "2025-02-01T12:00:00Z"},
+                                  "contractPeriod": {"startDate": "2025-04-01", "endDate": "2028-03-31"},
+                                  "items": [{"id": "1", "deliveryAddresses": [{"region": "North West"}]}]}),
+        # a narrower code maps through its broader one (85312320 -> 85312300 mental health)
+        tender_release(2, tender={"title": "Counselling", "status": "active", **cpv("85312320-8"),
+                                  "tenderPeriod": {"endDate": "2025-03-01"}}),
+        # unmapped code -> unclassified; planning stage; value from the budget
+        tender_release(3, tender={"title": "Fuel cards", "status": "planned", **cpv("09100000")},
+                       planning={"budget": {"amount": {"amount": 5000, "currency": "GBP"}}}, tag="planning"),
+        tender_release(4, tender={"title": "Withdrawn one", "status": "cancelled", **cpv("85311100")}),
+        # CPV from the items when the tender has no classification (as Contracts Finder 2014 publishes)
+        tender_release(5, tender={"title": "Community services", "status": "active",
+                                  "items": [{"id": "1", "classification": {"scheme": "CPV", "id": "85322000"}}]}),
+    ]
+    p = write(tmp_path, rels)
+    ct = ocds.load(p)
+    pr = ct["procurements"].set_index("id")
+    assert sorted(pr.index) == ["ocds-p-1", "ocds-p-2", "ocds-p-3", "ocds-p-5"]
+    one = pr.loc["ocds-p-1"]
+    assert (one["buyer"], one["title"], one["category"], one["start"], one["end"], one["value"], one["stage"],
+            one["route"], one["cpv"], one["places"]) == (
+        "GB-LAE-TRF", "Day opportunities for older people", "older_people", dt.date(2025, 4, 1),
+        dt.date(2028, 3, 31), 250000, "tender", "open", "85311100", ["E12000002"])
+    assert pr.loc["ocds-p-2", "category"] == "mental_health" and pr.loc["ocds-p-2", "start"] == dt.date(2025, 3, 1)
+    assert (pr.loc["ocds-p-3", "category"], pr.loc["ocds-p-3", "stage"], pr.loc["ocds-p-3", "value"]) == (
+        "unclassified", "planning", 5000)
+    assert pr.loc["ocds-p-5", "category"] == "community"
+    assert ct.skipped["tender cancelled"] == 1
+    assert set(ct["categories"]["code"]) == {"older_people", "mental_health", "unclassified", "community"}
+    assert any("1 procurement(s) have a CPV code that the category map does not map" in w for w in ct.warnings)
+    assert len(ct["funding"]) == 0
+    assert not check_tables(ct.tables, source=str(p))
+
+
+def test_the_users_category_map_maps_cpv_codes_and_categories_map_adds_them(tmp_path, monkeypatch, capsys):
+    from ecosystem import cli
+    from loaders import categories
+
+    p = write(tmp_path, [tender_release(1, tender={"title": "Fuel cards", "status": "active", **cpv("09100000")}),
+                         tender_release(2, tender={"title": "Taxis", "status": "active", **cpv("60120000")})])
+    monkeypatch.setenv("ECOMAP_HOME", str(tmp_path / "home"))
+    out = tmp_path / "map.csv"
+    assert cli.main(["categories", "map", str(p), "--out", str(out), "--json"]) == 0
+    assert json.loads(capsys.readouterr().out)["unmapped_terms"] == [["CPV", "09100000"]]
+    rows = out.read_text().splitlines()
+    assert "CPV,09100000,unclassified,Unclassified (taxonomy term not mapped yet)" in rows
+    out.write_text("\n".join(r.replace("CPV,09100000,unclassified,Unclassified (taxonomy term not mapped yet)",
+                                       "CPV,09000000,transport,Transport") for r in rows) + "\n")
+    pr = ocds.load(p, category_map=out)["procurements"].set_index("id")["category"].to_dict()
+    assert pr == {"ocds-p-1": "transport", "ocds-p-2": "transport"}
+    assert categories.cpv_candidates("85311300") == ["85311300", "85311000", "85310000", "85300000", "85000000"]
