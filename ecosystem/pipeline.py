@@ -93,7 +93,10 @@ def prepare(paths: Sequence[str | pathlib.Path], *, fmt: str = "auto", store: Gr
     source = default_source(paths)
     known = known_keys(store) if store is not None else {}
     try:
-        tables = loaders.load_paths(paths, fmt, **options)
+        if options.get("as_table"):  # a council's own sheet, through a column mapping
+            tables = _load_mapped(paths, options)
+        else:
+            tables = loaders.load_paths(paths, fmt, **options)
     except m.ValidationError as e:
         if e.tables is None:
             raise
@@ -112,6 +115,11 @@ def prepare(paths: Sequence[str | pathlib.Path], *, fmt: str = "auto", store: Gr
     if resolve_identities is not None:
         existing = existing_organisations(store) if store is not None else None
         tables = resolve_identities(tables, existing)
+    if options.get("as_table"):
+        from loaders import mapped
+
+        mapped.drop_known_categories(tables, known.get("categories", set()))
+        issues += mapped.areas_from_postcodes(tables, lambda pcs: _smallest(store, pcs))
     seen = {(i.source, i.sheet, i.row, i.column) for i in issues}
     issues += [i for i in check_tables(tables.tables, source=source, known=known)
                if (i.source, i.sheet, i.row, i.column) not in seen]
@@ -126,6 +134,29 @@ def prepare(paths: Sequence[str | pathlib.Path], *, fmt: str = "auto", store: Gr
     for name in list(tables.tables):
         tables.tables[name] = strip_meta(tables.tables[name])
     return tables
+
+
+def _load_mapped(paths, options: dict[str, Any]) -> m.CanonicalTables:
+    from loaders import mapped
+
+    parts, issues = [], []
+    for p in paths:
+        try:
+            parts.append(mapped.load(pathlib.Path(p), **options))
+        except m.ValidationError as e:
+            issues += e.issues
+    if issues:
+        raise m.ValidationError(issues)
+    return m.CanonicalTables.concat(parts)
+
+
+def _smallest(store: GraphStore | None, postcodes) -> dict[str, str]:
+    if store is None:  # --dry-run --no-store: no lookup to ask
+        return {}
+    from ecosystem.placement import smallest_places
+
+    with store.session() as s:
+        return smallest_places(s, postcodes)
 
 
 def load(store: GraphStore, paths: Sequence[str | pathlib.Path], *, fmt: str = "auto",

@@ -65,6 +65,25 @@ def postcode_codes(tx, postcodes: set[str]) -> dict[str, set[str]]:
     return out
 
 
+def smallest_places(runner, postcodes: list[str] | set[str]) -> dict[str, str]:
+    """postcode -> the smallest loaded place containing it (postcodes no loaded place contains are left out).
+
+    ``runner`` is a session or a transaction (anything with ``run``).
+    """
+    by_postcode = postcode_codes(runner, set(postcodes))
+    codes = sorted({c for cs in by_postcode.values() for c in cs})
+    levels: dict[str, Any] = {}
+    for i in range(0, len(codes), 5000):
+        for r in _rows(runner, "place_levels", {"codes": codes[i:i + 5000]}):
+            levels[r["code"]] = r["level"]
+    out = {}
+    for pc, cs in by_postcode.items():
+        loaded = [c for c in cs if c in levels]
+        if loaded:
+            out[pc] = min(loaded, key=lambda c: (_rank(levels[c]), c))
+    return out
+
+
 def place_organisations(tx, *, source: str, run: str, ids: list[str] | None = None) -> dict[str, int]:
     """Bring derived ``BASED_IN`` relationships in step for ``ids`` (None: every candidate organisation).
 

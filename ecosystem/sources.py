@@ -169,6 +169,10 @@ def unload(store: GraphStore, source: str) -> dict[str, Any]:
                 tx.run(query(name).text, {"source": source, "other": other, "run": run}).consume()
         for name in ("release_relationships", "release_nodes", "unload_load_runs"):
             tx.run(query(name).text, params).consume()
+        # organisations placed through the source's postcodes or places are placed again without them
+        from ecosystem.placement import place_organisations
+
+        place_organisations(tx, source=f"unload of {source}", run=max(latest.values(), default=""))
         tx.run(query("update_roles").text).consume()
     log.info("unloaded source %s: %s", source, preview["delete"])
     _forget_cache()

@@ -106,6 +106,19 @@ def _load_options(args) -> dict[str, Any]:
         opts["category_map"] = cmap
     opts["assume_months"] = args.assume_months
     opts["strict"] = bool(getattr(args, "strict", False))
+    as_table, mapping = getattr(args, "as_table", None), getattr(args, "map", None)
+    if as_table or mapping:
+        from loaders import mapped
+
+        if not (as_table and mapping):
+            raise UsageError("--as and --map go together, e.g. --as services --map \"name=Name,category=Type\"")
+        if args.format not in ("auto", "template"):
+            raise UsageError(f"--as services reads your own sheet; it cannot be combined with --format {args.format}")
+        try:
+            opts["mapping"] = mapped.parse_mapping(mapping)
+        except ValueError as e:
+            raise UsageError(str(e)) from None
+        opts["as_table"] = as_table
     return opts
 
 
@@ -394,7 +407,10 @@ def build_parser() -> argparse.ArgumentParser:
     d.add_argument("--json", action="store_true")
 
     lo = _sub(sp, "load", cmd_load, "validate and load files into the store (all-or-nothing)",
-              "ecomap load ecosystem/demo_data/trafford --source trafford-demo")
+              "ecomap load ecosystem/demo_data/trafford --source trafford-demo\n"
+              "  ecomap load trafford_postcodes.csv            # a postcode lookup: places organisations\n"
+              "  ecomap load care_homes.csv --as services --map "
+              "\"name=name,postcode=postcode,category=type,provider=provider\"")
     lo.add_argument("paths", nargs="+", metavar="PATH")
     lo.add_argument("--format", default="auto", choices=loaders.FORMATS)
     lo.add_argument("--source", help="source name (default: the file or folder name); a later load of the same "
@@ -413,6 +429,14 @@ def build_parser() -> argparse.ArgumentParser:
                          "error (end before start, a negative amount, an unparseable date, a missing identifier) "
                          "instead of loading without that value or record and warning, or when any file has an "
                          "implausible value (capacity far above the population served, a single flow over £1bn)")
+    lo.add_argument("--as", dest="as_table", choices=("services",),
+                    help="read your own list (one CSV, or an XLSX's first sheet) as services, their providers and "
+                         "categories, through --map")
+    lo.add_argument("--map", metavar="MAPPING",
+                    help="with --as: target=Source column pairs (\"name=Name,postcode=Postcode,category=Type\"; a "
+                         "quoted value for every row: category='sport'), or a file of such lines; targets: "
+                         "name, category, id, areas, capacity, client_group, start, end, cost, provider, "
+                         "provider_id, postcode, sector, charity_number, company_number, income")
     lo.add_argument("--json", action="store_true")
 
     t = _sub(sp, "template", cmd_template, "write empty template CSVs with a README of the columns",

@@ -143,3 +143,17 @@ def test_nhs_body_placed_where_its_code_is_loaded(store, tmp_path):
     load(store, [tmp_path / "o"])
     load(store, [tmp_path / "p"])
     assert based_in(store) == {"GB-NHS-02A": [("E38000187", "register")]}
+
+
+def test_unloading_the_lookup_or_the_wards_places_again(store, files):
+    from ecosystem.sources import unload
+
+    places, orgs, lookup = files
+    for p in (places, orgs, lookup):
+        load(store, [p])
+    unload(store, lookup.name)
+    assert based_in(store) == {"GB-LAE-TRF": [("E08000009", "register")]}
+    load(store, [lookup])
+    assert based_in(store) == EXPECTED
+    unload(store, "places")
+    assert based_in(store) == {}
