@@ -36,8 +36,6 @@ Errors are located as in the template: file, sheet, row (header = row 1), the so
 
 from __future__ import annotations
 
-import csv
-import io
 import pathlib
 import re
 from typing import Any
@@ -136,14 +134,10 @@ def _read(path: pathlib.Path) -> tuple[str | None, list[str], list[list[Any]]]:
         if not rows:
             return title, [], []
         return title, ["" if h is None else str(h) for h in rows[0]], rows[1:]
-    raw = path.read_bytes()
-    try:
-        text = raw.decode("utf-8-sig")
-    except UnicodeDecodeError as e:
-        raise ValidationError([Issue(path.name, None, None, None, None, "encoding",
-                                     f"not UTF-8 text (byte {e.start}); save the file as CSV UTF-8")]) from None
-    rows = list(csv.reader(io.StringIO(text, newline="")))
-    return None, (rows[0] if rows else []), rows[1:]
+    from .template import _read_csv  # the template's strict CSV reader: the same refusals, the same rows
+
+    header, rows = _read_csv(path)
+    return None, header, rows
 
 
 def load(path: pathlib.Path, *, as_table: str = "services", mapping: Any = None, **options: Any) -> CanonicalTables:
