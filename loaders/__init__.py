@@ -152,9 +152,34 @@ def load_paths(paths: Iterable[str | pathlib.Path], fmt: str = "auto", **options
     if issues:
         # only when some file's rows were read despite bad values: a file that could not be read at all
         # would make every reference to it look wrong
-        readable = CanonicalTables.concat(_merge_places_across(parts + partial)) if partial else None
+        readable = CanonicalTables.concat(_merge_categories_across(_merge_places_across(parts + partial))) \
+            if partial else None
         raise ValidationError(issues, warnings, tables=readable)
-    return CanonicalTables.concat(_merge_places_across(parts))
+    return CanonicalTables.concat(_merge_categories_across(_merge_places_across(parts)))
+
+
+def _merge_categories_across(parts: list[CanonicalTables]) -> list[CanonicalTables]:
+    """A category code that several files bring (``unclassified`` from two OCDS or Open Referral files,
+    a mapped category the template defines too) is one row: the first file's.
+
+    Within one file a repeated code stays an error (the cross-table check reports it).
+    """
+    if len(parts) < 2:
+        return parts
+    seen: set = set()
+    out = []
+    for part in parts:
+        cats = part.tables["categories"]
+        if len(cats):
+            codes = list(cats["code"])
+            keep = [c not in seen for c in codes]
+            seen.update(codes)
+            if not all(keep):
+                tables = dict(part.tables)
+                tables["categories"] = cats[keep].reset_index(drop=True)
+                part = CanonicalTables(tables, part.warnings, part.skipped)
+        out.append(part)
+    return out
 
 
 def _merge_places_across(parts: list[CanonicalTables]) -> list[CanonicalTables]:

@@ -88,8 +88,8 @@ from ecosystem.model import CanonicalTables, Issue, ValidationError, table_frame
 
 from . import categories as cats
 from . import identity
-from .parse import (DEFAULT_ASSUME_MONTHS, ParseError, assumed_end, check_assume_months, is_blank, parse_date,
-                    parse_number, parse_text)
+from .parse import (DEFAULT_ASSUME_MONTHS, ParseError, assumed_end, check_assume_months, is_blank,
+                    normalise_postcode, parse_date, parse_number, parse_text)
 
 FORMAT = "ocds"
 log = logging.getLogger(__name__)
@@ -705,16 +705,9 @@ def _delivery_places(tender: dict, award: dict, contract: dict | None) -> tuple[
     return list(dict.fromkeys(codes)), list(dict.fromkeys(postcodes))
 
 
-_UK_POSTCODE = re.compile(r"^([A-Z]{1,2}[0-9][A-Z0-9]?)([0-9][A-Z]{2})$")
-
-
 def _postcode(v: Any) -> str | None:
-    """A UK postcode, normalised (upper case, one space before the last three characters); else None."""
-    if not isinstance(v, str):
-        return None
-    s = re.sub(r"[^0-9A-Za-z]", "", v).upper()
-    m = _UK_POSTCODE.match(s)
-    return f"{m[1]} {m[2]}" if m else None
+    """A UK postcode, normalised (:func:`loaders.parse.normalise_postcode`); other text -> None."""
+    return normalise_postcode(v) if isinstance(v, str) else None
 
 
 def _bool(v: Any) -> bool | None:

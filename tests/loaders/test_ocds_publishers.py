@@ -8,7 +8,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from ecosystem.model import ValidationError
-from loaders import load_path, ocds
+from loaders import load_path, load_paths, ocds
 from loaders.validate import check_tables
 
 BUYER = {"id": "B", "name": "Trafford Council", "identifier": {"scheme": "GB-LAE", "id": "TRF"}, "roles": ["buyer"]}
@@ -289,3 +289,16 @@ def test_the_users_category_map_maps_cpv_codes_and_categories_map_adds_them(tmp_
     pr = ocds.load(p, category_map=out)["procurements"].set_index("id")["category"].to_dict()
     assert pr == {"ocds-p-1": "transport", "ocds-p-2": "transport"}
     assert categories.cpv_candidates("85311300") == ["85311300", "85311000", "85310000", "85300000", "85000000"]
+
+
+def test_several_ocds_files_in_one_load_share_their_categories(tmp_path):
+    a = write(tmp_path, [tender_release(1, tender={"title": "A", "status": "active", **cpv("09100000")})], "a.json")
+    b = write(tmp_path, [tender_release(2, tender={"title": "B", "status": "active", **cpv("09100000")}),
+                         tender_release(3, tender={"title": "C", "status": "active", **cpv("60000000")})], "b.json")
+    from ecosystem.pipeline import prepare
+
+    ct = load_paths([a, b], "ocds")
+    assert sorted(ct["categories"]["code"]) == ["transport", "unclassified"]
+    assert sorted(ct["procurements"]["id"]) == ["ocds-p-1", "ocds-p-2", "ocds-p-3"]
+    ready = prepare([a, b], fmt="ocds")  # identities resolved and every cross-table check passed
+    assert ready.counts()["procurements"] == 3 and list(ready["organisations"]["id"]) == ["GB-LAE-TRF"]
