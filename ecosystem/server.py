@@ -43,16 +43,79 @@ def default_home() -> pathlib.Path:
     return pathlib.Path(platformdirs.user_data_dir("ecomap", appauthor=False))
 
 
-def password(home: pathlib.Path) -> str:
-    """The store's root password, generated on first use, readable only by the user."""
-    home.mkdir(parents=True, exist_ok=True)
+class PasswordLost(RuntimeError):
+    """The store has users, but ecomap's password file is gone: ``ecomap db reset-password`` restores access."""
+
+
+#: ArcadeDB keeps its users (with the root password's hash) here, under the server root
+USERS_FILE = pathlib.Path("arcadedb") / "config" / "server-users.jsonl"
+
+
+def secure_home(home: pathlib.Path) -> None:
+    """ECOMAP_HOME and everything under it private to the user (folders 0700, files 0600), whatever the
+    umask was when they were made. Links (to the bundled jars) are left alone, and so are their targets."""
+    home.mkdir(parents=True, exist_ok=True, mode=0o700)
+    for d, dirs, files in os.walk(home):
+        with contextlib.suppress(OSError):
+            if not os.path.islink(d):
+                os.chmod(d, 0o700)
+        for name in files:
+            f = os.path.join(d, name)
+            with contextlib.suppress(OSError):
+                if not os.path.islink(f):
+                    os.chmod(f, 0o600)
+        dirs[:] = [x for x in dirs if not os.path.islink(os.path.join(d, x))]
+
+
+def _private_file(path: pathlib.Path, mode: str = "w"):
+    """Open a file for writing, created 0600."""
+    flags = os.O_WRONLY | os.O_CREAT | (os.O_APPEND if "a" in mode else os.O_TRUNC)
+    fd = os.open(path, flags, 0o600)
+    return os.fdopen(fd, mode)
+
+
+def password(home: pathlib.Path, *, create: bool = True) -> str:
+    """The store's root password, generated on first use, readable only by the user.
+
+    Raises :class:`PasswordLost` when the password file is missing but the store already has
+    users: a new password would not open it (``ecomap db reset-password`` sets one).
+    """
+    home.mkdir(parents=True, exist_ok=True, mode=0o700)
     path = home / PASSWORD_FILE
     if not path.exists():
+        if not create or (home / USERS_FILE).exists():
+            raise PasswordLost(f"the store's password file {path} is missing, so the store at {home} cannot be "
+                               "opened; run `ecomap db reset-password` to set a new password (the data is kept)")
         fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
         with os.fdopen(fd, "w") as f:
             f.write(secrets.token_urlsafe(24))
     os.chmod(path, 0o600)
-    return path.read_text().strip()
+    try:
+        return path.read_text().strip()
+    except IsADirectoryError:
+        raise PasswordLost(f"{path} is a folder, not the store's password file; remove it and run "
+                           "`ecomap db reset-password`") from None
+
+
+def reset_password(home: pathlib.Path | None = None) -> None:
+    """Give the store a new root password (when the password file was lost): the data stays.
+
+    Stops the store if it runs, removes ArcadeDB's stored users (only ecomap's root is there),
+    writes a new password file; the next start makes root again with that password.
+    """
+    home = home or default_home()
+    stop(home)
+    users = home / USERS_FILE
+    with contextlib.suppress(FileNotFoundError):
+        users.unlink()
+    pw = home / PASSWORD_FILE
+    if pw.is_dir():
+        import shutil
+
+        shutil.rmtree(pw)
+    with contextlib.suppress(FileNotFoundError):
+        pw.unlink()
+    password(home)
 
 
 def _free_port() -> int:
@@ -68,6 +131,8 @@ def _port_open(port: int) -> bool:
 
 
 def _pid_alive(pid: int) -> bool:
+    if pid <= 0:
+        return False
     try:
         os.kill(pid, 0)
     except ProcessLookupError:
@@ -77,6 +142,29 @@ def _pid_alive(pid: int) -> bool:
     return True
 
 
+def _command_line(pid: int) -> str | None:
+    """The process's command line, or None when it cannot be read."""
+    try:
+        return pathlib.Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
+    except OSError:
+        pass
+    try:  # no /proc (macOS)
+        out = subprocess.run(["ps", "-o", "command=", "-p", str(pid)], capture_output=True, text=True, timeout=5)
+        return out.stdout.strip() or None
+    except (OSError, subprocess.SubprocessError):
+        return None
+
+
+def is_store_process(pid: int, home: pathlib.Path) -> bool:
+    """True when ``pid`` is alive and is ecomap's store for this home (not a process that reused the pid)."""
+    if not _pid_alive(pid):
+        return False
+    cmd = _command_line(pid)
+    if cmd is None:
+        return True  # cannot tell: trust the state file's pid, as before
+    return "ecosystem.server" in cmd and str(home) in cmd
+
+
 def read_state(home: pathlib.Path) -> dict | None:
     """The running server's state, or None when none is answering."""
     path = home / STATE_FILE
@@ -84,7 +172,11 @@ def read_state(home: pathlib.Path) -> dict | None:
         state = json.loads(path.read_text())
     except (OSError, ValueError):
         return None
-    if not _pid_alive(int(state.get("pid", -1))) or not _port_open(int(state["bolt_port"])):
+    try:
+        pid, port = int(state.get("pid", -1)), int(state["bolt_port"])
+    except (KeyError, TypeError, ValueError):
+        return None
+    if not is_store_process(pid, home) or not _port_open(port):
         return None
     return state
 
@@ -92,17 +184,17 @@ def read_state(home: pathlib.Path) -> dict | None:
 def ensure_running(home: pathlib.Path | None = None) -> dict:
     """Start the embedded server unless one is already serving this home."""
     home = home or default_home()
-    home.mkdir(parents=True, exist_ok=True)
+    secure_home(home)
     state = read_state(home)
     if state:
         return state
-    with open(home / "start.lock", "w") as lock:
+    with _private_file(home / "start.lock", "a") as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)  # one starter at a time; others wait and reuse
         state = read_state(home)
         if state:
             return state
         password(home)
-        logf = open(home / "server.log", "ab")
+        logf = _private_file(home / "server.log", "ab")
         proc = subprocess.Popen(
             [sys.executable, "-m", "ecosystem.server", str(home)],
             stdin=subprocess.DEVNULL, stdout=logf, stderr=subprocess.STDOUT,
@@ -124,18 +216,22 @@ def ensure_running(home: pathlib.Path | None = None) -> dict:
 def stop(home: pathlib.Path | None = None, timeout: float = 60.0) -> bool:
     """Stop the embedded server serving this home; False when none was running."""
     home = home or default_home()
-    state = read_state(home)
+    state = read_state(home)  # only a pid that is this home's store process (never a reused pid)
     if not state:
+        with contextlib.suppress(FileNotFoundError):
+            (home / STATE_FILE).unlink()  # a stale record of a store that is gone
         return False
     pid = int(state["pid"])
-    os.kill(pid, signal.SIGTERM)
+    with contextlib.suppress(ProcessLookupError):
+        os.kill(pid, signal.SIGTERM)
     deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline and _pid_alive(pid):
+    while time.monotonic() < deadline and is_store_process(pid, home):
         time.sleep(0.1)
         with contextlib.suppress(ChildProcessError):
             os.waitpid(pid, os.WNOHANG)
-    if _pid_alive(pid):
-        os.kill(pid, signal.SIGKILL)
+    if is_store_process(pid, home):
+        with contextlib.suppress(ProcessLookupError):
+            os.kill(pid, signal.SIGKILL)
     with contextlib.suppress(FileNotFoundError):
         (home / STATE_FILE).unlink()
     return True
@@ -182,7 +278,9 @@ def _classpath_without_unused(home: pathlib.Path) -> None:
 def serve(home: pathlib.Path) -> None:  # pragma: no cover - runs in the daemon process
     import arcadedb_embedded as arc
 
+    os.umask(0o077)  # everything the store writes (database files, logs, backups) is private to the user
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s")
+    secure_home(home)
     root = home / "arcadedb"
     root.mkdir(parents=True, exist_ok=True)
     _write_mcp_off(root)
@@ -210,7 +308,8 @@ def serve(home: pathlib.Path) -> None:  # pragma: no cover - runs in the daemon 
     state = {"pid": os.getpid(), "bolt_port": bolt_port, "http_port": http_port,
              "host": "127.0.0.1", "started": time.time(), "root": str(root)}
     tmp = home / (STATE_FILE + ".tmp")
-    tmp.write_text(json.dumps(state))
+    with _private_file(tmp) as f:
+        f.write(json.dumps(state))
     os.replace(tmp, home / STATE_FILE)
     log.info("ecomap store serving Bolt on 127.0.0.1:%s", bolt_port)
 

@@ -8,6 +8,7 @@ and findings written back for Neo4j Browser/Bloom users.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import hashlib
 import json
@@ -126,17 +127,23 @@ class DiskCache:
                 value = pickle.load(fh)
             os.utime(path)
             return value
-        except FileNotFoundError:
+        except (FileNotFoundError, NotADirectoryError):  # NotADirectory: something made ``cache`` a file
             return None
-        except Exception as e:  # a damaged or foreign file is recomputed, never fatal
+        except Exception as e:  # a damaged or foreign file (or a folder in its place) is recomputed, never fatal
             log.warning("ignoring unreadable cache file %s: %s", path, e)
-            path.unlink(missing_ok=True)
+            with contextlib.suppress(OSError):
+                if path.is_dir() and not path.is_symlink():
+                    shutil.rmtree(path)
+                else:
+                    path.unlink(missing_ok=True)
             return None
 
     def put(self, version: str, key: Any, value: Any) -> None:
         folder = self._folder(version)
         try:
-            self.root.mkdir(parents=True, exist_ok=True, mode=0o700)
+            self.ensure_root()
+            if folder.exists() and not folder.is_dir():
+                folder.unlink()
             for old in self.root.iterdir():
                 if old.is_dir() and old != folder:
                     shutil.rmtree(old, ignore_errors=True)
@@ -151,8 +158,20 @@ class DiskCache:
         except OSError as e:  # a full or read-only disk costs speed, not correctness
             log.warning("could not write the analysis cache in %s: %s", folder, e)
 
+    def ensure_root(self) -> pathlib.Path:
+        """The cache folder, made (0700) if missing; a file where the folder should be is replaced."""
+        if (self.root.exists() or self.root.is_symlink()) and not self.root.is_dir():
+            log.warning("replacing %s (a file where the cache folder should be)", self.root)
+            self.root.unlink()
+        self.root.mkdir(parents=True, exist_ok=True, mode=0o700)
+        return self.root
+
     def clear(self) -> None:
-        shutil.rmtree(self.root, ignore_errors=True)
+        if self.root.is_dir() and not self.root.is_symlink():
+            shutil.rmtree(self.root, ignore_errors=True)
+        else:
+            with contextlib.suppress(OSError):
+                self.root.unlink()
 
 
 def default_cache_dir() -> pathlib.Path | None:
@@ -184,12 +203,18 @@ class Ecomap:
         self._analyses = _LRU(cache_size)
         self._disk = DiskCache(pathlib.Path(cache_dir)) if cache_dir is not None else None
 
-    def _cached(self, lru: _LRU, version: str, key: tuple, make):
-        """``lru``'s value for ``key``, else the disk cache's, else ``make()`` (kept in both)."""
+    def _cached(self, lru: _LRU, version: str, key: tuple, make, kind: type | tuple[type, ...] | None = None):
+        """``lru``'s value for ``key``, else the disk cache's, else ``make()`` (kept in both).
+
+        A disk entry that is not of ``kind`` (a foreign or damaged file that still unpickles) is made again.
+        """
         def from_disk_or_make():
             if self._disk is None:
                 return make()
             value = self._disk.get(version, key)
+            if value is not None and kind is not None and not isinstance(value, kind):
+                log.warning("ignoring a cache entry of the wrong type (%s) for %s", type(value).__name__, key[0])
+                value = None
             if value is None:
                 value = make()
                 self._disk.put(version, key, value)
@@ -209,12 +234,14 @@ class Ecomap:
     # ------------------------------------------------------------ graph
     def graph(self, place: str | None = None, *, version: str | None = None) -> nx.MultiDiGraph:
         version = version or self.version()
-        return self._cached(self._graphs, version, ("graph", place), lambda: pull_graph(self.store, place=place))
+        return self._cached(self._graphs, version, ("graph", place), lambda: pull_graph(self.store, place=place),
+                            kind=nx.MultiDiGraph)
 
     def frames(self, place: str | None = None, *, version: str | None = None):
         """The analysis tables for ``place`` (cached per data version)."""
         version = version or self.version()
-        return self._cached(self._frames, version, ("frames", place), lambda: pull_frames(self.store, place=place))
+        return self._cached(self._frames, version, ("frames", place), lambda: pull_frames(self.store, place=place),
+                            kind=an.Frames)
 
     def names(self) -> dict[str, str]:
         """code or id -> name for places, categories, organisations and services."""
@@ -246,13 +273,14 @@ class Ecomap:
         key = ("analysis", place, str(as_of), horizon, oversupply, dependency_threshold)
         return self._cached(self._analyses, version, key, lambda: an.analyse_frames(
             self.frames(place, version=version), place=place, as_of=as_of, horizon=horizon,
-            oversupply=oversupply, dependency_threshold=dependency_threshold))
+            oversupply=oversupply, dependency_threshold=dependency_threshold), kind=an.Analysis)
 
     def run_scenario(self, options: an.ScenarioOptions) -> an.ScenarioResult:
         version = self.version()
         key = ("scenario", json.dumps(options.to_dict(), sort_keys=True, default=str))
         return self._cached(self._analyses, version, key,
-                            lambda: an.run_options(self.frames(options.place, version=version), options))
+                            lambda: an.run_options(self.frames(options.place, version=version), options),
+                            kind=an.ScenarioResult)
 
     # ------------------------------------------------------------ named scenarios
     def save_scenario(self, name: str, options: an.ScenarioOptions) -> str:

@@ -12,6 +12,7 @@ import contextlib
 import logging
 import os
 import pathlib
+import threading
 from typing import Any, Iterator
 
 import neo4j
@@ -53,8 +54,54 @@ class GraphStore:
         self.kind = kind
         self.location = location
         self.home = home
+        self._auth = auth
+        self._state_stamp = self._stamp()
+        self._lock = threading.Lock()
         self.driver = neo4j.GraphDatabase.driver(uri, auth=auth, connection_timeout=15,
                                                  max_connection_lifetime=3600)
+
+    # ---------------------------------------------------------------- reconnecting
+    def _stamp(self):
+        if self.kind != "embedded" or self.home is None:
+            return None
+        try:
+            st = (self.home / server.STATE_FILE).stat()
+        except OSError:
+            return None
+        return (st.st_mtime_ns, st.st_size, st.st_ino)
+
+    def _follow_store(self) -> None:
+        """The embedded store restarted (a new ``server.json``): reconnect to its new port at once.
+
+        Long-lived processes (the dashboard) would otherwise wait out the driver's connection
+        timeouts on the old port. When the store is not running, say so at once.
+        """
+        if self.kind != "embedded" or self.home is None:
+            return
+        stamp = self._stamp()
+        if stamp == self._state_stamp:
+            return
+        with self._lock:
+            stamp = self._stamp()
+            if stamp == self._state_stamp:
+                return
+            state = server.read_state(self.home)
+            if state is None:
+                raise StoreUnavailable(f"the embedded store at {self.home} is not running (any ecomap command, "
+                                       "e.g. `ecomap db status`, starts it)")
+            uri = f"bolt://127.0.0.1:{state['bolt_port']}"
+            if uri != self.uri:
+                log.info("the embedded store moved to %s; reconnecting", uri)
+                try:
+                    auth = ("root", server.password(self.home, create=False))
+                except server.PasswordLost as e:
+                    raise StoreUnavailable(str(e)) from e
+                old, self.driver = self.driver, neo4j.GraphDatabase.driver(
+                    uri, auth=auth, connection_timeout=15, max_connection_lifetime=3600)
+                self.uri, self._auth = uri, auth
+                with contextlib.suppress(Exception):
+                    old.close()
+            self._state_stamp = stamp
 
     # ---------------------------------------------------------------- opening
     @classmethod
@@ -68,15 +115,25 @@ class GraphStore:
             home = home or server.default_home()
             try:
                 state = server.ensure_running(home) if start else server.read_state(home)
-            except RuntimeError as e:
+                if state is None:
+                    raise StoreUnavailable("the embedded store is not running")
+                pw = server.password(home, create=False)
+            except (RuntimeError, OSError) as e:
+                if isinstance(e, StoreUnavailable):
+                    raise
                 raise StoreUnavailable(str(e)) from e
-            if state is None:
-                raise StoreUnavailable("the embedded store is not running")
-            store = cls(f"bolt://127.0.0.1:{state['bolt_port']}", ("root", server.password(home)),
+            store = cls(f"bolt://127.0.0.1:{state['bolt_port']}", ("root", pw),
                         server.DATABASE, kind="embedded", location=str(home), home=home)
         try:
             store.driver.verify_connectivity()
-        except (neo4j.exceptions.ServiceUnavailable, neo4j.exceptions.AuthError, OSError) as e:
+        except neo4j.exceptions.AuthError as e:
+            store.close()
+            if store.kind == "embedded":
+                raise StoreUnavailable(f"the store at {store.location} refused ecomap's password (the password file "
+                                       "was changed or lost); run `ecomap db reset-password` to set a new one "
+                                       "(the data is kept)") from e
+            raise StoreUnavailable(f"the graph store at {store.location} refused the credentials: {e}") from e
+        except (neo4j.exceptions.ServiceUnavailable, OSError) as e:
             store.close()
             raise StoreUnavailable(f"cannot reach the graph store at {store.location}: {e}") from e
         return store
@@ -92,6 +149,7 @@ class GraphStore:
 
     # ---------------------------------------------------------------- running
     def session(self, **kw):
+        self._follow_store()
         return self.driver.session(database=self.database, **kw)
 
     def run(self, name: str, params: dict[str, Any] | None = None, *, write: bool = False) -> pd.DataFrame:

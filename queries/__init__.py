@@ -64,12 +64,16 @@ def _parse(path: pathlib.Path) -> Query:
     return Query(header.get("name", path.stem), header.get("purpose", ""), params, returns, text, path)
 
 
+_NAME = re.compile(r"[a-z][a-z0-9_]*")
+
+
 @functools.lru_cache(maxsize=None)
 def query(name: str) -> Query:
-    path = HERE / f"{name}.cypher"
-    if not path.exists():
-        raise KeyError(f"no query named {name!r}; see `ecomap query --list`")
-    return _parse(path)
+    """The query of that name from this folder: a bare name only (never a path)."""
+    if not isinstance(name, str) or not _NAME.fullmatch(name) or not (HERE / f"{name}.cypher").is_file():
+        raise KeyError(f"no query named {name!r}: a query is named by its file in queries/ without .cypher "
+                       "(see `ecomap query --list`)")
+    return _parse(HERE / f"{name}.cypher")
 
 
 def names() -> list[str]:

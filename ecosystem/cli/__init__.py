@@ -292,7 +292,12 @@ def cmd_db_warm(args) -> int:
     if cache is None:
         raise UsageError("ECOMAP_CACHE is off: there is no cache to prepare")
     as_of = parse_date_arg(args.as_of) if args.as_of else None
-    cache.mkdir(parents=True, exist_ok=True, mode=0o700)
+    from ecosystem.service import DiskCache
+
+    try:
+        DiskCache(cache).ensure_root()
+    except OSError as e:
+        raise UsageError(f"cannot use the cache folder {cache}: {e}") from None
     with open(cache / "warm.lock", "w") as lock, open_store() as store:
         fcntl.flock(lock, fcntl.LOCK_EX)  # one at a time: a later load's warm-up waits, then finds its version
         t = time.perf_counter()
@@ -341,6 +346,8 @@ def cmd_query(args) -> int:
             params[k] = v
     if "chunk" in q.params:
         params.setdefault("chunk", 10000)
+        if isinstance(params["chunk"], bool) or not isinstance(params["chunk"], int) or params["chunk"] < 1:
+            raise UsageError(f"--param chunk={params['chunk']!r}: chunk is a whole number of rows, at least 1")
     if q.name.startswith("pull_"):  # their $codes/$ids filters mean "everything" when null
         for p in ("codes", "ids"):
             if p in q.params:

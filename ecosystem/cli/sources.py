@@ -75,7 +75,27 @@ def cmd_db_unload(args) -> int:
     return EXIT_OK
 
 
+def cmd_db_reset_password(args) -> int:
+    import os
+
+    from ecosystem import server
+
+    if os.environ.get("NEO4J_URI"):
+        raise UsageError("NEO4J_URI is set: reset a Neo4j server's password with Neo4j's own tools")
+    home = server.default_home()
+    if not (home / server.USERS_FILE).exists() and (home / server.PASSWORD_FILE).is_file():
+        _err(f"the store at {home} has no users yet; nothing to reset")
+        return EXIT_OK
+    server.reset_password(home)
+    with open_store() as store:
+        n = sum(store.counts()["nodes"].values())
+    _err(f"the store at {home} has a new password (kept in {home / server.PASSWORD_FILE}); {n:,} nodes are there")
+    return EXIT_OK
+
+
 def register_db(dsp, _sub) -> None:
+    _sub(dsp, "reset-password", cmd_db_reset_password, "give the embedded store a new password when its password "
+         "file was lost (stops and restarts the store; the data is kept)", "ecomap db reset-password")
     s = _sub(dsp, "sources", cmd_db_sources, "per source: its files, loads, rows per table and when it was loaded",
              "ecomap db sources")
     s.add_argument("--json", action="store_true")
