@@ -22,7 +22,15 @@ def _saved(view: state.View) -> dict:
     except Exception:
         return {}
     return {"providers": list(o.remove_providers), "funders": list(o.remove_funders), "flows": list(o.remove_funding),
-            "capacity": [{"service": k, "capacity": v} for k, v in o.capacity_changes], "name": o.name or ""}
+            "capacity": [{"service": k, "service_name": _service_name(view, k), "capacity": v}
+                         for k, v in o.capacity_changes], "name": o.name or ""}
+
+
+def _service_name(view: state.View, sid: str) -> str:
+    try:
+        return state.names(view.place).service(sid)
+    except Exception:  # the store is down: the id is still readable
+        return sid
 
 
 def layout(**kwargs):
@@ -41,17 +49,25 @@ def layout(**kwargs):
             multi("scenario-funders", "Funders that stop funding", saved.get("funders")),
             multi("scenario-flows", "Funding flows that end", saved.get("flows")),
         ], className="row g-2 mb-2"),
-        html.Label("Capacity changes (people a year; blank = unknown)", htmlFor="scenario-capacity",
-                   className="form-label small mb-0"),
+        html.H3("Capacity changes", className="h6 mb-1"),
+        html.Div([
+            html.Div([html.Label("Service", htmlFor="scenario-capacity-service", className="form-label small mb-0"),
+                      dcc.Dropdown(id="scenario-capacity-service", options=[], value=None, clearable=True,
+                                   placeholder="Type a service's name")], className="col-md-6"),
+            html.Div([html.Label("New capacity (people a year; blank = unknown)", htmlFor="scenario-capacity-value",
+                                 className="form-label small mb-0"),
+                      dcc.Input(id="scenario-capacity-value", type="number", min=0, value=None,
+                                className="form-control")], className="col-md-3"),
+            html.Div(html.Button("Add capacity change", id="scenario-add-row", n_clicks=0,
+                                 className="btn btn-outline-secondary"), className="col-md-3 d-flex align-items-end"),
+        ], className="row g-2 mb-2"),
         dash_table.DataTable(id="scenario-capacity", columns=[
-            {"name": "Service", "id": "service", "presentation": "dropdown", "editable": True},
+            {"name": "Service", "id": "service_name", "editable": False},
             {"name": "New capacity", "id": "capacity", "type": "numeric", "editable": True}],
-            data=saved.get("capacity") or [], dropdown={"service": {"options": []}}, row_deletable=True,
-            editable=True, style_table={"maxWidth": "720px", "overflow": "visible"},
-            style_cell={"textAlign": "left", "fontFamily": "inherit"}, css=[{"selector": ".Select-menu-outer",
-                                                                             "rule": "display: block !important"}]),
-        html.Button("Add a capacity change", id="scenario-add-row", n_clicks=0,
-                    className="btn btn-sm btn-outline-secondary mt-1 mb-3"),
+            data=saved.get("capacity") or [], row_deletable=True, editable=True,
+            style_table={"maxWidth": "900px"},
+            style_cell={"textAlign": "left", "fontFamily": "inherit", "whiteSpace": "normal", "height": "auto"}),
+        html.Div(id="scenario-capacity-note", className="small text-muted mb-3", **{"aria-live": "polite"}),
         html.Div([
             html.Button("Run scenario", id="scenario-run", n_clicks=0, className="btn btn-primary me-3"),
             html.Label("Name", htmlFor="scenario-name", className="visually-hidden"),
@@ -70,7 +86,7 @@ sync_url("scenario")
 
 
 @callback(Output("scenario-providers", "options"), Output("scenario-funders", "options"),
-          Output("scenario-flows", "options"), Output("scenario-capacity", "dropdown"),
+          Output("scenario-flows", "options"), Output("scenario-capacity-service", "options"),
           Input("scenario-place", "value"), Input("scenario-as-of", "value"))
 def choices(place, as_of):
     """What the form offers for the chosen place and date."""
@@ -78,9 +94,9 @@ def choices(place, as_of):
         view, _ = state.make_view(place, None, as_of)
         res = state.analysis_for(view)
         c = sc.choices(res.analysis, state.frames(res.view.place), res.names)
-        return c["providers"], c["funders"], c["flows"], {"service": {"options": c["services"]}}
+        return c["providers"], c["funders"], c["flows"], c["services"]
     except Exception:
-        return [], [], [], {"service": {"options": []}}
+        return [], [], [], []
 
 
 def _triggered():
@@ -101,11 +117,22 @@ def load_saved(scenario):
             saved.get("name", ""))
 
 
-@callback(Output("scenario-capacity", "data"), Input("scenario-add-row", "n_clicks"), State("scenario-capacity", "data"),
-          prevent_initial_call=True)
-def add_row(_n, rows):
+@callback(Output("scenario-capacity", "data"), Output("scenario-capacity-note", "children"),
+          Input("scenario-add-row", "n_clicks"), State("scenario-capacity-service", "value"),
+          State("scenario-capacity-value", "value"), State("scenario-capacity", "data"),
+          State("scenario-capacity-service", "options"), prevent_initial_call=True)
+def add_row(_n, service, capacity, rows, options):
+    """Add (or replace) the chosen service's new capacity in the list of changes."""
     rows = [r for r in rows if isinstance(r, dict)] if isinstance(rows, list) else []
-    return rows + [{"service": None, "capacity": None}]
+    options = options if isinstance(options, list) else []
+    if not isinstance(service, str) or not service:
+        return no_update, "Choose a service first."
+    if capacity is not None and (not isinstance(capacity, (int, float)) or capacity < 0):
+        return no_update, "The new capacity must be a number of people a year, 0 or more (blank = unknown)."
+    label = next((o.get("label") for o in options if isinstance(o, dict) and o.get("value") == service), service)
+    rows = [r for r in rows if r.get("service") != service]
+    rows.append({"service": service, "service_name": label, "capacity": capacity})
+    return rows, None
 
 
 @callback(Output("scenario-body", "children"), Output("scenario-message", "children"),

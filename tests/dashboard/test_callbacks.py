@@ -248,3 +248,18 @@ def test_warm_prepares_the_default_view_so_the_first_page_needs_no_analysis(page
         assert msg is None and "People in need" in text(body)
     finally:
         state.configure(demo_store, defaults=DEMO_QUERY)
+
+
+def test_scenario_capacity_changes_are_chosen_by_name(pages):
+    sc = pages["scenario"]
+    opts = [{"label": "Illustrative: South Trafford Youth Work (DEMO-S33)", "value": "DEMO-S33"}]
+    rows, note = sc.add_row(1, None, 10, [], opts)
+    assert "Choose a service first" in note
+    rows, note = sc.add_row(1, "DEMO-S33", -5, [], opts)
+    assert "0 or more" in note
+    rows, note = sc.add_row(1, "DEMO-S33", 250, [], opts)
+    assert note is None and rows == [{"service": "DEMO-S33", "service_name": opts[0]["label"], "capacity": 250}]
+    rows, _ = sc.add_row(2, "DEMO-S33", 300, rows, opts)  # the same service again replaces its change
+    assert [r["capacity"] for r in rows] == [300]
+    body, msg = sc.run(1, DEMO_PLACE, None, AS_OF, "", [], [], [], rows, trigger="scenario-run")
+    assert msg is None and "Unmet need after" in text(body)
