@@ -226,10 +226,17 @@ class _Loader:
                             compiled[ocid] = (str(f), where + ".compiledRelease", n, cr)
                             continue
                     rels = obj.get("releases")
+                    embedded = 0
                     if isinstance(rels, list):
                         for j, r in enumerate(rels):
                             if isinstance(r, dict) and "ocid" in r:  # linked releases ({url, date}) carry no data
+                                embedded += 1
                                 self._release(releases, r, str(f), f"{where}.releases[{j}]", n)
+                    if not embedded:
+                        self._skip("record without a compiled or embedded release")
+                        self.warnings.append(f"{f}, {where}" + (f", ocid {ocid}" if ocid else "")
+                                             + ": the record has no compiledRelease and only linked releases "
+                                             "(url and date); ecomap does not fetch them, so it is skipped")
                     continue
                 self._release(releases, obj, str(f), where, n)
         if not seen_any:

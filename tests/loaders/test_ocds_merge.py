@@ -204,3 +204,13 @@ def test_an_award_whose_suppliers_have_nothing_to_identify_them_is_a_located_war
         "a name; award skipped"]
     with pytest.raises(ValidationError):
         ocds.load(p, strict=True)
+
+
+def test_a_record_with_only_linked_releases_is_skipped_with_a_located_warning(tmp_path):
+    rec = {"ocid": "ocds-t-9", "releases": [{"url": "https://example.org/r1.json", "date": "2024-01-01"}]}
+    p = write(tmp_path, "rec.json", {"records": [rec]})
+    ct = ocds.load(p)
+    assert ct.skipped == {"record without a compiled or embedded release": 1}
+    assert [w for w in ct.warnings if "linked releases" in w] == [
+        f"{p}, records[0], ocid ocds-t-9: the record has no compiledRelease and only linked releases (url and "
+        "date); ecomap does not fetch them, so it is skipped"]
