@@ -7,6 +7,7 @@ Two builders produce the same shape (see :data:`ecosystem.model.GRAPH_SCHEMA`):
 
 from __future__ import annotations
 
+import decimal
 from typing import Any, Iterable
 
 import networkx as nx
@@ -26,8 +27,10 @@ _SKIP = {"_file", "_sheet", "_row", "source", "sources", "load_run"}
 
 
 def _props(rec: dict[str, Any], drop: Iterable[str] = ()) -> dict[str, Any]:
+    """Properties as the store keeps them (money as the float that prints as its decimal)."""
     drop = set(drop) | _SKIP
-    return {k: v for k, v in rec.items() if k not in drop and v is not None}
+    return {k: (float(v) if type(v) is decimal.Decimal else v) for k, v in rec.items()
+            if k not in drop and v is not None}
 
 
 def graph_from_tables(tables: m.CanonicalTables) -> nx.MultiDiGraph:

@@ -11,6 +11,7 @@ nothing at all.
 from __future__ import annotations
 
 import datetime as dt
+import decimal
 import hashlib
 import json
 import logging
@@ -53,6 +54,8 @@ def _value(v: Any) -> Any:
         return None
     if isinstance(v, dt.datetime):
         return v.date()
+    if tv is decimal.Decimal:  # money: the float that prints as this decimal (exact to 15 digits)
+        return float(v)
     if isinstance(v, (list, tuple)):
         return [x for x in (m._clean(x) for x in v) if x is not None]
     if isinstance(v, dict):

@@ -9,11 +9,15 @@ described in :data:`GRAPH_SCHEMA`.
 
 from __future__ import annotations
 
+import csv
 import dataclasses
 import datetime as dt
+import decimal
 import functools
+import pathlib
 from typing import Any, Iterable
 
+import numpy as np
 import pandas as pd
 
 # --------------------------------------------------------------------------
@@ -82,7 +86,7 @@ PARTNERSHIP_KINDS = ("consortium", "subcontract", "referral", "colocation", "oth
 # --------------------------------------------------------------------------
 # Canonical tables (SPEC §3)
 # --------------------------------------------------------------------------
-#: column kinds: str, float, int, date, bool, list (";"-separated place codes), choice
+#: column kinds: str, float, int, money (exact decimal.Decimal), date, bool, list (";"-separated place codes), choice
 Column = tuple[str, str]
 
 
@@ -180,20 +184,20 @@ TABLES: dict[str, TableSpec] = {
     "funding": TableSpec(
         "funding",
         ("id",),
-        {"id": "str", "funder": "str", "recipient": "str", "amount": "float", "start": "date", "end": "date"},
+        {"id": "str", "funder": "str", "recipient": "str", "amount": "money", "start": "date", "end": "date"},
         {"service": "str", "kind": "str", "programme": "str", "currency": "str", "route": "str", "places": "list",
          "end_assumed": "bool"},
         {
             "id": "unique funding id",
             "funder": "id of the funding organisation",
             "recipient": "id of the receiving organisation",
-            "amount": "amount in pounds",
+            "amount": "amount in the flow's currency (pounds unless currency says otherwise); exact decimal",
             "start": "first day (YYYY-MM-DD)",
             "end": "last day (YYYY-MM-DD); blank for open-ended",
             "service": "service id when the money is for one service",
             "kind": "grant, contract, sla, spot or other",
             "programme": "funding programme",
-            "currency": "currency (default GBP)",
+            "currency": "ISO 4217 currency code (default GBP); amounts are only ever added within one currency",
             "route": "procurement route",
             "places": "beneficiary place codes (GSS codes at any level), separated by ;",
             "end_assumed": "true when the end date was assumed, not published (loaders of 360Giving and OCDS)",
@@ -434,6 +438,133 @@ def _clean(v: Any) -> Any:
     return v
 
 
+# --------------------------------------------------------------------------
+# Money: exact amounts, each in its own currency
+# --------------------------------------------------------------------------
+#: the currency of an amount that names none (SPEC §3)
+DEFAULT_CURRENCY = "GBP"
+#: the analysis adds money as whole ten-thousandths of a currency unit (int64): exact, and
+#: fine enough for every ISO 4217 currency (the most minor units any has is 4)
+MONEY_SCALE = 10_000
+MONEY_PLACES = 4
+#: largest amount held exactly as a float in the store and turned back into units by
+#: :func:`money_units` with plain arithmetic (below 2**52 ten-thousandths)
+_FAST_LIMIT = 4.5e11
+_DATA = pathlib.Path(__file__).resolve().parent / "data"
+
+
+@functools.cache
+def currencies() -> dict[str, tuple[str, int | None]]:
+    """ISO 4217 active currency codes: ``{code: (name, minor units or None)}``.
+
+    Shipped with the package (``ecosystem/data/iso4217.csv``, ISO 4217 table A.1);
+    no download. Funds, precious metals and testing codes (``XAU``, ``XTS``) have no minor units.
+    """
+    with (_DATA / "iso4217.csv").open(encoding="utf-8", newline="") as f:
+        return {r["code"]: (r["name"], int(r["minor_units"]) if r["minor_units"] else None)
+                for r in csv.DictReader(f)}
+
+
+def is_currency(code: Any) -> bool:
+    """Whether ``code`` is an active ISO 4217 currency code (exactly: upper case, three letters)."""
+    return isinstance(code, str) and code in currencies()
+
+
+def currency_code(v: Any) -> str | None:
+    """A currency as published (``" gbp "``) in canonical form (``"GBP"``); None when blank.
+
+    Any text is kept (upper-cased): an unknown code is a loader's warning, never a silent change.
+    """
+    if v is None or (isinstance(v, float) and v != v):
+        return None
+    s = str(v).strip().upper()
+    return s or None
+
+
+def minor_units(currency: str | None) -> int:
+    """Digits after the point in ``currency``'s usual amounts (GBP 2, JPY 0, BHD 3); 2 when unknown."""
+    found = currencies().get(currency or DEFAULT_CURRENCY)
+    return 2 if found is None or found[1] is None else found[1]
+
+
+class MoneyError(ValueError):
+    """An amount that is not a finite number with at most four decimal places."""
+
+
+def money(v: Any) -> decimal.Decimal | None:
+    """An exact amount: ``Decimal`` from a Decimal, int, text (``"1,000.10"``, ``"£5"``) or float.
+
+    A float is read as the shortest decimal that round-trips (``repr``), so ``1000.1`` is
+    exactly ``Decimal("1000.1")``. ``None`` for blank. Raises :class:`MoneyError` for text
+    that is no number, NaN/infinity, and amounts with more than four decimal places.
+
+    >>> money("1,000.10"), money(1000.1), money(7)
+    (Decimal('1000.10'), Decimal('1000.1'), Decimal('7'))
+    """
+    if v is None:
+        return None
+    if isinstance(v, bool):
+        raise MoneyError("not an amount")
+    if isinstance(v, decimal.Decimal):
+        d = v
+    elif isinstance(v, int):
+        d = decimal.Decimal(v)
+    elif isinstance(v, float):
+        if v != v:
+            return None
+        d = decimal.Decimal(repr(float(v)))
+    elif isinstance(v, np.generic):
+        return money(v.item())
+    else:
+        s = str(v).strip().replace(",", "").replace("£", "").replace(" ", "")
+        if not s:
+            return None
+        try:
+            d = decimal.Decimal(s)
+        except decimal.InvalidOperation:
+            raise MoneyError("not a number") from None
+    if not d.is_finite():
+        raise MoneyError("not a finite number")
+    if d.as_tuple().exponent < -MONEY_PLACES and d != d.quantize(decimal.Decimal(1).scaleb(-MONEY_PLACES)):
+        raise MoneyError(f"more than {MONEY_PLACES} decimal places")
+    return d
+
+
+def money_units(amounts: Any) -> np.ndarray:
+    """Amounts (floats as stored, Decimals or None) as exact int64 ten-thousandths; 0 where missing.
+
+    Floats below 4.5e11 convert with one multiplication and rounding, which is exact for
+    any amount with at most four decimal places; larger ones go through ``Decimal``.
+    """
+    arr = np.asarray(amounts, dtype=object) if not isinstance(amounts, np.ndarray) or amounts.dtype.kind != "f" \
+        else amounts
+    if arr.dtype.kind == "f":
+        f = arr
+    else:
+        f = np.array([float(x) if x is not None and x == x else np.nan for x in arr], dtype=float)
+    finite = np.isfinite(f)
+    out = np.zeros(len(f), dtype=np.int64)
+    fast = finite & (np.abs(f) < _FAST_LIMIT)
+    out[fast] = np.rint(f[fast] * MONEY_SCALE).astype(np.int64)
+    for i in np.flatnonzero(finite & ~fast):
+        x = arr[i]
+        d = x if isinstance(x, decimal.Decimal) else decimal.Decimal(repr(float(x)))
+        out[i] = int((d * MONEY_SCALE).to_integral_value(rounding=decimal.ROUND_HALF_EVEN))
+    return out
+
+
+def units_money(units: int, currency: str | None = None) -> decimal.Decimal:
+    """Ten-thousandths back to an exact ``Decimal``, shown to the currency's minor units where that is exact.
+
+    >>> units_money(70_007_000, "GBP"), units_money(12_345, "GBP"), units_money(50_000, "JPY")
+    (Decimal('7000.70'), Decimal('1.2345'), Decimal('5'))
+    """
+    d = decimal.Decimal(int(units)).scaleb(-MONEY_PLACES)
+    q = decimal.Decimal(1).scaleb(-minor_units(currency))
+    r = d.quantize(q)
+    return r if r == d else d.normalize()
+
+
 def need_id(place: str, category: str, period: Any = None) -> str:
     """The id given to a need row that has none."""
     return f"{place}|{category}|{period or ''}"
@@ -465,7 +596,7 @@ properties:
   (Service)-[SERVES]->(Place)
   (Service)-[IN_CATEGORY]->(Category)
   (Need)-[IN]->(Place), (Need)-[FOR]->(Category)
-  (Organisation)-[FUNDS {id, amount, start, end, end_assumed, service, kind,
+  (Organisation)-[FUNDS {id, amount, currency, start, end, end_assumed, service, kind,
                          beneficiary_places, ...}]->(Organisation)
   (Organisation)-[PARTNERS_WITH {kind, start, end, lead}]->(Organisation)
   (Organisation)-[BASED_IN]->(Place)
@@ -474,5 +605,8 @@ FUNDS edges use the funding id as their MultiDiGraph key; other edges use
 the relationship type. A flow's ``beneficiary_places`` (the funding table's
 ``places``: GSS codes at any level) and ``end_assumed`` (true when a loader
 gave a grant or contract published without an end an assumed one) are left
-out when empty or unknown.
+out when empty or unknown. A flow's ``amount`` is a float in the graph and
+the store (exact: every amount with at most 15 significant digits reads back
+as the same decimal) and ``currency`` its ISO 4217 code (``GBP`` when
+absent); the analysis adds amounts only as integers, within one currency.
 """

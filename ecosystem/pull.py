@@ -220,7 +220,7 @@ def pull_frames(store: GraphStore, *, place: str | None = None):
         services=_obj(services, "service", "provider", "category"),
         service_areas=_obj(pd.DataFrame(areas, columns=["service", "area"]).drop_duplicates(), "service", "area"),
         needs=_obj(needs_df, "need", "place", "category"),
-        funding=_obj(fund, "funding", "funder", "recipient", "service"),
+        funding=_obj(fund, "funding", "funder", "recipient", "service", "currency"),
         partnerships=_obj(part, "a", "b", "kind"),
         based_in=_obj(pd.DataFrame(based, columns=["organisation", "place"]).drop_duplicates(), "organisation", "place"),
         organisations=sorted(orgs, key=str),

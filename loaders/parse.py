@@ -8,10 +8,13 @@ located at the file, sheet, row and column they are reading.
 from __future__ import annotations
 
 import datetime as dt
+import decimal
 import difflib
 import math
 import re
 from typing import Any, Iterable
+
+from ecosystem.model import MoneyError, currency_code, is_currency, money
 
 
 class ParseError(ValueError):
@@ -87,6 +90,33 @@ def parse_number(v: Any) -> float | None:
     if math.isnan(f) or math.isinf(f):
         raise ParseError("not a finite number")
     return f
+
+
+def parse_money(v: Any) -> decimal.Decimal | None:
+    """An exact amount (``decimal.Decimal``), also given as text with £, commas or spaces.
+
+    Floats (from spreadsheets and JSON) are read as the decimal they print as, so
+    ``1000.1`` is ``Decimal("1000.1")``; more than four decimal places is an error.
+    """
+    if is_blank(v):
+        return None
+    try:
+        return money(v)
+    except MoneyError as e:
+        raise ParseError(str(e)) from None
+
+
+def parse_currency(v: Any) -> str | None:
+    """A currency code as canonical text (upper case, trimmed); None when blank."""
+    return None if is_blank(v) else currency_code(v)
+
+
+def currency_problem(code: str | None) -> str | None:
+    """Why ``code`` is not an active ISO 4217 code, or None when it is (or is blank)."""
+    if code is None or is_currency(code):
+        return None
+    return (f"currency {code!r} is not an ISO 4217 code (e.g. GBP, EUR, USD); its amounts are "
+            "kept apart from every other currency's")
 
 
 def parse_int(v: Any) -> int | None:

@@ -16,10 +16,10 @@ from typing import Any
 
 import pandas as pd
 
-from ecosystem.model import (FUNDING_KINDS, NULLABLE_REQUIRED, PARTNERSHIP_KINDS, SECTORS, TABLE_ORDER, TABLES,
-                             CanonicalTables, Issue, ValidationError, empty_table, need_id)
-from loaders.parse import CsvError, ParseError, closest, is_blank, parse_bool, parse_codes, parse_date, parse_int, \
-    parse_number, parse_text, read_csv_text, snake
+from ecosystem.model import (DEFAULT_CURRENCY, FUNDING_KINDS, NULLABLE_REQUIRED, PARTNERSHIP_KINDS, SECTORS,
+                             TABLE_ORDER, TABLES, CanonicalTables, Issue, ValidationError, empty_table, need_id)
+from loaders.parse import CsvError, ParseError, closest, currency_problem, is_blank, parse_bool, parse_codes, \
+    parse_currency, parse_date, parse_int, parse_money, parse_number, parse_text, read_csv_text, snake
 from loaders.validate import duplicate_keys
 
 FORMAT = "template"
@@ -132,7 +132,8 @@ def read_sheets(path: pathlib.Path, issues: list[Issue] | None = None) -> dict[s
 
 
 def parse_table(table: str, fname: str, sheet: str | None, header: list, rows: list,
-                issues: list[Issue]) -> pd.DataFrame:
+                issues: list[Issue], warnings: list[str] | None = None) -> pd.DataFrame:
+    """One sheet as a canonical table; problems go to ``issues``, suspicious values to ``warnings``."""
     spec = TABLES[table]
     cols = [snake(h) if not is_blank(h) else None for h in header]
     index: dict[str, int] = {}
@@ -159,7 +160,7 @@ def parse_table(table: str, fname: str, sheet: str | None, header: list, rows: l
             for c, i in index.items()]
     defaults = {c: ([] if k == "list" else None) for c, k in columns.items() if c not in index}
     parsers = {"str": parse_text, "float": parse_number, "int": parse_int, "date": parse_date, "list": parse_codes,
-               "bool": parse_bool}
+               "bool": parse_bool, "money": parse_money}
     records = []
     for n, raw in enumerate(rows, start=2):
         if all(is_blank(v) for v in raw):
@@ -189,8 +190,12 @@ def parse_table(table: str, fname: str, sheet: str | None, header: list, rows: l
             rec[c] = [] if d == [] else None
         if table == "needs" and rec.get("id") is None and rec.get("place") and rec.get("category"):
             rec["id"] = need_id(rec["place"], rec["category"], rec.get("period"))
-        if table == "funding" and rec.get("currency") is None:
-            rec["currency"] = "GBP"
+        if table == "funding":
+            rec["currency"] = parse_currency(rec.get("currency")) or DEFAULT_CURRENCY
+            problem = currency_problem(rec["currency"])
+            if problem and warnings is not None:
+                head = header[index["currency"]] if "currency" in index else "currency"
+                warnings.append(f"{fname}{f', sheet {sheet}' if sheet else ''}, row {n}, column {head}: {problem}")
         records.append(rec)
     if not records:
         return empty_table(table)
@@ -207,12 +212,13 @@ def load(path: pathlib.Path, **options) -> CanonicalTables:
                                      f"{', '.join(TABLE_ORDER)} (see `ecomap template DIR`)")])
     unreadable = bool(issues)  # a file that could not be read: references to it cannot be checked
     tables = {}
+    warnings: list[str] = []
     for table, (fname, sheet, header, rows) in sheets.items():
-        tables[table] = parse_table(table, fname, sheet, header, rows, issues)
+        tables[table] = parse_table(table, fname, sheet, header, rows, issues, warnings)
     issues += duplicate_keys(tables)
     if issues:  # the rows read so far go with the error, for the cross-table checks
-        raise ValidationError(issues, tables=None if unreadable else CanonicalTables(tables))
-    return CanonicalTables(tables)
+        raise ValidationError(issues, warnings, tables=None if unreadable else CanonicalTables(tables, warnings))
+    return CanonicalTables(tables, warnings)
 
 
 def write_template(out: pathlib.Path) -> list[pathlib.Path]:
@@ -222,7 +228,8 @@ def write_template(out: pathlib.Path) -> list[pathlib.Path]:
     written = []
     lines = ["# ecomap template", "",
              "One CSV per table (or one XLSX workbook with a sheet per table). UTF-8; dates YYYY-MM-DD;",
-             "amounts in pounds. Column names are case-insensitive; extra columns are kept.", ""]
+             "amounts in pounds unless a funding row's currency (ISO 4217, e.g. EUR) says otherwise.",
+             "Column names are case-insensitive; extra columns are kept.", ""]
     for t in TABLE_ORDER:
         spec = TABLES[t]
         f = out / f"{t}.csv"

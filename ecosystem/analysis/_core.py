@@ -16,6 +16,7 @@ from ecosystem.analysis import coverage as _cov
 from ecosystem.analysis import duplication as _dup
 from ecosystem.analysis import fragility as _frag
 from ecosystem.analysis._tables import Context, Frames, as_date, extract, prepare, py, records
+from ecosystem.model import DEFAULT_CURRENCY, money
 
 log = logging.getLogger(__name__)
 
@@ -29,7 +30,11 @@ TABLES: dict[str, list[str]] = {
     "critical_providers": _frag.CRITICAL_COLUMNS,
     "funding_cliffs": _frag.CLIFF_COLUMNS,
     "concentration": _conc.COLUMNS,
+    "funding_currencies": _frag.CURRENCY_COLUMNS,
 }
+
+#: tables whose ``amount`` column is money (``decimal.Decimal``), each row in its ``currency``
+MONEY_TABLES = ("funding_dependency", "funding_cliffs", "funding_currencies")
 
 PROVISION_COLUMNS = ["place", "category", "service", "provider", "supply", "capacity_known"]
 
@@ -41,9 +46,12 @@ class Analysis:
     DataFrames (columns documented on the functions that make them):
     ``coverage``, ``duplication``, ``overlaps``, ``funding_dependency``,
     ``sole_providers``, ``critical_providers``, ``funding_cliffs``,
-    ``concentration``; ``provision`` (place, category, service, provider,
+    ``concentration``, ``funding_currencies`` (active funding per currency:
+    more than one row means amounts and shares are per currency);
+    ``provision`` (place, category, service, provider,
     supply, capacity_known: the active services behind each coverage cell;
-    not part of the JSON). Scalars: ``short_term_share`` (0–1 or None),
+    not part of the JSON). Scalars: ``short_term_share`` (0–1 or None, in
+    ``currency``, the main currency of the active funding),
     ``articulation_points`` (sorted organisation ids), ``bridges`` (sorted
     ``[a, b]`` pairs), and the options used.
     """
@@ -66,6 +74,14 @@ class Analysis:
     bridges: list[list[str]]
     provision: pd.DataFrame = dataclasses.field(default_factory=lambda: pd.DataFrame(columns=PROVISION_COLUMNS))
     timings: dict[str, float] = dataclasses.field(default_factory=dict, compare=False, repr=False)
+    funding_currencies: pd.DataFrame = dataclasses.field(
+        default_factory=lambda: pd.DataFrame(columns=_frag.CURRENCY_COLUMNS))
+    currency: str | None = None
+
+    @property
+    def several_currencies(self) -> bool:
+        """Whether the active funding is in more than one currency (totals are then per currency)."""
+        return len(self.funding_currencies) > 1
 
     def totals(self) -> dict[str, Any]:
         """Headline figures: demand, supply, unmet and cell counts by status."""
@@ -81,6 +97,7 @@ class Analysis:
         for name in TABLES:
             out[name] = records(getattr(self, name))
         out["short_term_share"] = py(self.short_term_share)
+        out["currency"] = self.currency
         out["articulation_points"] = [py(a) for a in self.articulation_points]
         out["bridges"] = [[py(a), py(b)] for a, b in self.bridges]
         out["totals"] = self.totals()
@@ -99,6 +116,12 @@ class Analysis:
         cl = frames["funding_cliffs"]
         if len(cl):
             cl["end"] = [as_date(v, "end") if v is not None else None for v in cl["end"]]
+        for name in MONEY_TABLES:
+            t = frames[name]
+            if len(t):
+                t["amount"] = pd.Series([money(v) for v in t["amount"]], index=t.index, dtype=object)
+                if "currency" in t.columns:
+                    t["currency"] = t["currency"].where(t["currency"].notna(), DEFAULT_CURRENCY)
         cov = frames["coverage"]
         if len(cov):
             cov["coverage"] = cov["coverage"].astype(float)
@@ -107,7 +130,7 @@ class Analysis:
             as_of=as_date(d["as_of"]), place=d.get("place"), horizon=int(opts.get("horizon", 6)),
             oversupply=float(opts.get("oversupply", 1.5)),
             dependency_threshold=float(opts.get("dependency_threshold", 0.5)),
-            short_term_share=d.get("short_term_share"),
+            short_term_share=d.get("short_term_share"), currency=d.get("currency"),
             articulation_points=list(d.get("articulation_points") or []),
             bridges=[list(b) for b in d.get("bridges") or []],
             **frames,
@@ -193,7 +216,8 @@ def analyse_context(ctx: Context, *, horizon: int = 6, oversupply: float = 1.5, 
     crit = _frag.critical_providers_from(ctx, cov)
     lap("sole_critical")
     cliffs = _frag.funding_cliffs_from(ctx, horizon=horizon)
-    short = _frag.short_term_share_from(ctx)
+    currencies = _frag.funding_currencies_from(ctx)
+    short = _frag.short_term_share_from(ctx, currencies)
     lap("funding")
     H = _frag.partnership_network(ctx)
     aps = sorted(nx.articulation_points(H), key=str)
@@ -207,5 +231,5 @@ def analyse_context(ctx: Context, *, horizon: int = 6, oversupply: float = 1.5, 
         dependency_threshold=float(dependency_threshold), coverage=cov, duplication=dup, overlaps=ovl,
         funding_dependency=dep, sole_providers=sole, critical_providers=crit, funding_cliffs=cliffs,
         concentration=conc, short_term_share=short, articulation_points=aps, bridges=brs, provision=provision,
-        timings=timings,
+        timings=timings, funding_currencies=currencies, currency=_frag.main_currency(currencies),
     )

@@ -8,6 +8,9 @@ import pandas as pd
 
 from ecosystem.analysis._core import Analysis
 from ecosystem.analysis._tables import py
+from ecosystem.money import fmt as fmt_money
+from ecosystem.money import fmt_totals, total_pairs
+from ecosystem.model import DEFAULT_CURRENCY
 
 
 def _n(v: Any, digits: int = 1) -> str:
@@ -103,21 +106,29 @@ def summary_text(analysis: Analysis, top: int = 10, *, names: dict[str, str] | N
     out += ["", "Overlapping services (≥ 50% of the smaller area)", _table(view, top)]
 
     dep = a.funding_dependency[a.funding_dependency["dependent"].astype(bool)]
+    cur = a.funding_currencies
+    if len(cur) > 1:
+        out += ["", f"Funding is in {len(cur)} currencies ("
+                + ", ".join(f"{fmt_money(r.amount, r.currency)} in {r.flows} flow(s)" for r in cur.itertuples())
+                + "): every amount, share and dependency is per currency, none converted; "
+                f"the short-term share is for {a.currency}."]
     view = pd.DataFrame({"provider": dep["provider"], "top_funder": dep["top_funder"],
                          "top_share": dep["top_share"].map(_pct), "hhi": dep["hhi"].map(lambda v: f"{v:.2f}"),
-                         "funding": dep["amount"].map(lambda v: f"£{v:,.0f}")})
+                         "funding": [fmt_money(v, c) for v, c in zip(dep["amount"], dep["currency"])]})
+    funded = a.funding_dependency["provider"].nunique() if len(a.funding_dependency) else 0
     out += ["", f"Funding dependency (top funder ≥ {_pct(a.dependency_threshold)}): "
-                f"{len(dep)} of {len(a.funding_dependency)} funded organisations", _table(view, top)]
+                f"{dep['provider'].nunique() if len(dep) else 0} of {funded} funded organisations",
+            _table(view, top)]
 
     c = a.funding_cliffs
     view = pd.DataFrame({"funding": c["funding"], "funder": c["funder"], "recipient": c["recipient"],
                          "end": c["end"].map(lambda v: v.isoformat()),
-                         "amount": c["amount"].map(lambda v: "–" if v != v else f"£{v:,.0f}"),
+                         "amount": [fmt_money(v, cc) for v, cc in zip(c["amount"], c["currency"])],
                          "services": c["services"].map(lambda s: ", ".join(s[:5]) + (" …" if len(s) > 5 else ""))})
-    total = c["amount"].sum() if len(c) else 0.0
-    out += ["", f"Funding cliffs in the next {a.horizon} months: {len(c)} flow(s), £{total:,.0f} at risk",
-            _table(view, top)]
-    out += [f"Short-term funding (12 months or less): {_pct(a.short_term_share)} of active funding"]
+    out += ["", f"Funding cliffs in the next {a.horizon} months: {len(c)} flow(s), "
+                f"{fmt_totals(total_pairs(c))} at risk", _table(view, top)]
+    out += [f"Short-term funding (12 months or less): {_pct(a.short_term_share)} of active funding"
+            + (f" in {a.currency}" if a.several_currencies else "")]
 
     s = a.sole_providers
     out += ["", f"Sole providers: {len(s)} cell(s) with need served by one provider",
@@ -232,14 +243,17 @@ def findings(analysis: Analysis, *, max_per_kind: int | None = None,
                                                           "different_funders": bool(r.different_funders),
                                                           "shared_places": r.shared_places})
     for r in a.funding_dependency[a.funding_dependency["dependent"].astype(bool)].itertuples(index=False):
-        add("funding_dependency", [r.provider], f"{nm(r.provider)} gets {_pct(r.top_share)} of its active funding "
-            f"from {nm(r.top_funder)}.", organisations=[r.provider, r.top_funder],
-            figures={"top_share": r.top_share, "hhi": r.hhi, "funders": r.funders, "amount": r.amount})
+        in_cur = "" if r.currency == DEFAULT_CURRENCY else f" in {r.currency}"
+        add("funding_dependency", [r.provider] + ([r.currency] if in_cur else []),
+            f"{nm(r.provider)} gets {_pct(r.top_share)} of its active funding{in_cur} from {nm(r.top_funder)}.",
+            organisations=[r.provider, r.top_funder],
+            figures={"top_share": r.top_share, "hhi": r.hhi, "funders": r.funders, "amount": r.amount,
+                     "currency": r.currency})
     for r in a.funding_cliffs.itertuples(index=False):
         add("funding_cliff", [r.funding], f"Funding {r.funding} from {nm(r.funder)} to {nm(r.recipient)} "
-            f"(£{r.amount:,.0f}) ends on {r.end.isoformat()} with nothing after it.",
+            f"({fmt_money(r.amount, r.currency)}) ends on {r.end.isoformat()} with nothing after it.",
             organisations=[r.funder, r.recipient], services=r.services,
-            figures={"amount": r.amount, "end": r.end, "funding": r.funding})
+            figures={"amount": r.amount, "currency": r.currency, "end": r.end, "funding": r.funding})
     for r in a.sole_providers.itertuples(index=False):
         key = (r.place, r.category)
         add("sole_provider", list(key), f"{nm(r.provider)} is the only provider of {nm(r.category)} in {nm(r.place)}.",

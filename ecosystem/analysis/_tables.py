@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import decimal
 import logging
 from typing import Any, Iterable
 
@@ -73,7 +74,10 @@ class Frames:
     ``service_areas``: service, area (place codes as given).
     ``needs``: need, place, category, people.
     ``funding``: funding, funder, recipient, amount, start, end, service,
-    beneficiary_places (tuple of place codes, empty when none), end_assumed (bool).
+    beneficiary_places (tuple of place codes, empty when none), end_assumed (bool),
+    currency (ISO 4217 text, ``GBP`` when the flow names none), units (the
+    amount as exact int64 ten-thousandths, 0 when missing: add money with
+    these, grouped by currency, never the float ``amount``).
     ``partnerships``: a, b, kind, start, end.
     ``based_in``: organisation, place. ``organisations``: sorted ids.
     """
@@ -120,7 +124,7 @@ def _obj(df: pd.DataFrame, *cols: str) -> pd.DataFrame:
 
 
 FUNDING_COLUMNS = ["funding", "funder", "recipient", "amount", "start", "end", "service", "beneficiary_places",
-                   "end_assumed"]
+                   "end_assumed", "currency"]
 
 
 def funding_frame(rows: Iterable[Iterable[Any]]) -> pd.DataFrame:
@@ -128,7 +132,9 @@ def funding_frame(rows: Iterable[Iterable[Any]]) -> pd.DataFrame:
 
     Dates (date objects or ISO text) become ``datetime64`` (missing = open),
     ``beneficiary_places`` a tuple of codes (empty when none), ``end_assumed``
-    a bool (missing = false); sorted by funding id.
+    a bool (missing = false), ``currency`` the ISO 4217 code (missing = GBP),
+    and ``units`` is added: the amount as exact int64 ten-thousandths (0 when
+    missing); sorted by funding id.
     """
     fund = pd.DataFrame(list(rows), columns=FUNDING_COLUMNS)
     fund["amount"] = pd.to_numeric(fund["amount"], errors="coerce").astype(float)
@@ -138,8 +144,11 @@ def funding_frame(rows: Iterable[Iterable[Any]]) -> pd.DataFrame:
     fund["beneficiary_places"] = pd.Series([tuple(v) if isinstance(v, (list, tuple)) else ()
                                             for v in fund["beneficiary_places"]], index=fund.index, dtype=object)
     fund["end_assumed"] = np.array([v is True for v in fund["end_assumed"]], dtype=bool)
+    cur = fund["currency"]
+    fund["currency"] = cur.where(cur.notna() & (cur != ""), m.DEFAULT_CURRENCY).astype(object)
+    fund["units"] = m.money_units(fund["amount"].to_numpy())
     fund = fund.sort_values("funding", kind="stable").reset_index(drop=True)
-    return _obj(fund, "funding", "funder", "recipient", "service")
+    return _obj(fund, "funding", "funder", "recipient", "service", "currency")
 
 
 def extract(G: nx.MultiDiGraph) -> Frames:
@@ -167,7 +176,8 @@ def extract(G: nx.MultiDiGraph) -> Frames:
             serves.append((_key(u), _key(v)))
         elif t == m.FUNDS:
             funding.append((d.get("id", k), _key(u), _key(v), _num(d.get("amount")), d.get("start"),
-                            d.get("end"), d.get("service"), d.get(m.BENEFICIARY_PLACES), d.get("end_assumed")))
+                            d.get("end"), d.get("service"), d.get(m.BENEFICIARY_PLACES), d.get("end_assumed"),
+                            d.get("currency")))
         elif t == m.PART_OF:
             part_of.append((_key(u), _key(v)))
         elif t == m.DELIVERS:
@@ -237,7 +247,7 @@ def extract(G: nx.MultiDiGraph) -> Frames:
         services=_obj(services, "service", "provider", "category"),
         service_areas=_obj(pd.DataFrame(serves, columns=["service", "area"]).drop_duplicates(), "service", "area"),
         needs=_obj(needs, "need", "place", "category"),
-        funding=_obj(fund, "funding", "funder", "recipient", "service"),
+        funding=_obj(fund, "funding", "funder", "recipient", "service", "currency"),
         partnerships=_obj(part, "a", "b", "kind"),
         based_in=_obj(pd.DataFrame(based_in, columns=["organisation", "place"]), "organisation", "place"),
         organisations=sorted(orgs, key=str),
@@ -441,6 +451,8 @@ def py(v: Any) -> Any:
         return None
     if isinstance(v, np.generic):
         v = v.item()
+    if isinstance(v, decimal.Decimal):  # money: the JSON number that reads as this decimal
+        return float(v)
     if isinstance(v, float) and v != v:
         return None
     if isinstance(v, float) and v.is_integer() and abs(v) < 2**53:

@@ -15,13 +15,14 @@ from ecosystem.analysis.coverage import coverage_from
 
 __all__ = [
     "funding_dependency", "sole_providers", "critical_providers", "funding_cliffs", "short_term_share",
-    "articulation_points", "bridges", "partnership_network",
+    "articulation_points", "bridges", "partnership_network", "funding_currencies_from", "main_currency",
 ]
 
-DEPENDENCY_COLUMNS = ["provider", "top_funder", "top_share", "hhi", "dependent", "funders", "amount"]
+DEPENDENCY_COLUMNS = ["provider", "top_funder", "top_share", "hhi", "dependent", "funders", "amount", "currency"]
 SOLE_COLUMNS = ["place", "category", "provider", "demand", "supply"]
 CRITICAL_COLUMNS = ["provider", "unmet_added", "unserved_added", "cells"]
-CLIFF_COLUMNS = ["funding", "funder", "recipient", "end", "amount", "services", "service"]
+CLIFF_COLUMNS = ["funding", "funder", "recipient", "end", "amount", "currency", "services", "service"]
+CURRENCY_COLUMNS = ["currency", "flows", "recipients", "amount", "short_term_share"]
 
 
 # --------------------------------------------------------------------------
@@ -31,15 +32,18 @@ def funding_dependency(G: nx.MultiDiGraph, *, place: str | None = None, as_of: d
                        dependency_threshold: float = 0.5) -> pd.DataFrame:
     """How much each funded organisation leans on its largest funder.
 
-    Over the funding flows active on ``as_of``, per recipient:
+    Over the funding flows active on ``as_of``, per recipient and currency
+    (amounts in different currencies are never added or compared, so an
+    organisation funded in pounds and in dollars has one row for each):
     ``top_share`` is the largest single funder's share of the amount
-    received (flows from one funder added up) and ``hhi`` the sum of the
-    squared funder shares (0–1; 1 = a single funder). ``dependent`` when
-    ``top_share >= dependency_threshold`` (default 0.5, so exactly half
+    received (flows from one funder added up, exactly) and ``hhi`` the sum
+    of the squared funder shares (0–1; 1 = a single funder). ``dependent``
+    when ``top_share >= dependency_threshold`` (default 0.5, so exactly half
     counts). Every recipient of active funding is listed, whether or not it
     delivers a service; with ``place``, only organisations that serve a leaf
-    of that place or are based in it. Recipients whose active funding adds
-    up to 0 (or has no amounts) are left out: shares are undefined.
+    of that place or are based in it. Recipients whose active funding in a
+    currency adds up to 0 (or has no amounts) have no row for it: shares
+    are undefined.
 
     Parameters
     ----------
@@ -53,8 +57,9 @@ def funding_dependency(G: nx.MultiDiGraph, *, place: str | None = None, as_of: d
     pandas.DataFrame
         ``provider``, ``top_funder`` (ties: smallest id), ``top_share``,
         ``hhi``, ``dependent`` (bool), ``funders`` (count), ``amount``
-        (total active funding); sorted by top_share (highest first), then
-        provider.
+        (total active funding, ``decimal.Decimal``), ``currency`` (ISO 4217);
+        sorted by top_share (highest first), then provider, then currency
+        (GBP first).
 
     Examples
     --------
@@ -75,23 +80,30 @@ def funding_dependency_from(ctx: Context, *, dependency_threshold: float = 0.5) 
     f = f[ctx.in_scope(f["recipient"])]
     if f.empty:
         return pd.DataFrame(columns=DEPENDENCY_COLUMNS)
-    by = f.groupby(["recipient", "funder"], as_index=False, sort=False)["amount"].sum()
-    by["total"] = by.groupby("recipient", sort=False)["amount"].transform("sum")
+    by = f.groupby(["recipient", "currency", "funder"], as_index=False, sort=False)["units"].sum()
+    by["total"] = by.groupby(["recipient", "currency"], sort=False)["units"].transform("sum")
     by = by[by["total"] > 0]
     if by.empty:
         return pd.DataFrame(columns=DEPENDENCY_COLUMNS)
-    by["share"] = by["amount"] / by["total"]
+    by["share"] = by["units"].to_numpy(dtype=float) / by["total"].to_numpy(dtype=float)
     by["sq"] = by["share"] ** 2
-    top = by.sort_values(["recipient", "share", "funder"], ascending=[True, False, True], kind="stable")
-    top = top.drop_duplicates("recipient")
-    agg = by.groupby("recipient", sort=False).agg(hhi=("sq", "sum"), funders=("funder", "nunique"), amount=("amount", "sum"))
-    out = top[["recipient", "funder", "share"]].set_index("recipient").join(agg).reset_index()
-    out.columns = ["provider", "top_funder", "top_share", "hhi", "funders", "amount"]
+    top = by.sort_values(["recipient", "currency", "share", "funder"], ascending=[True, True, False, True],
+                         kind="stable")
+    top = top.drop_duplicates(["recipient", "currency"])
+    agg = by.groupby(["recipient", "currency"], sort=False).agg(hhi=("sq", "sum"), funders=("funder", "nunique"),
+                                                                 units=("units", "sum"))
+    out = top[["recipient", "currency", "funder", "share"]].set_index(["recipient", "currency"]).join(agg)
+    out = out.reset_index()
+    out = out.rename(columns={"recipient": "provider", "funder": "top_funder", "share": "top_share"})
     out["top_share"] = out["top_share"].round(DECIMALS)
     out["hhi"] = out["hhi"].round(DECIMALS)
     out["dependent"] = out["top_share"] >= dependency_threshold
     out["funders"] = out["funders"].astype(int)
-    out = out.sort_values(["top_share", "provider"], ascending=[False, True], kind="stable")
+    out["amount"] = pd.Series([m.units_money(u, c) for u, c in zip(out["units"].tolist(), out["currency"])],
+                              index=out.index, dtype=object)
+    out["_gbp"] = out["currency"] != m.DEFAULT_CURRENCY
+    out = out.sort_values(["top_share", "provider", "_gbp", "currency"], ascending=[False, True, True, True],
+                          kind="stable")
     return out[DEPENDENCY_COLUMNS].reset_index(drop=True)
 
 
@@ -203,16 +215,16 @@ def funding_cliffs(G: nx.MultiDiGraph, *, place: str | None = None, as_of: dt.da
     -------
     pandas.DataFrame
         ``funding`` (id), ``funder``, ``recipient``, ``end``
-        (``datetime.date``), ``amount`` (at risk), ``services`` (sorted list
-        of ids), ``service`` (the named service or None); sorted by end,
-        then funding id.
+        (``datetime.date``), ``amount`` (at risk, ``decimal.Decimal``),
+        ``currency``, ``services`` (sorted list of ids), ``service`` (the
+        named service or None); sorted by end, then funding id.
 
     Examples
     --------
     >>> from ecosystem.examples import riverside
     >>> funding_cliffs(riverside(), place="LA1", as_of="2025-01-01")[["funding", "recipient", "end", "amount", "services"]]
-      funding recipient         end   amount services
-    0      F1  FOODBANK  2025-03-31  30000.0     [S1]
+      funding recipient         end    amount services
+    0      F1  FOODBANK  2025-03-31  30000.00     [S1]
     """
     return funding_cliffs_from(prepare_graph(G, place=place, as_of=as_of), horizon=horizon)
 
@@ -248,6 +260,9 @@ def funding_cliffs_from(ctx: Context, *, horizon: int = 6) -> pd.DataFrame:
     cliffs["service"] = pd.Series([s if pd.notna(s) else None for s in cliffs["service"]], index=cliffs.index,
                                   dtype=object)
     cliffs["end"] = [t.date() for t in cliffs["end"]]
+    cliffs["amount"] = pd.Series([m.units_money(u, c) if a == a else None for u, c, a in
+                                  zip(cliffs["units"].tolist(), cliffs["currency"], cliffs["amount"].tolist())],
+                                 index=cliffs.index, dtype=object)
     cliffs = cliffs.sort_values(["end", "funding"], kind="stable").reset_index(drop=True)
     return cliffs[CLIFF_COLUMNS]
 
@@ -257,8 +272,10 @@ def short_term_share(G: nx.MultiDiGraph, *, place: str | None = None, as_of: dt.
 
     A flow is short-term when it has both dates and ``end <= start + 12
     calendar months``; open-ended flows, and flows with no start date
-    (their length is unknown), count as long-term. ``None`` when there is
-    no active funding with an amount.
+    (their length is unknown), count as long-term. Shares are taken within
+    one currency: this is the share in the main currency
+    (:func:`main_currency`); :func:`funding_currencies` gives every
+    currency's. ``None`` when there is no active funding with an amount.
 
     Examples
     --------
@@ -269,18 +286,61 @@ def short_term_share(G: nx.MultiDiGraph, *, place: str | None = None, as_of: dt.
     return short_term_share_from(prepare_graph(G, place=place, as_of=as_of))
 
 
-def short_term_share_from(ctx: Context) -> float | None:
+def _active_money(ctx: Context) -> pd.DataFrame:
     f = ctx.funding[ctx.funding["active"] & ctx.funding["amount"].notna()]
-    f = f[ctx.in_scope(f["recipient"])]
-    total = float(f["amount"].sum())
-    if f.empty or total <= 0:
-        return None
+    return f[ctx.in_scope(f["recipient"])]
+
+
+def _short_mask(f: pd.DataFrame) -> pd.Series:
     both = f["start"].notna() & f["end"].notna()
     short = pd.Series(False, index=f.index)
     if both.any():
         plus = pd.DatetimeIndex(f.loc[both, "start"]) + pd.DateOffset(months=12)
         short.loc[both] = f.loc[both, "end"].to_numpy() <= plus.to_numpy()
-    return round(float(f.loc[short, "amount"].sum()) / total, DECIMALS)
+    return short
+
+
+def funding_currencies_from(ctx: Context) -> pd.DataFrame:
+    """Active funding (in scope) per currency: flows, recipients, exact amount, short-term share.
+
+    One row per currency (GBP first, then alphabetical); more than one row
+    means the place's funding is in several currencies, and every total,
+    share and dependency is then given per currency (none is converted).
+    """
+    f = _active_money(ctx)
+    if f.empty:
+        return pd.DataFrame(columns=CURRENCY_COLUMNS)
+    short = _short_mask(f)
+    g = pd.DataFrame({"currency": f["currency"], "units": f["units"], "short": np.where(short, f["units"], 0),
+                      "recipient": f["recipient"]}).groupby("currency", sort=False).agg(
+        flows=("units", "size"), recipients=("recipient", "nunique"), units=("units", "sum"),
+        short=("short", "sum"))
+    rows = []
+    for c in sorted(g.index, key=lambda c: (c != m.DEFAULT_CURRENCY, str(c))):
+        total = int(g.at[c, "units"])
+        share = round(int(g.at[c, "short"]) / total, DECIMALS) if total > 0 else None
+        rows.append((c, int(g.at[c, "flows"]), int(g.at[c, "recipients"]), m.units_money(total, c), share))
+    return pd.DataFrame(rows, columns=CURRENCY_COLUMNS)
+
+
+def main_currency(currencies: pd.DataFrame) -> str | None:
+    """The currency headline figures are in: GBP when any active funding is in pounds, else the
+    currency with the most active flows (ties: alphabetical); None with no active funding."""
+    if currencies is None or not len(currencies):
+        return None
+    if (currencies["currency"] == m.DEFAULT_CURRENCY).any():
+        return m.DEFAULT_CURRENCY
+    best = currencies.sort_values(["flows", "currency"], ascending=[False, True], kind="stable")
+    return str(best["currency"].iloc[0])
+
+
+def short_term_share_from(ctx: Context, currencies: pd.DataFrame | None = None) -> float | None:
+    cur = funding_currencies_from(ctx) if currencies is None else currencies
+    main = main_currency(cur)
+    if main is None:
+        return None
+    share = cur.loc[cur["currency"] == main, "short_term_share"].iloc[0]
+    return None if share is None or share != share else float(share)
 
 
 # --------------------------------------------------------------------------

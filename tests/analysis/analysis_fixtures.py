@@ -39,7 +39,7 @@ def tables(*, places: Iterable[dict] = (), services: Iterable[dict] = (), needs:
     funding = [dict(f) for f in funding]
     for i, f in enumerate(funding, start=1):
         f.setdefault("id", f"F{i}")
-        f["amount"] = float(f["amount"])
+        f["amount"] = m.money(f["amount"])
         f.setdefault("start", None)
         f.setdefault("end", None)
     cats = {c["code"] for c in categories}

@@ -106,7 +106,8 @@ def test_cliff_without_successor_lists_the_recipients_active_services():
                 "end": D(2025, 3, 31)})
     cl = funding_cliffs(G, as_of=AS_OF)
     assert cl.to_dict("records") == [{"funding": "F1", "funder": "X", "recipient": "R", "end": D(2025, 3, 31),
-                                      "amount": 100.0, "services": ["S1", "S2"], "service": None}]
+                                      "amount": 100.0, "currency": "GBP", "services": ["S1", "S2"],
+                                      "service": None}]
 
 
 @pytest.mark.parametrize("successor, cliff", [

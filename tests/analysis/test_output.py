@@ -40,7 +40,13 @@ def test_json_has_the_spec_keys_with_json_types():
     assert back["articulation_points"] == ["MIND", "PANTRY"]
     assert back["bridges"] == [["COUNCIL", "MIND"], ["FOODBANK", "PANTRY"], ["MIND", "PANTRY"]]
     assert back["funding_cliffs"] == [{"funding": "F1", "funder": "COUNCIL", "recipient": "FOODBANK",
-                                       "end": "2025-03-31", "amount": 30000.0, "services": ["S1"], "service": None}]
+                                       "end": "2025-03-31", "amount": 30000.0, "currency": "GBP", "services": ["S1"],
+                                       "service": None}]
+    assert back["currency"] == "GBP"
+    # active on 2025-01-01: F1 30k, F2 20k, F3 60k, F4 40k, F6 10k (F5 starts later); 12 months or less:
+    # F1, F4, F6 = 80k of 160k
+    assert back["funding_currencies"] == [{"currency": "GBP", "flows": 5, "recipients": 4, "amount": 160000.0,
+                                           "short_term_share": 0.5}]
     w1 = back["coverage"][0]
     assert w1 == {"place": "W1", "category": "FOOD", "demand": 40.0, "supply": 60.0, "unmet": 0.0, "coverage": 1.5,
                   "status": "over", "providers": 2, "services": 2, "capacity_unknown": False}
@@ -65,7 +71,7 @@ def test_findings_are_json_safe_with_unique_ids():
                      "sole_provider", "critical_provider", "articulation_point", "bridge", "concentration"}
     cliff = next(x for x in f if x["kind"] == "funding_cliff")
     assert cliff["organisations"] == ["COUNCIL", "FOODBANK"] and cliff["services"] == ["S1"]
-    assert cliff["figures"] == {"amount": 30000.0, "end": "2025-03-31", "funding": "F1"}
+    assert cliff["figures"] == {"amount": 30000.0, "currency": "GBP", "end": "2025-03-31", "funding": "F1"}
     assert cliff["id"] == "funding_cliff|LA1|F1"
     dup = next(x for x in f if x["kind"] == "duplication")
     assert (dup["place"], dup["category"], dup["organisations"], dup["services"]) == \
