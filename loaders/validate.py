@@ -9,6 +9,7 @@ start, and places that are their own ancestor. Row locations come from the
 
 from __future__ import annotations
 
+import decimal
 from typing import Any
 
 import pandas as pd
@@ -196,11 +197,13 @@ def implausible(tables: dict[str, pd.DataFrame], *, source: str = "",
     if funding is not None and len(funding) and "amount" in funding.columns:
         for rec in fast_records(funding):
             v = rec.get("amount")
-            if isinstance(v, (int, float)) and v == v and v > MAX_FLOW:
+            if isinstance(v, (int, float, decimal.Decimal)) and not isinstance(v, bool) and v == v and v > MAX_FLOW:
                 f, sh, row = _loc(rec, source)
-                issues.append(Issue(f, sh, row, "amount", v, "implausible",
-                                    f"amount £{_num(v)} is over £{MAX_FLOW / 1e9:.0f}bn for a single flow; "
-                                    "check the units (pounds, not pence) and the digits"))
+                cur = rec.get("currency") or "GBP"
+                unit, minor = ("£", "pounds, not pence") if cur == "GBP" else (f"{cur} ", "whole units, not cents")
+                issues.append(Issue(f, sh, row, "amount", float(v), "implausible",
+                                    f"amount {unit}{_num(float(v))} is over {unit}{MAX_FLOW / 1e9:.0f}bn for a single "
+                                    f"flow; check the units ({minor}) and the digits"))
     places, services = tables.get("places"), tables.get("services")
     if services is not None and len(services) and "capacity" in services.columns:
         pop: dict[str, float] = {str(k): float(v) for k, v in (populations or {}).items()}

@@ -7,6 +7,7 @@ function of its arguments, so the figures the pages draw are tested here.
 from __future__ import annotations
 
 import datetime as dt
+import decimal
 from typing import Any
 
 import numpy as np
@@ -14,6 +15,8 @@ import pandas as pd
 
 from ecosystem import analysis as an
 from ecosystem.analysis._tables import active_mask
+from ecosystem.model import DEFAULT_CURRENCY, MONEY_SCALE, money, units_money
+from ecosystem.model import money_units as an_units
 
 #: coverage statuses in the order they are worst to best
 STATUSES = ("unserved", "under", "met", "over", "no_demand")
@@ -46,13 +49,16 @@ def headline(a: an.Analysis, funding: pd.DataFrame, *, horizon: int | None = Non
 
     ``people_in_need`` (demand), ``unmet``, ``unserved_cells``, ``providers``
     (distinct providers of active services in the place), ``funding`` (active
-    funding received by those providers, £), ``ending_soon`` (£ of that funding
+    funding received by those providers), ``ending_soon`` (that funding
     in flows ending after ``as_of`` and within ``horizon`` months, default the
-    analysis's), ``cliff_amount`` (£ at risk in funding cliffs),
-    ``short_term_share``. ``removed``: a scenario's options, whose removed
-    providers, funders and flows are left out of the money figures. ``category``:
-    every figure for that category alone — its cells, the providers of its
-    active services, and the money those providers receive.
+    analysis's), ``cliff_amount`` (at risk in funding cliffs),
+    ``short_term_share``; every amount is in ``currency`` (the analysis's
+    main currency, added exactly), and ``other_currencies`` lists the
+    currencies of active funding left out of those figures. ``removed``: a
+    scenario's options, whose removed providers, funders and flows are left
+    out of the money figures. ``category``: every figure for that category
+    alone — its cells, the providers of its active services, and the money
+    those providers receive.
     """
     if category is None:
         t = a.totals()
@@ -65,20 +71,26 @@ def headline(a: an.Analysis, funding: pd.DataFrame, *, horizon: int | None = Non
     providers = set(prov["provider"]) if len(prov) else set()
     flows = active_flows(funding, a.as_of, removed)
     flows = flows[flows["recipient"].isin(providers)]
+    currency = a.currency or DEFAULT_CURRENCY
+    others = sorted(set(flows["currency"]) - {currency}) if "currency" in flows else []
+    flows = in_currency(flows, currency)
     months = a.horizon if horizon is None else horizon
     end_by = pd.Timestamp(a.as_of) + pd.DateOffset(months=months)
     ending = flows[(flows["end"] > pd.Timestamp(a.as_of)) & (flows["end"] <= end_by)]
+    cliffs = in_currency(a.funding_cliffs, currency)
+    if category is not None and len(cliffs):
+        cliffs = cliffs[cliffs["recipient"].isin(providers)]
     return {
         "people_in_need": float(t["demand"]),
         "unmet": float(t["unmet"]),
         "unserved_cells": int(t["unserved_cells"]),
         "cells": int(t["cells"]),
         "providers": len(providers),
-        "funding": float(flows["amount"].fillna(0).sum()),
-        "ending_soon": float(ending["amount"].fillna(0).sum()),
-        "cliff_amount": float(a.funding_cliffs.loc[a.funding_cliffs["recipient"].isin(providers) if category else
-                                                    slice(None), "amount"].fillna(0).sum())
-        if len(a.funding_cliffs) else 0.0,
+        "funding": exact_sum(flows),
+        "ending_soon": exact_sum(ending),
+        "cliff_amount": exact_sum(cliffs),
+        "currency": currency,
+        "other_currencies": others,
         "short_term_share": a.short_term_share,
         "horizon": months,
     }
@@ -102,18 +114,36 @@ def quarter_label(ts: pd.Timestamp) -> str:
 CLIFF_TIMELINE_COLUMNS = ["quarter", "start", "kind", "amount", "flows"]
 
 
+def in_currency(frame: pd.DataFrame, currency: str) -> pd.DataFrame:
+    """The rows of a table of amounts in ``currency`` (a table with no currency column is in GBP)."""
+    if "currency" not in frame.columns or not len(frame):
+        return frame if currency == DEFAULT_CURRENCY else frame.iloc[0:0]
+    return frame[frame["currency"].fillna(DEFAULT_CURRENCY) == currency]
+
+
+def exact_sum(frame: pd.DataFrame) -> float:
+    """The amounts of ``frame`` (one currency) added exactly, as the float that prints as the total."""
+    if not len(frame):
+        return 0.0
+    if "units" in frame.columns:
+        return float(units_money(int(frame.loc[frame["amount"].notna(), "units"].sum())))
+    return float(sum((money(v) for v in frame["amount"] if v is not None and v == v), decimal.Decimal(0)))
+
+
 def cliff_timeline(funding: pd.DataFrame, as_of: dt.date, recipients: set[str] | None = None, *,
-                   quarters: int = 8) -> pd.DataFrame:
+                   quarters: int = 8, currency: str | None = None) -> pd.DataFrame:
     """Money in active flows ending in each of the next ``quarters`` calendar quarters.
 
     ``kind`` is ``no follow-on`` when no other flow from the same funder to
     the same recipient (for the same service, when the flow names one) ends
     later or is open — the SPEC §5 funding-cliff rule without the horizon —
     and ``followed on`` otherwise. Columns: quarter (``2027 Q1``), start
-    (first day of the quarter), kind, amount (£), flows (count). Quarters
-    with nothing ending are left out.
+    (first day of the quarter), kind, amount (in ``currency``, default GBP:
+    flows in other currencies are left out, never added in), flows (count).
+    Quarters with nothing ending are left out.
     """
     f = funding[active_mask(funding["start"], funding["end"], as_of)]
+    f = in_currency(f, currency or DEFAULT_CURRENCY)
     if recipients is not None:
         f = f[f["recipient"].isin(recipients)]
     ts = pd.Timestamp(as_of)
@@ -132,9 +162,10 @@ def cliff_timeline(funding: pd.DataFrame, as_of: dt.date, recipients: set[str] |
     kinds = ["followed on" if f in followed else "no follow-on" for f in ending["funding"]]
     e = ending.assign(kind=kinds)
     e["start"] = e["end"].dt.to_period("Q").dt.start_time
-    g = e.groupby(["start", "kind"], as_index=False).agg(amount=("amount", "sum"), flows=("funding", "count"))
+    value = "units" if "units" in e.columns else "amount"
+    g = e.groupby(["start", "kind"], as_index=False).agg(amount=(value, "sum"), flows=("funding", "count"))
     g["quarter"] = g["start"].map(quarter_label)
-    g["amount"] = g["amount"].astype(float)
+    g["amount"] = g["amount"].astype(float) / (MONEY_SCALE if value == "units" else 1)
     return g.sort_values(["start", "kind"], kind="stable")[CLIFF_TIMELINE_COLUMNS].reset_index(drop=True)
 
 
@@ -160,8 +191,9 @@ SANKEY_COLUMNS = ["source", "target", "amount", "stage"]
 
 
 def sankey_links(services: pd.DataFrame, funding: pd.DataFrame, as_of: dt.date, providers: set[str], *,
-                 max_providers: int = 30) -> pd.DataFrame:
-    """Funder → provider → category flows of active money (£) into ``providers``.
+                 max_providers: int = 30, currency: str | None = None) -> pd.DataFrame:
+    """Funder → provider → category flows of active money into ``providers``, in one ``currency``
+    (default GBP; flows in other currencies are left out, never added in).
 
     A flow naming a service goes to that service's category; a flow naming
     none is split over the provider's active services' categories in
@@ -172,6 +204,7 @@ def sankey_links(services: pd.DataFrame, funding: pd.DataFrame, as_of: dt.date, 
     """
     f = funding[active_mask(funding["start"], funding["end"], as_of)]
     f = f[f["recipient"].isin(providers) & f["amount"].notna()]
+    f = in_currency(f, currency or DEFAULT_CURRENCY)
     if not len(f):
         return pd.DataFrame(columns=SANKEY_COLUMNS)
     totals = f.groupby("recipient")["amount"].sum().sort_values(ascending=False)
@@ -190,11 +223,13 @@ def sankey_links(services: pd.DataFrame, funding: pd.DataFrame, as_of: dt.date, 
     def prov_node(p: str) -> str:
         return p if p in keep else "other providers"
 
-    first: dict[tuple[str, str], float] = {}
+    first: dict[tuple[str, str], int] = {}  # exact, in units
     second: dict[tuple[str, str], float] = {}
+    if "units" not in f.columns:
+        f = f.assign(units=an_units(f["amount"]))
     for r in f.itertuples(index=False):
         p = prov_node(r.recipient)
-        first[(r.funder, p)] = first.get((r.funder, p), 0.0) + float(r.amount)
+        first[(r.funder, p)] = first.get((r.funder, p), 0) + int(r.units)
         if isinstance(r.service, str) and r.service in cat_of:
             split = {cat_of[r.service]: 1.0}
         else:
@@ -202,7 +237,8 @@ def sankey_links(services: pd.DataFrame, funding: pd.DataFrame, as_of: dt.date, 
         for c, w in split.items():
             key = (p, "cat:" + c)
             second[key] = second.get(key, 0.0) + float(r.amount) * w
-    rows = [(a, b, v, "funder") for (a, b), v in first.items()] + [(a, b, v, "provider") for (a, b), v in second.items()]
+    rows = [(a, b, float(units_money(v)), "funder") for (a, b), v in first.items()] + [
+        (a, b, v, "provider") for (a, b), v in second.items()]
     df = pd.DataFrame(rows, columns=SANKEY_COLUMNS)
     return df.sort_values(["stage", "amount", "source", "target"], ascending=[False, False, True, True],
                           kind="stable").reset_index(drop=True)

@@ -16,6 +16,8 @@ from dashboard.components.views import org_link, svc_link
 from dashboard.state import Names, View
 from ecosystem import analysis as an
 from ecosystem import model as m
+from ecosystem.model import DEFAULT_CURRENCY
+from ecosystem.money import fmt_totals, total_pairs, totals
 
 
 def _active(d: dict, as_of: dt.date) -> bool:
@@ -83,12 +85,12 @@ def organisation_view(oid: str, G: nx.MultiDiGraph, a: an.Analysis, names: Names
         flags.append("Articulation point: removing it splits the partnership network.")
     cl = a.funding_cliffs[a.funding_cliffs["recipient"] == oid]
     if len(cl):
-        flags.append(f"Funding cliff: {money(float(cl['amount'].sum()))} ends within {a.horizon} months with no "
+        flags.append(f"Funding cliff: {fmt_totals(total_pairs(cl))} ends within {a.horizon} months with no "
                      "follow-on.")
-    total_in = sum(float(e.get("amount") or 0) for _, _, e in G.in_edges(node, data=True)
-                   if e.get("type") == m.FUNDS and _active(e, as_of))
-    total_out = sum(float(e.get("amount") or 0) for _, _, e in G.out_edges(node, data=True)
-                    if e.get("type") == m.FUNDS and _active(e, as_of))
+    total_in = _money_in([e for _, _, e in G.in_edges(node, data=True)
+                          if e.get("type") == m.FUNDS and _active(e, as_of)])
+    total_out = _money_in([e for _, _, e in G.out_edges(node, data=True)
+                           if e.get("type") == m.FUNDS and _active(e, as_of)])
     roles = d.get("roles") or []
     return [
         html.H1(names.organisation(oid), className="h3", id="organisation-name"),
@@ -96,8 +98,8 @@ def organisation_view(oid: str, G: nx.MultiDiGraph, a: an.Analysis, names: Names
                ("Income", money(d["income"]) if d.get("income") is not None else None),
                ("Charity number", d.get("charity_number")), ("Company number", d.get("company_number")),
                ("Postcode", d.get("postcode"))]),
-        figure_cards([("Services", f"{len(services):,}", None), ("Active funding in", money(total_in), None),
-                      ("Active funding out", money(total_out), None), ("Partnerships", f"{len(partners):,}", None)]),
+        figure_cards([("Services", f"{len(services):,}", None), ("Active funding in", total_in, None),
+                      ("Active funding out", total_out, None), ("Partnerships", f"{len(partners):,}", None)]),
         html.Div([html.H2("Fragility", className="h5"), html.Ul([html.Li(f) for f in flags])],
                  className="alert alert-warning") if flags else None,
         data_table("organisation-services", pd.DataFrame(services, columns=["Service", "Category", "Areas", "Capacity",
@@ -105,10 +107,10 @@ def organisation_view(oid: str, G: nx.MultiDiGraph, a: an.Analysis, names: Names
                    caption="Services it delivers", markdown=["Service"], numeric={"Capacity": 0},
                    empty="It delivers no services."),
         data_table("organisation-received", pd.DataFrame(received, columns=FLOW_COLS("Funder")),
-                   caption="Funding received", markdown=["Funder", "For service"], numeric={"Amount £": 0},
+                   caption="Funding received", markdown=["Funder", "For service"], numeric={"Amount": 0},
                    empty="No funding received."),
         data_table("organisation-given", pd.DataFrame(given, columns=FLOW_COLS("Recipient")),
-                   caption="Funding given", markdown=["Recipient", "For service"], numeric={"Amount £": 0},
+                   caption="Funding given", markdown=["Recipient", "For service"], numeric={"Amount": 0},
                    empty="It funds no one."),
         data_table("organisation-partners", pd.DataFrame(partners, columns=["Partner", "Kind", "Start", "End", "Active"]),
                    caption="Partnerships", markdown=["Partner"], empty="No partnerships recorded."),
@@ -116,11 +118,21 @@ def organisation_view(oid: str, G: nx.MultiDiGraph, a: an.Analysis, names: Names
 
 
 def FLOW_COLS(who: str) -> list[str]:
-    return ["Funding", who, "Amount £", "Kind", "Programme", "Start", "End", "For service", "Active"]
+    return ["Funding", who, "Amount", "Currency", "Kind", "Programme", "Start", "End", "For service", "Active"]
+
+
+def _money_in(edges: list[dict]) -> str:
+    """Active flows' amounts added exactly per currency: ``£35k`` or ``£35,000 + US$5,000``."""
+    t = totals(pd.DataFrame({"amount": [e.get("amount") for e in edges],
+                             "currency": [e.get("currency") or DEFAULT_CURRENCY for e in edges]}))
+    if len(t) == 1:
+        return money(float(t["amount"].iloc[0]), t["currency"].iloc[0])
+    return fmt_totals(list(zip(t["currency"], t["amount"])))
 
 
 def _flow(e: dict, names: Names, view: View, *, other: str, as_of: dt.date, col: str) -> dict:
-    return {"Funding": e.get("id"), col: org_link(names, other, view), "Amount £": e.get("amount"),
+    return {"Funding": e.get("id"), col: org_link(names, other, view), "Amount": e.get("amount"),
+            "Currency": e.get("currency") or DEFAULT_CURRENCY,
             "Kind": e.get("kind"), "Programme": e.get("programme"), "Start": _date(e.get("start")),
             "End": _date(e.get("end")),
             "For service": svc_link(names, e["service"], view) if e.get("service") else "",
@@ -172,7 +184,7 @@ def service_view(sid: str, G: nx.MultiDiGraph, a: an.Analysis, frames: an.Frames
                    empty="It adds no supply here on this date (inactive, outside the place, or capacity unknown)."),
         data_table("service-funding", pd.DataFrame(fund_rows, columns=FLOW_COLS("Funder")),
                    caption="Funding for it (named, or to its provider in general)", markdown=["Funder", "For service"],
-                   numeric={"Amount £": 0}, empty="No funding recorded."),
+                   numeric={"Amount": 0}, empty="No funding recorded."),
     ]
 
 

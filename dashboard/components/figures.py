@@ -15,6 +15,8 @@ import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 
+from ecosystem.money import SYMBOLS
+
 #: Okabe & Ito's colour-blind-safe palette
 OKABE_ITO = ["#E69F00", "#56B4E9", "#009E73", "#F0E442", "#0072B2", "#D55E00", "#CC79A7", "#000000"]
 STATUS_COLOURS = {"unserved": "#D55E00", "under": "#E69F00", "met": "#009E73", "over": "#0072B2",
@@ -237,7 +239,13 @@ def heatmap(matrix: pd.DataFrame, *, title: str | None = None, value: str = "cov
     return _base(fig, title, height)
 
 
-def cliff_bars(timeline: pd.DataFrame, *, title: str | None = None) -> go.Figure:
+def _pre(currency: str | None) -> str:
+    """What goes before an amount in a hover: ``£``, ``US$`` or ``MXN ``."""
+    code = currency or "GBP"
+    return SYMBOLS.get(code) or f"{code} "
+
+
+def cliff_bars(timeline: pd.DataFrame, *, title: str | None = None, currency: str | None = None) -> go.Figure:
     """Stacked bars of money ending per quarter: ``no follow-on`` (a cliff) and ``followed on``."""
     if not len(timeline):
         return empty_figure("No active funding ends in the next two years.")
@@ -246,9 +254,10 @@ def cliff_bars(timeline: pd.DataFrame, *, title: str | None = None) -> go.Figure
         d = timeline[timeline["kind"] == kind]
         if len(d):
             fig.add_bar(x=d["quarter"], y=d["amount"], name=kind, marker_color=colour,
-                        customdata=d["flows"], hovertemplate="%{x}: £%{y:,.0f} in %{customdata} flow(s)<extra>"
+                        customdata=d["flows"], hovertemplate="%{x}: " + _pre(currency)
+                        + "%{y:,.0f} in %{customdata} flow(s)<extra>"
                                                              + kind + "</extra>")
-    fig.update_layout(barmode="stack", yaxis_title="£ ending", xaxis_title="quarter the funding ends",
+    fig.update_layout(barmode="stack", yaxis_title=f"{_pre(currency).strip()} ending", xaxis_title="quarter the funding ends",
                       legend=dict(orientation="h", y=1.08))
     fig.update_xaxes(categoryorder="array", categoryarray=list(dict.fromkeys(timeline["quarter"])))
     return _base(fig, title, 360)
@@ -268,7 +277,7 @@ def hbar(labels: list[str], values: list[float], *, title: str | None = None, x_
 
 
 def sankey(links: pd.DataFrame, labels: dict[str, str], *, title: str | None = None,
-           kinds: dict[str, str] | None = None) -> go.Figure:
+           kinds: dict[str, str] | None = None, currency: str | None = None) -> go.Figure:
     """A Sankey of ``links`` (source, target, amount); node labels from ``labels`` (ids as fallback).
 
     ``kinds`` maps a node id to ``funder``, ``provider`` or ``category`` for
@@ -292,8 +301,9 @@ def sankey(links: pd.DataFrame, labels: dict[str, str], *, title: str | None = N
         node=dict(label=[short(n) for n in nodes], pad=16, thickness=14,
                   customdata=[_esc(labels.get(n, n)) for n in nodes],
                   color=[colour.get(kinds.get(n, ""), "#999999") for n in nodes],
-                  hovertemplate="%{customdata}: £%{value:,.0f}<extra></extra>"),
+                  hovertemplate="%{customdata}: " + _pre(currency) + "%{value:,.0f}<extra></extra>"),
         link=dict(source=[index[s] for s in links["source"]], target=[index[t] for t in links["target"]],
                   value=[float(v) for v in links["amount"]], color="rgba(120,120,120,0.25)",
-                  hovertemplate="%{source.label} → %{target.label}: £%{value:,.0f}<extra></extra>")))
+                  hovertemplate="%{source.label} → %{target.label}: " + _pre(currency)
+                  + "%{value:,.0f}<extra></extra>")))
     return _base(fig, title, max(480, min(3000, 30 * tallest + 80)))

@@ -9,6 +9,8 @@ import pandas as pd
 import plotly.graph_objects as go
 from dash import dcc, html
 
+from ecosystem.model import DEFAULT_CURRENCY
+from ecosystem.money import SYMBOLS
 from dashboard.state import LEVEL_ORDER, Names, View
 
 
@@ -108,14 +110,26 @@ def chart(graph_id: str, fig: go.Figure, table: Any, *, title: str, description:
     ], className="mb-3")
 
 
-def money(v: float | None) -> str:
+def money(v: float | None, currency: str | None = None) -> str:
+    """A short amount for a card: ``£1.2m``, ``£35k``, ``US$900``, ``MXN 1.3m``."""
     if v is None:
         return "–"
-    if abs(v) >= 1e6:
-        return f"£{v / 1e6:,.1f}m"
-    if abs(v) >= 1e3:
-        return f"£{v / 1e3:,.0f}k"
-    return f"£{v:,.0f}"
+    code = currency or DEFAULT_CURRENCY
+    symbol = SYMBOLS.get(code)
+    pre = symbol if symbol else f"{code} "
+    v = float(v)
+    sign, v = ("-" if v < 0 else ""), abs(v)
+    if v >= 1e6:
+        return f"{sign}{pre}{v / 1e6:,.1f}m"
+    if v >= 1e3:
+        return f"{sign}{pre}{v / 1e3:,.0f}k"
+    return f"{sign}{pre}{v:,.0f}"
+
+
+def amount_header(currency: str | None) -> str:
+    """A table column heading for amounts in ``currency``: ``Amount £``, ``Amount USD``."""
+    code = currency or DEFAULT_CURRENCY
+    return "Amount £" if code == DEFAULT_CURRENCY else f"Amount {code}"
 
 
 def people(v: float | None) -> str:

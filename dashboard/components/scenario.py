@@ -15,6 +15,7 @@ from dashboard.components.tables import data_table
 from dashboard.components.views import STATUS_STYLE, org_link
 from dashboard.state import Names, View
 from ecosystem import analysis as an
+from ecosystem.money import fmt as fmt_money
 
 
 def capacity_changes(rows: Iterable[dict[str, Any]] | None) -> dict[str, float | None]:
@@ -66,7 +67,7 @@ def choices(a: an.Analysis, frames: an.Frames, names: Names) -> dict[str, list[d
         return sorted(({"label": label(i), "value": i} for i in set(ids)), key=lambda o: (o["label"].lower(), o["value"]))
 
     flow_opts = [{"label": f"{names.organisation(r.funder)} → {names.organisation(r.recipient)}: "
-                           f"£{(r.amount or 0):,.0f} ({r.funding})", "value": r.funding}
+                           f"{fmt_money(r.amount, getattr(r, 'currency', None))} ({r.funding})", "value": r.funding}
                  for r in flows.sort_values(["amount", "funding"], ascending=[False, True]).itertuples(index=False)]
     services = set(a.provision["service"]) if len(a.provision) else set()
     return {"providers": opts(providers, names.organisation), "funders": opts(flows["funder"], names.organisation),
@@ -123,7 +124,8 @@ def result_view(r: an.ScenarioResult, names: Names, view: View, geometries: dict
     nc = r.new_cliffs
     nc_df = pd.DataFrame({"Funding": list(nc["funding"]), "Funder": [org_link(names, f, view) for f in nc["funder"]],
                           "Recipient": [org_link(names, x, view) for x in nc["recipient"]],
-                          "Ends": [str(e)[:10] for e in nc["end"]], "Amount £": nc["amount"].astype(float).round(0)})
+                          "Ends": [str(e)[:10] for e in nc["end"]], "Amount": [float(v) for v in nc["amount"]],
+                          "Currency": list(nc["currency"]) if "currency" in nc else ["GBP"] * len(nc)})
     gone = html.P(["Services removed: ", _links(names, r.removed_services, view), html.Br(),
                    "Services losing all their funding: ", _links(names, r.deactivated_services, view)],
                   className="small ecomap-spa")
@@ -140,7 +142,7 @@ def result_view(r: an.ScenarioResult, names: Names, view: View, geometries: dict
                    empty="No cell changes.", row_style=STATUS_STYLE),
         data_table("scenario-categories", bc_df, caption="Change by category", numeric=num, empty="No category changes."),
         data_table("scenario-cliffs", nc_df, caption="New funding cliffs", markdown=["Funder", "Recipient"],
-                   numeric={"Amount £": 0}, empty="No new funding cliffs."),
+                   numeric={"Amount": 0}, empty="No new funding cliffs."),
     ]
 
 

@@ -7,6 +7,7 @@ services link to their detail pages, keeping the view's query string.
 
 from __future__ import annotations
 
+import decimal
 from typing import Any
 
 import pandas as pd
@@ -14,10 +15,14 @@ from dash import html
 
 from dashboard.components import data as cd
 from dashboard.components import figures as fg
-from dashboard.components.layout import chart, figure_cards, money, pct, people
+from dashboard.components.layout import amount_header, chart, figure_cards, money, pct, people
 from dashboard.components.tables import MAX_ROWS, data_table, detail_href, md_link
 from dashboard.state import Names, Result, View
 from ecosystem import analysis as an
+from ecosystem.model import DEFAULT_CURRENCY
+from ecosystem.model import money as money_of
+from ecosystem.money import fmt as fmt_money
+from ecosystem.money import fmt_totals, total_pairs
 
 STATUS_STYLE = [
     {"if": {"filter_query": f'{{Status}} = "{fg.STATUS_LABELS[s]}"', "column_id": "Status"},
@@ -117,8 +122,11 @@ def overview_view(res: Result, funding: pd.DataFrame, geometries: dict[str, dict
          if h["people_in_need"] else None),
         ("Unserved cells", f"{h['unserved_cells']:,}", f"of {h['cells']:,} place × category cells"),
         ("Providers", f"{h['providers']:,}", "with active services here"),
-        ("Active funding", money(h["funding"]), "to those providers"),
-        (f"Ending in {h['horizon']} months", money(h["ending_soon"]), f"{money(h['cliff_amount'])} with no follow-on"),
+        ("Active funding", money(h["funding"], h["currency"]),
+         "to those providers" + (f" (also funding in {', '.join(h['other_currencies'])}, not added in)"
+                                 if h["other_currencies"] else "")),
+        (f"Ending in {h['horizon']} months", money(h["ending_soon"], h["currency"]),
+         f"{money(h['cliff_amount'], h['currency'])} with no follow-on"),
     ])
     values = cd.leaf_values(a.coverage, view.category)
     values = values.assign(name=[names.place(p) for p in values["place"]])
@@ -300,9 +308,10 @@ def fragility_view(res: Result, frames: an.Frames) -> list:
     cards = figure_cards([
         ("Dependent providers", f"{int(dep['dependent'].sum()) if len(dep) else 0:,}",
          f"of {len(dep):,} funded: one funder gives half or more"),
-        ("Funding cliffs", money(float(a.funding_cliffs["amount"].sum()) if len(a.funding_cliffs) else 0.0),
+        ("Funding cliffs", fmt_totals(total_pairs(a.funding_cliffs)),
          f"{len(a.funding_cliffs):,} flow(s) ending within {a.horizon} months, no follow-on"),
-        ("Short-term funding", pct(a.short_term_share), "of active money in flows of 12 months or less"),
+        ("Short-term funding", pct(a.short_term_share), "of active money in flows of 12 months or less"
+         + (f", in {a.currency}" if a.several_currencies else "")),
         ("Sole-provider cells", f"{len(a.sole_providers):,}", "one provider meets all provision"),
         ("Articulation points", f"{len(a.articulation_points):,}", "organisations holding the partnerships together"),
         ("Concentrated markets", f"{int(a.concentration['concentrated'].sum()) if len(a.concentration) else 0:,}",
@@ -317,16 +326,19 @@ def fragility_view(res: Result, frames: an.Frames) -> list:
         "Top share %": (dep["top_share"].astype(float) * 100).round(1),
         "HHI": dep["hhi"].astype(float).round(3),
         "Dependent": ["yes" if x else "no" for x in dep["dependent"]],
-        "Funders": list(dep["funders"]), "Active funding £": dep["amount"].astype(float).round(0),
+        "Funders": list(dep["funders"]), "Active funding": [float(v) for v in dep["amount"]],
+        "Currency": list(dep["currency"]),
     })
-    timeline = cd.cliff_timeline(frames.funding, a.as_of, providers)
-    tl_df = timeline.rename(columns={"quarter": "Quarter", "kind": "Kind", "amount": "Amount £", "flows": "Flows"})
+    timeline = cd.cliff_timeline(frames.funding, a.as_of, providers, currency=a.currency)
+    tl_head = amount_header(a.currency)
+    tl_df = timeline.rename(columns={"quarter": "Quarter", "kind": "Kind", "amount": tl_head, "flows": "Flows"})
     tl_df = tl_df.drop(columns=["start"]) if "start" in tl_df else tl_df
     cl = a.funding_cliffs
     cl_df = pd.DataFrame({
         "Funding": list(cl["funding"]), "Funder": [org_link(names, f, view) for f in cl["funder"]],
         "Recipient": [org_link(names, r, view) for r in cl["recipient"]],
-        "Ends": [str(e)[:10] for e in cl["end"]], "Amount £": cl["amount"].astype(float).round(0),
+        "Ends": [str(e)[:10] for e in cl["end"]], "Amount": [float(v) for v in cl["amount"]],
+        "Currency": list(cl["currency"]),
         "Services depending on it": [svc_links(names, s, view) for s in cl["services"]],
     })
     sole = a.sole_providers if view.category is None else a.sole_providers[a.sole_providers["category"] == view.category]
@@ -360,18 +372,20 @@ def fragility_view(res: Result, frames: an.Frames) -> list:
         cards,
         chart("fragility-dependency", dep_fig,
               data_table("fragility-dependency-table", dep_df, caption="Funding dependency",
-                         markdown=["Provider", "Top funder"], numeric={"Top share %": 1, "Active funding £": 0},
+                         markdown=["Provider", "Top funder"], numeric={"Top share %": 1, "Active funding": 0},
                          sort_by=[{"column_id": "Top share %", "direction": "desc"}]),
               title="Funding dependency: largest funder's share", filename="ecomap-dependency",
               description="Providers whose largest funder gives half or more of their active funding are "
                           "dependent (vermillion)."),
-        chart("fragility-cliffs", fg.cliff_bars(timeline),
-              data_table("fragility-timeline", tl_df, caption="Funding ending by quarter", numeric={"Amount £": 0}),
+        chart("fragility-cliffs", fg.cliff_bars(timeline, currency=a.currency),
+              data_table("fragility-timeline", tl_df, caption="Funding ending by quarter" + (
+                  f" (amounts in {a.currency}; other currencies are in the cliff table)" if a.several_currencies
+                  else ""), numeric={tl_head: 0}),
               title="Funding cliff timeline by quarter", filename="ecomap-cliffs",
               description="Money in active flows ending each quarter; 'no follow-on' means no later flow from the "
                           "same funder to the same recipient."),
         data_table("fragility-cliff-flows", cl_df, caption=f"Funding cliffs within {a.horizon} months",
-                   markdown=["Funder", "Recipient", "Services depending on it"], numeric={"Amount £": 0},
+                   markdown=["Funder", "Recipient", "Services depending on it"], numeric={"Amount": 0},
                    empty="No funding cliffs in the horizon."),
         chart("fragility-critical", crit_fig,
               data_table("fragility-critical-table", crit_df, caption="Critical providers",
@@ -398,7 +412,9 @@ def fragility_view(res: Result, frames: an.Frames) -> list:
 def funding_view(res: Result, frames: an.Frames, *, max_providers: int = 30) -> list:
     a, names, view = res.analysis, res.names, res.view
     providers = set(a.provision["provider"]) if len(a.provision) else set()
-    links = cd.sankey_links(frames.services, frames.funding, a.as_of, providers, max_providers=max_providers)
+    currency = a.currency or DEFAULT_CURRENCY
+    links = cd.sankey_links(frames.services, frames.funding, a.as_of, providers, max_providers=max_providers,
+                            currency=currency)
     if view.category is not None and len(links):
         cat = "cat:" + view.category
         provs = set(links.loc[links["target"] == cat, "source"])
@@ -414,7 +430,7 @@ def funding_view(res: Result, frames: an.Frames, *, max_providers: int = 30) -> 
         else:
             labels.setdefault(t, names.category(t[4:]))
             kinds[t] = "category"
-    fig = fg.sankey(links, labels, kinds=kinds)
+    fig = fg.sankey(links, labels, kinds=kinds, currency=currency)
 
     def cell(x: str) -> str:
         if x.startswith("cat:"):
@@ -424,15 +440,24 @@ def funding_view(res: Result, frames: an.Frames, *, max_providers: int = 30) -> 
         return org_link(names, x, view)
 
     table = pd.DataFrame({"From": [cell(s) for s in links["source"]], "To": [cell(t) for t in links["target"]],
-                          "Amount £": links["amount"].astype(float).round(0),
+                          amount_header(currency): links["amount"].astype(float).round(0),
                           "Stage": ["funder → provider" if s == "funder" else "provider → category"
                                     for s in links["stage"]]})
-    total = float(links.loc[links["stage"] == "funder", "amount"].sum()) if len(links) else 0.0
+    first = links[links["stage"] == "funder"]
+    total = fmt_money(sum((money_of(v) for v in first["amount"]), decimal.Decimal(0)), currency)
+    where = names.place(view.place) if view.place else "any place"
+    intro = [html.P(f"{total} of active funding reaches providers serving {where} on {view.as_of:%-d %B %Y}.",
+                    className="mb-2")]
+    cur = a.funding_currencies
+    if len(cur) > 1:
+        each = "; ".join(f"{fmt_money(r.amount, r.currency)} in {r.flows} flow(s)" for r in cur.itertuples())
+        intro.append(html.P(f"Funding here is in {len(cur)} currencies ({each}). The chart shows {currency} only: "
+                            "amounts in different currencies are never added together or converted.",
+                            className="mb-2", id="funding-currencies"))
     return [
-        html.P(f"{money(total)} of active funding reaches providers serving {names.place(view.place) if view.place else 'any place'} "
-               f"on {view.as_of:%-d %B %Y}.", className="mb-2"),
+        *intro,
         chart("funding-sankey", fig, data_table("funding-flows", table, caption="Funding flows", markdown=["From", "To"],
-                                                numeric={"Amount £": 0}),
+                                                numeric={amount_header(currency): 0}),
               title=f"Funder → provider → category — {names.category(view.category)}", filename="ecomap-funding",
               description="Blue: funders; orange: providers; green: categories. Money a provider receives without "
                           "naming a service is split over its categories by capacity."),

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pathlib
 
 from ecosystem.cli import EXIT_OK, UsageError, _err, check_place, open_store, parse_date_arg, print_json
+from ecosystem.money import fmt as fmt_money
 
 
 def _add_common(p) -> None:
@@ -148,8 +149,8 @@ def scenario_text(result, *, names: dict[str, str] | None = None) -> str:
         lines += _more(15, len(d["unmet_by_category"]))
     lines.append(f"New funding cliffs: {len(d['new_cliffs'])}")
     for r in d["new_cliffs"][:10]:
-        lines.append(f"  {nm(r['funding'])}: {nm(r['funder'])} -> {nm(r['recipient'])} £{r['amount']:,.0f} "
-                     f"ends {r['end']}")
+        lines.append(f"  {nm(r['funding'])}: {nm(r['funder'])} -> {nm(r['recipient'])} "
+                     f"{fmt_money(r['amount'], r.get('currency'))} ends {r['end']}")
     lines += _more(10, len(d["new_cliffs"]))
     return "\n".join(lines)
 

@@ -10,7 +10,13 @@ reads them (the code stays in a tooltip in HTML and in the CSV files).
 from __future__ import annotations
 
 import dataclasses
+import decimal
 from typing import Any, Union
+
+from ecosystem.model import DEFAULT_CURRENCY
+from ecosystem.model import money as to_money
+from ecosystem.money import fmt as fmt_money
+from ecosystem.money import fmt_totals, order_currencies
 
 #: rows shown per table in HTML and Markdown (every row is in the CSV files)
 MAX_ROWS = 100
@@ -51,8 +57,19 @@ def people(v: Any) -> str:
     return f"{v:,.1f}"
 
 
-def money(v: Any) -> str:
-    return "–" if v is None else f"£{float(v):,.0f}"
+def money(v: Any, currency: str | None = None) -> str:
+    """An amount with its currency (``£1,235``, ``US$75,465``); ``–`` when missing."""
+    return fmt_money(v, currency)
+
+
+def money_totals(rows: list[dict[str, Any]]) -> str:
+    """The amounts of ``rows`` added up per currency, never across: ``£93,000 + US$1,000``."""
+    by: dict[str, decimal.Decimal] = {}
+    for r in rows:
+        if r.get("amount") is not None:
+            c = r.get("currency") or DEFAULT_CURRENCY
+            by[c] = by.get(c, decimal.Decimal(0)) + to_money(r["amount"])
+    return fmt_totals([(c, by[c]) for c in order_currencies(by)])
 
 
 def pct(v: Any) -> str:
@@ -105,13 +122,39 @@ def subtitle(doc: dict[str, Any]) -> str:
             f"generated {doc['generated']}")
 
 
-def cliff_bands(doc: dict[str, Any]) -> list[tuple[int, int, float]]:
-    """(months, flows, amount) of funding cliffs ending within each band (cumulative)."""
+def cliff_bands(doc: dict[str, Any], currency: str | None = None) -> list[tuple[int, int, float]]:
+    """(months, flows, amount) of funding cliffs ending within each band (cumulative), in one currency.
+
+    ``currency`` defaults to the analysis's main currency; amounts are added exactly.
+    """
+    currency = currency or doc["analysis"].get("currency") or DEFAULT_CURRENCY
+    out = []
+    for b in doc["options"]["cliff_bands"]:
+        rows = [r for r in doc["cliff_outlook"] if r["within_months"] <= b
+                and (r.get("currency") or DEFAULT_CURRENCY) == currency]
+        out.append((b, len(rows), float(sum((to_money(r["amount"]) for r in rows if r["amount"] is not None),
+                                            decimal.Decimal(0)))))
+    return out
+
+
+def cliff_band_text(doc: dict[str, Any]) -> list[tuple[int, int, str]]:
+    """(months, flows, amount text with every currency) for each band."""
     out = []
     for b in doc["options"]["cliff_bands"]:
         rows = [r for r in doc["cliff_outlook"] if r["within_months"] <= b]
-        out.append((b, len(rows), float(sum(r["amount"] or 0 for r in rows))))
+        out.append((b, len(rows), money_totals(rows)))
     return out
+
+
+def currency_note(doc: dict[str, Any]) -> str | None:
+    """A sentence saying the place's funding is in several currencies, or None when it is in one."""
+    cur = doc["analysis"].get("funding_currencies") or []
+    if len(cur) < 2:
+        return None
+    parts = ", ".join(f"{money(r['amount'], r['currency'])} in {r['flows']} flow(s)" for r in cur)
+    return (f"Active funding here is in {len(cur)} currencies ({parts}). Every amount, share and dependency is "
+            f"given per currency and none is converted; the short-term share is for "
+            f"{doc['analysis'].get('currency')}.")
 
 
 def _unmet_rows(doc: dict[str, Any]) -> list[dict[str, Any]]:
@@ -135,9 +178,10 @@ def summary_section(doc: dict[str, Any], n: Namer) -> Section:
         f"Funding dependency: {len(dep)} of {len(a['funding_dependency'])} funded organisations get at least "
         f"{pct(doc['options']['dependency_threshold'])} of their funding from one funder; {len(single)} have a "
         f"single funder.",
-        "Funding cliffs: " + "; ".join(f"{k} in the next {b} months ({money(v)})"
-                                       for b, k, v in cliff_bands(doc)) + ".",
-        f"Short-term funding (12 months or less): {pct(a['short_term_share'])} of active funding.",
+        "Funding cliffs: " + "; ".join(f"{k} in the next {b} months ({v})"
+                                       for b, k, v in cliff_band_text(doc)) + ".",
+        f"Short-term funding (12 months or less): {pct(a['short_term_share'])} of active funding"
+        + (f" in {a.get('currency')}." if len(a.get("funding_currencies") or []) > 1 else "."),
         f"Sole providers: {len(a['sole_providers'])} cell(s) with need served by exactly one provider.",
         "Critical providers: " + ("; ".join(f"{n('organisations', r['provider'])} (+{people(r['unmet_added'])})"
                                             for r in crit[:3]) + (f" and {len(crit) - 3} more" if len(crit) > 3 else "")
@@ -145,6 +189,9 @@ def summary_section(doc: dict[str, Any], n: Namer) -> Section:
         "Partnership articulation points: " + n.many("organisations", a["articulation_points"]) + ".",
         f"Concentrated markets (HHI > 2,500): {len(conc)} of {len(a['concentration'])}.",
     ]
+    note = currency_note(doc)
+    if note:
+        bullets.insert(3, note)
     blocks: list[tuple[str, Any]] = [("p", headline(doc)), ("list", bullets)]
     ch = doc.get("changes")
     if ch:
@@ -195,7 +242,7 @@ def changes_section(doc: dict[str, Any], n: Namer) -> Section | None:
     blocks += [("h", "Cliffs passed or resolved"), ("table", _table(
         ["Funding", "Funder", "Recipient", "Ended / ends", "Amount", "Why"],
         [[r["funding"], n.cell("organisations", r["funder"]), n.cell("organisations", r["recipient"]), r["end"],
-          money(r["amount"]), "ended" if r["why"] == "ended" else "renewed, extended or withdrawn"]
+          money(r["amount"], r.get("currency")), "ended" if r["why"] == "ended" else "renewed, extended or withdrawn"]
          for r in ch["passed_cliffs"]], numeric=(4,), csv="changes_passed_cliffs.csv", nowrap=(0, 3)))]
     moves = [("Services that appeared", "services", ch["services_appeared"]),
              ("Services that left", "services", ch["services_left"]),
@@ -214,7 +261,7 @@ def _cliff_table(rows: list[dict[str, Any]], n: Namer, csv: str, *, band: bool =
     for r in rows:
         row: list[Cell] = [f"{r['within_months']} months"] if band else []
         row += [r["funding"], n.cell("organisations", r["funder"]), n.cell("organisations", r["recipient"]),
-                r["end"], money(r["amount"]), n.many("services", r.get("services") or [])]
+                r["end"], money(r["amount"], r.get("currency")), n.many("services", r.get("services") or [])]
         out.append(row)
     k = 1 if band else 0
     return _table(cols, out, numeric=(4 + k,), csv=csv, empty="No funding cliffs.", nowrap=(0, k, 3 + k))
@@ -285,10 +332,11 @@ def funding_section(doc: dict[str, Any], n: Namer) -> Section:
     dep = [r for r in a["funding_dependency"] if r["dependent"]]
     dep_t = _table(["Provider", "Top funder", "Top share", "HHI", "Funders", "Active funding"],
                    [[n.cell("organisations", r["provider"]), n.cell("organisations", r["top_funder"]),
-                     pct(r["top_share"]), f"{r['hhi']:.2f}", str(r.get("funders")), money(r.get("amount"))]
+                     pct(r["top_share"]), f"{r['hhi']:.2f}", str(r.get("funders")),
+                     money(r.get("amount"), r.get("currency"))]
                     for r in dep], numeric=(2, 3, 4, 5), csv="funding_dependency.csv",
                    empty="No provider depends on one funder.")
-    bands = "; ".join(f"{k} flow(s), {money(v)} within {b} months" for b, k, v in cliff_bands(doc))
+    bands = "; ".join(f"{k} flow(s), {v} within {b} months" for b, k, v in cliff_band_text(doc))
     return Section("funding", "Funding: dependency and cliffs", [
         ("p", f"A provider is dependent when one funder gives at least "
               f"{pct(doc['options']['dependency_threshold'])} of its active funding (HHI: sum of squared funder "

@@ -5,6 +5,8 @@ from __future__ import annotations
 from html import escape
 from typing import Any
 
+from ecosystem.model import DEFAULT_CURRENCY
+from ecosystem.money import fmt as fmt_money
 from ecosystem.report import figures as fig
 from ecosystem.report.build import Report
 from ecosystem.report.content import Namer, Table, cliff_bands, category_totals, people, sections, subtitle, title
@@ -115,19 +117,25 @@ def _figures(report: Report) -> dict[str, str]:
     out["unmet_by_category"] = (f"<figure>{bars}<figcaption>Unmet need, people a year.</figcaption></figure>"
                                 if bars else "<p>No unmet need.</p>")
 
-    bands = cliff_bands(doc)
+    currency = doc["analysis"].get("currency") or DEFAULT_CURRENCY
+    bands = cliff_bands(doc, currency)
     prev = 0
     items = []
     last_amount = 0.0
     for b, k, v in bands:
         amount = v - last_amount
         items.append((f"ending in months {prev + 1}–{b}" if prev else f"ending within {b} months", amount,
-                      f"{k} flow(s) ending within {b} months: £{v:,.0f} in all"))
+                      f"{k} flow(s) ending within {b} months: {fmt_money(v, currency)} in all"))
         prev, last_amount = b, v
+    others = [c for c in {r.get("currency") or DEFAULT_CURRENCY for r in doc["cliff_outlook"]} if c != currency]
     if any(v > 0 for _, v, _ in items):
-        out["cliffs"] = (f"<figure>{fig.bar_chart(items, label='Funding at risk', value_format=lambda v: f'£{v:,.0f}', colour='#b2182b')}"
-                         f"<figcaption>Active funding ending with nothing after it, by when it ends.</figcaption>"
-                         f"</figure>")
+        chart = fig.bar_chart(items, label="Funding at risk", value_format=lambda v: fmt_money(v, currency),
+                              colour="#b2182b")
+        extra = (f" Amounts in {currency}; cliffs in {', '.join(sorted(others))} are in the funding table."
+                 if others else "")
+        out["cliffs"] = (f"<figure>{chart}"
+                         f"<figcaption>Active funding ending with nothing after it, by when it ends.{extra}"
+                         f"</figcaption></figure>")
     else:
         out["cliffs"] = "<p>No funding ends within 12 months without a successor.</p>"
     return out
