@@ -84,6 +84,42 @@ def _findings(w: ws.Workshop) -> list[dict[str, Any]]:
                         lambda: an.findings(svc.analysis(w.place, w.as_of), names=svc.names()))
 
 
+def _step_figure(w: ws.Workshop) -> Any:
+    """The map (place overview) or heatmap (gaps) of what the presented step discusses, or ``None``."""
+    step = w.step
+    if not step or step.get("view") not in ("overview", "gaps"):
+        return None
+    from dashboard.components import data as cd
+    from dashboard.components import figures as fg
+    from dashboard.components import views
+
+    try:
+        view, _ = state.make_view(w.place, step.get("category"), w.as_of.isoformat())
+        res = state.analysis_for(view)
+        a = res.analysis
+
+        def make():
+            if step["view"] == "overview":
+                values = cd.leaf_values(a.coverage, view.category)
+                values = values.assign(name=[res.names.place(p) for p in values["place"]])
+                fig = fg.choropleth(values, state.boundaries(list(values["place"])), metric="unmet", height=440)
+                title = f"Unmet need by place — {res.names.category(view.category)}"
+            else:
+                mat, n = views.heatmap_matrix(a.coverage, res.names, category=view.category, rows=20)
+                fig = fg.heatmap(mat)
+                title = (f"Coverage: the {len(mat):,} places with most unmet need of {n:,}" if n > len(mat)
+                         else "Coverage by place and category")
+            return title, fig
+
+        title, fig = views.memo(a, ("workshop-figure", step["view"], view.category), make)
+    except Exception as e:  # a figure that cannot be drawn must not stop the meeting
+        log.warning("workshop step figure failed: %s", e)
+        return None
+    return html.Figure([dcc.Graph(id="workshop-step-figure", figure=fig, config={"displaylogo": False},
+                                  className="workshop-step-graph"),
+                        html.Figcaption(title, className="workshop-figure-label")], className="workshop-step-figure")
+
+
 def _figures(w: ws.Workshop) -> list[tuple[str, str]]:
     svc = state.service()
     t = svc.analysis(w.place, w.as_of).totals()
@@ -228,7 +264,8 @@ def draw(_seen, _bump, member, auth, about):
         mine = ws.member_votes(store, w.id, name, member_id=mid) if name or mid else {}
         left = w.votes_per_member - sum(mine.values()) if name else None
         figures = _figures(w) if w.step and w.step["view"] in ("overview", "gaps") else []
-        stage = cw.stage(w, shown, figures=figures, tallies=tallies, mine=mine, role=role, left=left)
+        stage = cw.stage(w, shown, figures=figures, tallies=tallies, mine=mine, role=role, left=left,
+                         extra=_step_figure(w))
         opts = cw.about_options(w, shown)
         keep = about if about in {o["value"] for o in opts} else opts[0]["value"]
         you = f"You: {name} · {left} of {w.votes_per_member} votes left" if name else "Add your name to vote"

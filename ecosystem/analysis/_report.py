@@ -180,11 +180,11 @@ def findings(analysis: Analysis, *, max_per_kind: int | None = None,
     >>> from ecosystem.analysis import analyse
     >>> f = findings(analyse(riverside(), place="LA1", as_of="2025-01-01"))
     >>> [x["summary"] for x in f if x["kind"] == "unserved"]
-    ['No active FOOD service in W3: 20 people in need a year.']
+    ['No active service in W3 for FOOD: 20 people in need a year.']
     >>> f = findings(analyse(riverside(), place="LA1", as_of="2025-01-01"), names={"FOOD": "Food support",
     ...                                                                            "W3": "Mill End"})
     >>> [x["summary"] for x in f if x["kind"] == "unserved"]
-    ['No active Food support service in Mill End: 20 people in need a year.']
+    ['No active service in Mill End for Food support: 20 people in need a year.']
     """
     a = analysis
     nm = (lambda x: names.get(x, x) if isinstance(x, str) else x) if names else (lambda x: x)
@@ -220,8 +220,8 @@ def findings(analysis: Analysis, *, max_per_kind: int | None = None,
         figs = {"demand": r.demand, "supply": r.supply, "unmet": r.unmet, "coverage": r.coverage,
                 "capacity_unknown": bool(r.capacity_unknown)}
         if r.status == "unserved":
-            add("unserved", list(key), f"No active {nm(r.category)} service in {nm(r.place)}: {_n(r.demand)} "
-                f"people in need a year.", place=r.place, category=r.category, figures=figs)
+            add("unserved", list(key), f"No active service in {nm(r.place)} for {nm(r.category)}: "
+                f"{_n(r.demand)} people in need a year.", place=r.place, category=r.category, figures=figs)
         else:
             add("under", list(key), f"{nm(r.category)} in {nm(r.place)} meets {_pct(r.coverage)} of need: "
                 f"{_n(r.unmet)} of {_n(r.demand)} people a year unmet.", place=r.place, category=r.category,

@@ -117,7 +117,7 @@ def test_finding_summaries_read_in_names_when_given_them():
     codes = re.compile(r"\b(LA1|W[1-4]|FOOD|MH|COUNCIL|TRUST|FOODBANK|PANTRY|MIND|ACME|S[1-6])\b")
     assert found and all(not codes.search(f["summary"]) for f in found), [f["summary"] for f in found]
     unserved = [f for f in found if f["kind"] == "unserved"]
-    assert unserved[0]["summary"] == "No active Food support service in Mill End: 20 people in need a year."
+    assert unserved[0]["summary"] == "No active service in Mill End for Food support: 20 people in need a year."
     assert unserved[0]["place"] == "W3" and unserved[0]["category"] == "FOOD"  # the keys stay codes
     cliffs = [f["summary"] for f in found if f["kind"] == "funding_cliff"]
     assert cliffs == ["Funding F1 from Riverside Council to Riverside Food Bank (£30,000) ends on 2025-03-31 "

@@ -84,6 +84,8 @@ def test_presenter_and_board_member_run_a_meeting(small, server, two, fresh):
     member.goto(links.board_link(server))
     presenter.wait_for_selector("#workshop-step-title:has-text('Place overview')")
     member.wait_for_selector("#workshop-step-title:has-text('Place overview')")
+    presenter.wait_for_selector("#workshop-step-figure .main-svg")  # the overview step's map of unmet need
+    assert "Unmet need by place" in presenter.inner_text(".workshop-step-figure")
     assert presenter.inner_text("#workshop-role") == "Presenter"
     assert member.inner_text("#workshop-role") == "Board member"
     assert member.is_hidden("#workshop-next") and member.is_hidden(".workshop-action-form")
@@ -96,6 +98,9 @@ def test_presenter_and_board_member_run_a_meeting(small, server, two, fresh):
     presenter.wait_for_selector("#workshop-step-title:has-text('Gaps')")
     member.wait_for_selector("#workshop-step-title:has-text('Gaps')")
     assert member.inner_text("#workshop-step-count") == "Step 2 of 5"
+    # each step shows what it discusses: the gaps step its heatmap, on the board member's screen too
+    member.wait_for_selector("#workshop-step-figure .main-svg")
+    assert "Coverage by place and category" in member.inner_text(".workshop-step-figure")
 
     # a dot-vote from the member shows on both screens and is in the store
     vote = f"li[data-finding='{UNDER}'] button.workshop-vote"
