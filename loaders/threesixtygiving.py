@@ -10,17 +10,45 @@ first sheet with grant columns is used, whatever its name.
 Canonical output
 ----------------
 * ``funding``: one row per grant (``kind`` = ``grant``), funder -> recipient,
-  ``amount`` from ``amountAwarded``. ``start``/``end`` come from the planned
-  dates; else the award date plus the planned duration; else the award date
-  with an open end, flagged by ``date_basis`` = ``award_date_open_end`` (and a
-  warning). Beneficiary location GSS codes are kept in the property
-  ``beneficiary_places`` (``;`` separated) and *not* as place references, so a
-  grant load does not depend on the geography being loaded. Pass
-  ``places=True`` to also create minimal ``places`` rows for those codes.
+  ``amount`` from ``amountAwarded`` as an exact ``decimal.Decimal`` in the
+  grant's ``currency`` (GBP when none is given; a code that is not ISO 4217 is
+  a warning, kept as given and never added to another currency).
+  ``start``/``end`` come from the planned dates; else the planned start plus
+  the planned duration; else the award date plus the duration (or the planned
+  end). A grant with neither an end nor a duration is not open-ended (SPEC
+  §5): it ends ``assume_months`` (default 12; ``ecomap load --assume-months
+  N``) calendar months after its planned start, else its award date
+  (:func:`loaders.parse.assumed_end`), with ``end_assumed`` true, and one
+  warning gives the count. ``date_basis`` says which rule applied.
+  ``places`` holds the grant's ``beneficiaryLocation`` GSS codes at any level
+  (ward, LSOA, LA, region, country; stored on the flow as
+  ``beneficiary_places``), *not* as place references, so a grant load does not
+  depend on the geography being loaded. Pass ``places=True`` to also create
+  minimal ``places`` rows for those codes.
 * ``organisations``: every funder and recipient with its org-id, charity and
-  company numbers and postcode.
+  company numbers and ``postcode`` (the recipient's postal code, normalised to
+  ``M15 4AB`` form; text that is no UK postcode is not kept). A recipient with
+  a charity number (``GB-CHC-``/``GB-SC-``/``GB-NIC-`` id or ``charityNumber``)
+  is sector ``vcse``.
 * Grants to individuals (``recipientIndividual``, or recipient ids in the
   ``360G-…-IND`` style) are skipped, counted and warned about.
+
+Publishers' errors never block a load: each is a warning naming the file, the
+grant (JSON path or sheet row, with its id) and the field; the first 20 of a
+kind are listed, then one count. With ``strict`` (``ecomap load --strict``)
+each is an error and nothing loads. One rule per case:
+
+- an end before the start: the end is not used (so a duration, else the
+  assumed end, applies);
+- an unreadable date: not used (a planned start falls back to the award
+  date); a grant left with no date at all is skipped;
+- an unreadable or non-positive duration: not used;
+- a missing, unreadable or negative amount: the grant is skipped (a flow with
+  no amount says nothing about money);
+- a missing identifier (the grant's, the funder's or the recipient's): the
+  grant is skipped.
+
+Skipped grants are counted in ``skipped`` by reason.
 
 ``_file``, ``_sheet`` and ``_row`` locate each record: for spreadsheets the
 sheet and row (header = 1); for JSON ``_sheet`` is the JSON path
@@ -44,7 +72,8 @@ import pandas as pd
 from ecosystem.model import TABLES, CanonicalTables, Issue, ValidationError, add_months, empty_table
 
 from . import identity
-from .parse import ParseError, is_blank, parse_date, parse_number, parse_text
+from .parse import (DEFAULT_ASSUME_MONTHS, ParseError, assumed_end, check_assume_months, currency_problem, is_blank,
+                    normalise_postcode, parse_currency, parse_date, parse_money, parse_number, parse_text)
 
 FORMAT = "360giving"
 log = logging.getLogger(__name__)
@@ -143,10 +172,16 @@ def _find_sheet(path: pathlib.Path) -> tuple[str, list[Any]] | None:
 # load
 # --------------------------------------------------------------------------
 def load(path: pathlib.Path, **options: Any) -> CanonicalTables:
-    """Load one 360Giving file. Options: ``places`` (bool) creates minimal place rows."""
+    """Load one 360Giving file.
+
+    Options: ``places`` (bool) creates minimal place rows; ``assume_months``
+    (default 12) the assumed length of a grant with no end or duration;
+    ``strict`` makes publishers' errors refuse the load.
+    """
     path = pathlib.Path(path)
     try:
-        return _Loader(path, bool(options.get("places", False))).run()
+        return _Loader(path, bool(options.get("places", False)), strict=bool(options.get("strict", False)),
+                       assume_months=options.get("assume_months") or DEFAULT_ASSUME_MONTHS).run()
     except ValidationError:
         raise
     except (ValueError, TypeError, KeyError, IndexError, AttributeError, UnicodeError, OSError,
@@ -161,23 +196,31 @@ def load(path: pathlib.Path, **options: Any) -> CanonicalTables:
         raise
 
 
+#: the first this many publisher's errors of each kind are listed one by one, then counted
+LISTED = 20
+
+
 class _Loader:
-    def __init__(self, path: pathlib.Path, places: bool):
+    def __init__(self, path: pathlib.Path, places: bool, *, strict: bool = False,
+                 assume_months: int = DEFAULT_ASSUME_MONTHS):
         self.path = path
         self.file = str(path)
         self.make_places = places
+        self.strict = strict
+        self.assume_months = check_assume_months(assume_months)
         self.issues: list[Issue] = []
         self.warnings: list[str] = []
         self.skipped: dict[str, int] = {}
         self.cols: dict[str, list[Any]] = {c: [] for c in (
-            "id", "funder", "recipient", "amount", "start", "end", "kind", "programme", "currency",
-            "title", "date_basis", "award_date", "beneficiary_places", "beneficiary_names", "_file", "_sheet",
+            "id", "funder", "recipient", "amount", "start", "end", "end_assumed", "kind", "programme", "currency",
+            "title", "date_basis", "award_date", "places", "beneficiary_names", "_file", "_sheet",
             "_row")}
         self.orgs: dict[str, dict[str, Any]] = {}
         self.places: dict[str, dict[str, Any]] = {}
-        self.open_end = 0
-        self.bad_dates = 0
-        self.reversed_dates = 0
+        self.assumed = 0
+        self.errors: dict[str, int] = {}  # publisher's error kind -> count
+        self.currencies: dict[str, int] = {}  # unknown currency code -> grants
+        self.vcse_by_charity = 0
 
     # ---- readers: each yields (sheet, row, record-as-flat-dict) ----
     def run(self) -> CanonicalTables:
@@ -265,16 +308,37 @@ class _Loader:
             yield sheet, r, rec
 
     # ---- one grant ----
+    def _where(self, sheet: str | None, row: int, gid: Any) -> str:
+        """A grant's place in the file, as its publisher sees it."""
+        if self.path.suffix.lower() == ".json":
+            return f"{sheet}" + (f" (id {gid})" if gid else "")
+        return (f"sheet {sheet}, " if sheet else "") + f"row {row}" + (f" (id {gid})" if gid else "")
+
+    def _publisher_error(self, kind: str, sheet: str | None, row: int, gid: Any, field: str, value: Any,
+                         message: str) -> None:
+        """A publisher's error: a located warning (the first 20 of each kind, then a count), an error if strict."""
+        if self.strict:
+            self.issues.append(Issue(self.file, sheet, row, field, _short(value), "publisher", message))
+            return
+        n = self.errors[kind] = self.errors.get(kind, 0) + 1
+        if n <= LISTED:
+            self.warnings.append(f"{self.file}, {self._where(sheet, row, gid)}, {field}: {message}")
+
     def _grant(self, sheet: str | None, row: int, g: dict[str, Any]) -> None:
         cols = g.get("_columns", {})
 
-        def issue(field: str, value: Any, check: str, msg: str) -> None:
-            self.issues.append(Issue(self.file, sheet, row, cols.get(field, _JSON_NAMES.get(field, field)),
-                                     _short(value), check, msg))
+        def field(name: str) -> str:
+            return cols.get(name, _JSON_NAMES.get(name, name))
 
         gid = parse_text(g.get("id"))
+
+        def skip(kind: str, name: str, value: Any, message: str) -> None:
+            self._publisher_error(kind, sheet, row, gid, field(name), value, message + "; the grant was not loaded")
+            reason = f"grant {kind}"
+            self.skipped[reason] = self.skipped.get(reason, 0) + 1
+
         if gid is None:
-            issue("id", None, "required", "grant has no identifier")
+            skip("without an identifier", "id", None, "the grant has no identifier")
             return
         recipient_id = identity.clean_identifier(g.get("recipient_id"), upper=False)
         if not is_blank(g.get("individual_id")) or g.get("_individual") or (
@@ -283,20 +347,36 @@ class _Loader:
             return
         funder_id = identity.clean_identifier(g.get("funder_id"), upper=False)
         if not funder_id:
-            issue("funder_id", None, "required", "grant has no funding organisation identifier")
-        if not recipient_id:
-            issue("recipient_id", None, "required", "grant has no recipient organisation identifier")
-        try:
-            amount = parse_number(g.get("amount"))
-        except ParseError as e:
-            issue("amount", g.get("amount"), "number", f"Amount Awarded: {e}")
-            amount = None
-        else:
-            if amount is None:
-                issue("amount", None, "required", "grant has no Amount Awarded")
-        start, end, basis = self._dates(g, issue)
-        if not funder_id or not recipient_id or amount is None:
+            skip("without an identifier", "funder_id", None, "the grant has no funding organisation identifier")
             return
+        if not recipient_id:
+            skip("without an identifier", "recipient_id", None, "the grant has no recipient organisation identifier")
+            return
+        raw_amount = g.get("amount")
+        try:
+            amount = parse_money(raw_amount)
+        except ParseError as e:
+            skip("with an unreadable amount", "amount", raw_amount, f"Amount Awarded {_short(raw_amount)!r}: {e}")
+            return
+        if amount is None:
+            skip("without an amount", "amount", None, "the grant has no Amount Awarded")
+            return
+        if amount < 0:
+            skip("with a negative amount", "amount", raw_amount, f"Amount Awarded {amount} is negative")
+            return
+        start, end, basis, assumed = self._dates(g, sheet, row, gid, field)
+        if start is None:
+            if self.strict and self._bad_date:
+                return  # the unreadable date is the error already reported
+            skip("without a date", "award_date", g.get("award_date"),
+                 "the grant has no readable award date or planned start")
+            return
+        currency = parse_currency(g.get("currency")) or "GBP"
+        if currency_problem(currency):
+            self.currencies[currency] = self.currencies.get(currency, 0) + 1
+            if self.currencies[currency] == 1:
+                self.warnings.append(f"{self.file}, {self._where(sheet, row, gid)}, {field('currency')}: "
+                                     f"{currency_problem(currency)}")
 
         self._org(funder_id, g.get("funder_name"), None, None, None, sheet, row, "funder")
         self._org(recipient_id, g.get("recipient_name"), g.get("recipient_charity"),
@@ -325,59 +405,67 @@ class _Loader:
         c["amount"].append(amount)
         c["start"].append(start)
         c["end"].append(end)
+        c["end_assumed"].append(assumed)
         c["kind"].append("grant")
         c["programme"].append("; ".join(programmes) or None)
-        c["currency"].append(sys.intern(parse_text(g.get("currency")) or "GBP"))
+        c["currency"].append(sys.intern(currency))
         c["title"].append(parse_text(g.get("title")))
         c["date_basis"].append(basis)
         c["award_date"].append(self._award)
-        c["beneficiary_places"].append(";".join(codes) or None)
+        c["places"].append(codes)
         c["beneficiary_names"].append("; ".join(names) or None)
         c["_file"].append(self.file)
         c["_sheet"].append(sheet)
         c["_row"].append(row)
 
-    def _date(self, g, field, issue, required=False) -> dt.date | None:
-        v = g.get(field)
+    def _date(self, g, name, sheet, row, gid, field) -> dt.date | None:
+        v = g.get(name)
         try:
             return parse_loose_date(v)
         except ParseError as e:
-            if required:
-                issue(field, v, "date", f"{_JSON_NAMES.get(field, field)}: {e}")
-            else:
-                self.bad_dates += 1
-                if self.bad_dates <= 20:
-                    self.warnings.append(f"{self.file}: grant {g.get('id')}: {_JSON_NAMES.get(field, field)} "
-                                         f"{_short(v)!r} is not a date; ignored")
+            self._bad_date = True
+            self._publisher_error("with an unreadable date", sheet, row, gid, field(name), v,
+                                  f"{_short(v)!r} is not a date ({e}); not used")
             return None
 
-    def _dates(self, g, issue) -> tuple[dt.date | None, dt.date | None, str]:
-        self._award = award = self._date(g, "award_date", issue, required=True)
-        start = self._date(g, "planned_start", issue)
-        end = self._date(g, "planned_end", issue)
+    def _dates(self, g, sheet, row, gid, field) -> tuple[dt.date | None, dt.date | None, str, bool]:
+        """(start, end, date_basis, end_assumed) by the rules in the module docstring."""
+        self._bad_date = False
+        self._award = award = self._date(g, "award_date", sheet, row, gid, field)
+        start = self._date(g, "planned_start", sheet, row, gid, field)
+        end = self._date(g, "planned_end", sheet, row, gid, field)
+        raw_duration = g.get("duration")
         try:
-            duration = parse_number(g.get("duration"))
+            duration = parse_number(raw_duration)
         except ParseError:
             duration = None
-        if start and end and end < start:
-            self.reversed_dates += 1
-            if self.reversed_dates <= 20:
-                self.warnings.append(f"{self.file}: grant {g.get('id')}: planned end {end} is before planned start "
-                                     f"{start}; the end date was ignored")
+            self._publisher_error("with an unreadable duration", sheet, row, gid, field("duration"), raw_duration,
+                                  f"duration {_short(raw_duration)!r} is not a number of months; not used")
+        if duration is not None and duration <= 0:
+            self._publisher_error("with an unreadable duration", sheet, row, gid, field("duration"), raw_duration,
+                                  f"duration {duration:g} months is not a length; not used")
+            duration = None
+        first = start or award
+        if first and end and end < first:
+            self._publisher_error("with an end before its start", sheet, row, gid, field("planned_end"),
+                                  end.isoformat(), f"planned end {end} is before the "
+                                  f"{'planned start' if start else 'award date'} {first}; the end was not used")
             end = None
         if start and end:
-            return start, end, "planned_dates"
+            return start, end, "planned_dates", False
         if start and duration:
-            return start, add_months(start, int(round(duration))) - dt.timedelta(days=1), "planned_start_duration"
+            return start, add_months(start, int(round(duration))) - dt.timedelta(days=1), "planned_start_duration", False
         if start:
-            self.open_end += 1
-            return start, None, "planned_start_open_end"
+            self.assumed += 1
+            return start, assumed_end(start, self.assume_months), "planned_start_assumed_end", True
         if award and duration:
-            return award, add_months(award, int(round(duration))) - dt.timedelta(days=1), "award_date_duration"
-        if award and end and end >= award:
-            return award, end, "award_date_planned_end"
-        self.open_end += 1
-        return award, None, "award_date_open_end"
+            return award, add_months(award, int(round(duration))) - dt.timedelta(days=1), "award_date_duration", False
+        if award and end:
+            return award, end, "award_date_planned_end", False
+        if award:
+            self.assumed += 1
+            return award, assumed_end(award, self.assume_months), "award_date_assumed_end", True
+        return None, None, "no_date", False
 
     def _org(self, oid, name, charity, company, postcode, sheet, row, role) -> None:
         org = self.orgs.get(oid)
@@ -394,10 +482,13 @@ class _Loader:
         org["roles"].add(role)
         if org["charity_number"] is None and not is_blank(charity):
             org["charity_number"] = identity.charity_number(charity)
+        if role == "recipient" and org["sector"] is None and org["charity_number"]:
+            org["sector"] = "vcse"  # a registered charity is a VCSE organisation
+            self.vcse_by_charity += 1
         if org["company_number"] is None and not is_blank(company):
             org["company_number"] = identity.company_number(company)
         if org["postcode"] is None and not is_blank(postcode):
-            org["postcode"] = parse_text(postcode).upper()
+            org["postcode"] = normalise_postcode(postcode)
         if org["name"] == oid and parse_text(name):
             org["name"] = parse_text(name)
 
@@ -414,17 +505,23 @@ class _Loader:
         if skipped.get("grant to an individual"):
             self.warnings.append(f"{self.file}: {skipped['grant to an individual']} grant(s) to individuals "
                                  "skipped (ecomap maps organisations)")
-        if self.open_end:
-            self.warnings.append(f"{self.file}: {self.open_end} grant(s) have no planned end date or duration; "
-                                 "loaded with an open end (date_basis = …open_end)")
-        if self.bad_dates > 20:
-            self.warnings.append(f"{self.file}: {self.bad_dates} date values in all were not dates and were ignored")
+        for kind, n in sorted(self.errors.items()):
+            if n > LISTED:
+                self.warnings.append(f"{self.file}: {n} grant(s) {kind} in all ({LISTED} listed above)")
+        for code, n in sorted(self.currencies.items()):
+            if n > 1:
+                self.warnings.append(f"{self.file}: {n} grant(s) in all are in {code!r}, which is not an ISO 4217 "
+                                     "code")
+        if self.assumed:
+            self.warnings.append(f"{self.file}: {self.assumed} grant(s) have no planned end date or duration; "
+                                 f"each was given an assumed end {self.assume_months} months after its planned "
+                                 f"start, else its award date (end_assumed; change it with --assume-months N)")
         return CanonicalTables({"funding": _order(funding, "funding"),
                                 "organisations": _order(organisations, "organisations"),
                                 "places": _order(places, "places")}, self.warnings, skipped)
 
 
-_JSON_NAMES = {"id": "id", "amount": "amountAwarded", "award_date": "awardDate",
+_JSON_NAMES = {"id": "id", "amount": "amountAwarded", "award_date": "awardDate", "currency": "currency",
                "planned_start": "plannedDates/0/startDate", "planned_end": "plannedDates/0/endDate",
                "duration": "plannedDates/0/duration", "recipient_id": "recipientOrganization/0/id",
                "funder_id": "fundingOrganization/0/id"}
