@@ -15,9 +15,12 @@ publisher's error: the process is skipped with a located warning.
 
 Each award (not ``cancelled``/``unsuccessful``) becomes one funding row per
 supplier: ``kind`` = ``contract``, ``amount`` = the matching contract's
-value, else the award's value (split equally between several suppliers,
-``amount_shared_by`` says how many), in its own ``currency`` (never summed
-with another), ``start``/``end`` = the contract period, else the award's,
+value, else the award's value, as an exact decimal (split equally between
+several suppliers to four decimal places, the first taking the remainder so
+the shares add up; ``amount_shared_by`` says how many), in its own
+``currency`` (never summed with another; a code that is not ISO 4217 is a
+located warning and kept as published; no currency is taken as GBP and
+counted in a warning), ``start``/``end`` = the contract period, else the award's,
 else the tender's; a start missing from it is the contract's signature date,
 else the award date. A period with a ``durationInDays`` and no end ends after
 that many days. With neither an end nor a duration, the end is assumed
@@ -77,6 +80,7 @@ import logging
 import pathlib
 import re
 import warnings
+from decimal import ROUND_DOWN, Decimal
 from typing import Any, Iterator
 
 import ocdsmerge.exceptions
@@ -88,8 +92,8 @@ from ecosystem.model import CanonicalTables, Issue, ValidationError, table_frame
 
 from . import categories as cats
 from . import identity
-from .parse import (DEFAULT_ASSUME_MONTHS, ParseError, assumed_end, check_assume_months, is_blank,
-                    normalise_postcode, parse_date, parse_number, parse_text)
+from .parse import (DEFAULT_ASSUME_MONTHS, ParseError, assumed_end, check_assume_months, currency_problem, is_blank,
+                    normalise_postcode, parse_currency, parse_date, parse_money, parse_number, parse_text)
 
 FORMAT = "ocds"
 log = logging.getLogger(__name__)
@@ -154,6 +158,8 @@ class _Loader:
         self.strict = strict
         self.assume_months = check_assume_months(assume_months)
         self.assumed = 0
+        self.no_currency = 0
+        self.bad_currency = 0
         self.issues: list[Issue] = []
         self.warnings: list[str] = []
         self.skipped: dict[str, int] = {}
@@ -409,9 +415,18 @@ class _Loader:
             self.warnings.append(f"{self.path}: {self._identity_warnings} supplier(s) not identified by an "
                                  "identifier scheme and id (" + ", ".join(f"by {k}: {v}" for k, v in
                                                                           sorted(counts.items())) + ")")
-        non_gbp = sum(1 for f in flows if f["currency"] not in ("GBP", None))
-        if non_gbp:
-            self.warnings.append(f"{self.path}: {non_gbp} flow(s) are not in GBP; amounts kept as published")
+        if self.bad_currency > 20:
+            self.warnings.append(f"{self.path}: {self.bad_currency} value(s) name a currency that is not an ISO 4217 "
+                                 "code; kept as published, never added to another currency")
+        if self.no_currency:
+            self.warnings.append(f"{self.path}: {self.no_currency} value(s) name no currency; taken as GBP")
+        by_currency: dict[str, int] = {}
+        for f in flows:
+            by_currency[f["currency"]] = by_currency.get(f["currency"], 0) + 1
+        if set(by_currency) - {"GBP"}:
+            self.warnings.append(f"{self.path}: flows in {len(by_currency)} currencies ("
+                                 + ", ".join(f"{c}: {n}" for c, n in sorted(by_currency.items()))
+                                 + "); amounts kept in their own currency, never converted or added together")
         org_rows = []
         for o in orgs.values():
             o = dict(o)
@@ -487,22 +502,36 @@ class _Loader:
                 "tender_status": status or None, **meta}
 
     # ---- one award -> flows ----
-    def _value(self, file: str, ocid: str, field: str, obj: dict | None) -> tuple[float | None, str | None]:
-        """(amount, currency) of ``obj.value``; an unparseable or negative amount is a publisher's error."""
+    def _value(self, file: str, ocid: str, field: str, obj: dict | None) -> tuple[Decimal | None, str | None]:
+        """(exact amount, currency) of ``obj.value``.
+
+        An unreadable or negative amount is a publisher's error (value not used). A currency that
+        is not an ISO 4217 code is a located warning and is kept as published (its amounts are never
+        added to another currency's); a value naming no currency is taken as GBP and counted.
+        """
         v = (obj or {}).get("value")
         if not isinstance(v, dict) or is_blank(v.get("amount")):
             return None, None
         try:
-            amt = parse_number(v.get("amount"))
-        except ParseError:
+            amt = parse_money(v.get("amount"))
+        except ParseError as e:
             self._publisher_error(file, f"ocid {ocid}", f"{field}.value.amount",
-                                  "amount is not a number; value not used", v.get("amount"))
+                                  f"amount cannot be read ({e}); value not used", v.get("amount"))
             return None, None
         if amt is not None and amt < 0:
             self._publisher_error(file, f"ocid {ocid}", f"{field}.value.amount",
-                                  f"negative amount {amt:g}; value not used", v.get("amount"))
+                                  f"negative amount {amt}; value not used", v.get("amount"))
             return None, None
-        return amt, parse_text(v.get("currency")) if isinstance(v.get("currency"), str) else None
+        cur = parse_currency(v.get("currency")) if isinstance(v.get("currency"), str) else None
+        if cur is None:
+            self.no_currency += 1
+        else:
+            problem = currency_problem(cur)
+            if problem:
+                self.bad_currency += 1
+                if self.bad_currency <= 20:
+                    self.warnings.append(f"{file}, ocid {ocid}, {field}.value.currency: {problem}")
+        return amt, cur
 
     def _date(self, file: str, ocid: str, field: str, v: Any) -> dt.date | None:
         """A date; an unparseable one is a publisher's error and is not used."""
@@ -597,11 +626,12 @@ class _Loader:
             self.assumed += 1
         places, delivery_postcodes = _delivery_places(tender, a, con)
         k = len(supplier_ids)
+        shares = _split(value, k)
         rows = []
-        for s in supplier_ids:
+        for s, share in zip(supplier_ids, shares):
             fid = f"{ocid}/{a.get('id')}" + (f"/{s}" if k > 1 else "")
             rows.append({
-                "id": fid, "funder": buyer, "recipient": s, "amount": value / k,
+                "id": fid, "funder": buyer, "recipient": s, "amount": share,
                 "start": start, "end": end, "end_assumed": end_assumed, "service": None, "kind": "contract",
                 "programme": None, "currency": currency or "GBP", "places": places,
                 "delivery_postcodes": ";".join(delivery_postcodes) or None,
@@ -619,6 +649,22 @@ class _Loader:
                 if isinstance(tender.get("suitability"), dict) else None,
                 **meta})
         return rows
+
+
+def _split(value: Decimal, k: int) -> list[Decimal]:
+    """``value`` shared equally by ``k`` suppliers, exactly: to four decimal places, the first share
+    taking the remainder so that the shares add up to ``value``.
+
+    >>> _split(Decimal("100"), 3)
+    [Decimal('33.3334'), Decimal('33.3333'), Decimal('33.3333')]
+    """
+    if k == 1:
+        return [value]
+    share = (value / k).quantize(_TEN_THOUSANDTH, rounding=ROUND_DOWN)
+    return [value - share * (k - 1)] + [share] * (k - 1)
+
+
+_TEN_THOUSANDTH = Decimal("0.0001")
 
 
 def _looks_like_lines(text: str) -> bool:

@@ -1,6 +1,7 @@
 """OCDS loader on the real Contracts Finder and OCP sample files, and a JSON Lines fixture."""
 
 import datetime as dt
+from decimal import Decimal
 import json
 import pathlib
 
@@ -26,14 +27,16 @@ def test_contracts_finder_2025_flows_match_the_raw_package():
         for a in r.get("awards", []):
             awards.setdefault((r["ocid"], a["id"]), {}).update(a)
     n_flows = sum(len(a["suppliers"]) for a in awards.values())
-    total = sum(a["value"]["amount"] for a in awards.values())
+    # exact: each published amount as the decimal it is written as
+    total = sum(Decimal(repr(a["value"]["amount"])) for a in awards.values())
     ocids = {r["ocid"] for r in releases}
     with_awards = {r["ocid"] for r in releases if r.get("awards")}
 
     ct = ocds.load(CF25)
     f = ct["funding"]
     assert len(f) == n_flows == 70
-    assert f["amount"].sum() == pytest.approx(total) == pytest.approx(121869256.4)
+    assert sum(f["amount"]) == total == Decimal("121869256.4")
+    assert set(f["currency"]) == {"GBP"}
     assert ct.skipped == {"process without awards": len(ocids - with_awards)} == {"process without awards": 37}
     assert any("no awards yet" in w for w in ct.warnings)
     assert set(f["kind"]) == {"contract"}

@@ -1,6 +1,7 @@
 """OCDS publishers' errors, assumed ends, delivery places, postcodes and sectors, on fixtures made here."""
 
 import datetime as dt
+from decimal import Decimal
 import json
 
 import pytest
@@ -82,7 +83,7 @@ def test_a_negative_amount_is_not_used_and_the_next_value_is(tmp_path):
     assert f[["ocid", "amount", "value_from"]].values.tolist() == [["ocds-t-1", 1000, "award"]]
     assert ct.skipped["award without a value"] == 2
     assert sum("negative amount" in w for w in ct.warnings) == 2
-    assert any(w.startswith(f"{p}, ocid ocds-t-3, awards[0].value.amount: amount is not a number") for w in ct.warnings)
+    assert any(w.startswith(f"{p}, ocid ocds-t-3, awards[0].value.amount: amount cannot be read (not a number)") for w in ct.warnings)
     assert any(w.startswith(f"{p}, ocid ocds-t-2, awards[0].value: award a2 has no usable value; skipped")
                for w in ct.warnings)
     with pytest.raises(ValidationError) as e:
@@ -200,7 +201,7 @@ def test_two_currencies_and_suppliers_without_a_scheme_give_two_flows(tmp_path):
                      "suppliers": [{"name": "Consultores Dos", "identifier": {"id": "CDO020202BBB"}}]}]}
     ct = ocds.load(write(tmp_path, [r]))
     f = ct["funding"].set_index("recipient")
-    assert f[["amount", "currency"]].values.tolist() == [[1311264.00, "MXN"], [75464.96, "USD"]]
+    assert f[["amount", "currency"]].values.tolist() == [[Decimal("1311264.00"), "MXN"], [Decimal("75464.96"), "USD"]]
     assert sum("identified by the identifier id" in w for w in ct.warnings) == 2
 
 
@@ -302,3 +303,44 @@ def test_several_ocds_files_in_one_load_share_their_categories(tmp_path):
     assert sorted(ct["procurements"]["id"]) == ["ocds-p-1", "ocds-p-2", "ocds-p-3"]
     ready = prepare([a, b], fmt="ocds")  # identities resolved and every cross-table check passed
     assert ready.counts()["procurements"] == 3 and list(ready["organisations"]["id"]) == ["GB-LAE-TRF"]
+
+
+# ---- exact amounts and currencies ----------------------------------------------------------
+def test_amounts_are_exact_decimals_and_add_up_without_float_error(tmp_path):
+    rels = [release(n, award={"value": {"amount": 1000.10, "currency": "GBP"}}) for n in range(7)]
+    f = ocds.load(write(tmp_path, rels))["funding"]
+    assert all(isinstance(a, Decimal) for a in f["amount"])
+    assert sum(f["amount"]) == Decimal("7000.70")
+
+
+def test_a_shared_award_is_split_exactly(tmp_path):
+    parties = [BUYER] + [supplier(f"S000{i}") for i in range(1, 4)]
+    r = release(1, parties=parties, award={"value": {"amount": 100, "currency": "GBP"}})
+    r["awards"][0]["suppliers"] = [{"id": f"S000{i}"} for i in range(1, 4)]
+    f = ocds.load(write(tmp_path, [r]))["funding"]
+    assert f["amount"].tolist() == [Decimal("33.3334"), Decimal("33.3333"), Decimal("33.3333")]
+    assert sum(f["amount"]) == 100 and set(f["amount_shared_by"]) == {3}
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.decimals(min_value=0, max_value=10**9, places=2, allow_nan=False, allow_infinity=False),
+       st.integers(1, 9))
+def test_shares_always_add_up_to_the_award(value, k):
+    shares = ocds._split(value, k)
+    assert len(shares) == k and sum(shares) == value and max(shares) - min(shares) <= Decimal("0.0009")
+
+
+def test_an_unknown_currency_is_a_located_warning_and_kept_apart(tmp_path):
+    rels = [release(1, award={"value": {"amount": 10, "currency": "GBP"}}),
+            release(2, award={"value": {"amount": 20, "currency": "usd"}}),
+            release(3, award={"value": {"amount": 30, "currency": "XYZ"}}),
+            release(4, award={"value": {"amount": 40}})]
+    p = write(tmp_path, rels)
+    ct = ocds.load(p)
+    f = ct["funding"].set_index("ocid")
+    assert f["currency"].to_dict() == {"ocds-t-1": "GBP", "ocds-t-2": "USD", "ocds-t-3": "XYZ", "ocds-t-4": "GBP"}
+    bad = [w for w in ct.warnings if "ISO 4217" in w]
+    assert len(bad) == 1 and bad[0].startswith(f"{p}, ocid ocds-t-3, awards[0].value.currency: currency 'XYZ'")
+    assert f"{p}: 1 value(s) name no currency; taken as GBP" in ct.warnings
+    assert f"{p}: flows in 3 currencies (GBP: 2, USD: 1, XYZ: 1); amounts kept in their own currency, never " \
+           "converted or added together" in ct.warnings
