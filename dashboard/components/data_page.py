@@ -17,7 +17,7 @@ from dashboard.components.tables import data_table
 
 #: formats the upload offers (``auto`` guesses from the files)
 FORMATS = ["auto", "template", "360giving", "openreferral", "ocds", "needs", "geography"]
-MAX_UPLOAD_BYTES = 200 * 1024 * 1024
+MAX_UPLOAD_BYTES = 50 * 1024 * 1024  # the default; `ecomap serve --max-upload-mb` sets the running one
 
 
 def safe_filename(name: str) -> str:
@@ -27,7 +27,8 @@ def safe_filename(name: str) -> str:
     return base or "upload"
 
 
-def save_uploads(contents: list[str] | str, filenames: list[str] | str, folder: pathlib.Path) -> list[pathlib.Path]:
+def save_uploads(contents: list[str] | str, filenames: list[str] | str, folder: pathlib.Path, *,
+                 limit: int = MAX_UPLOAD_BYTES) -> list[pathlib.Path]:
     """Write ``dcc.Upload`` contents (``data:…;base64,…``) into ``folder``; returns the paths written.
 
     Raises ValueError for contents that are not base64 data URLs or too large.
@@ -44,8 +45,8 @@ def save_uploads(contents: list[str] | str, filenames: list[str] | str, folder: 
             raw = base64.b64decode(b64, validate=True)
         except (binascii.Error, ValueError):
             raise ValueError(f"the upload of {name!r} is damaged (bad base64)") from None
-        if len(raw) > MAX_UPLOAD_BYTES:
-            raise ValueError(f"{name!r} is larger than {MAX_UPLOAD_BYTES // 2**20} MB; load it with `ecomap load` instead")
+        if len(raw) > limit:
+            raise ValueError(f"{name!r} is larger than {limit // 2**20} MB; load it with `ecomap load` instead")
         p = folder / safe_filename(name)
         p.write_bytes(raw)
         paths.append(p)
@@ -60,10 +61,89 @@ def load_paths(paths: list[pathlib.Path], folder: pathlib.Path) -> list[pathlib.
 
 
 def default_source(filenames: list[str] | str) -> str:
-    names = [filenames] if isinstance(filenames, str) else list(filenames or [])
-    if len(names) == 1:
-        return pathlib.PurePath(safe_filename(names[0])).stem or "upload"
-    return "upload"
+    """The source an upload is named after, as ``ecomap load`` names one: the file name; several joined with ``+``.
+
+    Several files are sorted first, so the same set of template CSVs is the
+    same source however they were picked.
+    """
+    names = [filenames] if isinstance(filenames, str) else [n for n in (filenames or []) if isinstance(n, str)]
+    names = [safe_filename(n) for n in names]
+    return "+".join(sorted(names) if len(names) > 1 else names) or "upload"
+
+
+def table_counts(tables: Any) -> dict[str, int]:
+    """Rows per table of prepared :class:`~ecosystem.model.CanonicalTables` (tables with rows only)."""
+    out = {}
+    for name, df in (getattr(tables, "tables", None) or {}).items():
+        n = len(df) if df is not None else 0
+        if n:
+            out[name] = n
+    return out
+
+
+def counts_text(counts: dict[str, int]) -> str:
+    """``{"organisations": 3, "services": 1}`` → ``3 organisations, 1 services`` (empty when there is nothing)."""
+    return ", ".join(f"{v:,} {k}" for k, v in counts.items() if v)
+
+
+def replace_view(source: str, existing: dict[str, Any], incoming: dict[str, int]) -> Any:
+    """The question before an upload replaces a source: what it has now and what the upload brings, per table."""
+    tables = sorted(set(existing.get("tables") or {}) | set(incoming))
+    rows = [{"Table": t, "Now (goes)": int((existing.get("tables") or {}).get(t, 0)), "This upload": int(incoming.get(t, 0))}
+            for t in tables]
+    when = str(existing.get("last_loaded") or "")[:16].replace("T", " ")
+    return html.Div([
+        html.P([f"Source “{source}” is already loaded", f" (last on {when})" if when else "",
+                ". Loading this upload replaces everything that source contributed: the rows below under “Now” go, "
+                "and the upload's rows take their place. Nothing has been changed yet."]),
+        html.Table([html.Thead(html.Tr([html.Th(c) for c in ("Table", "Now (goes)", "This upload")])),
+                    html.Tbody([html.Tr([html.Td(r["Table"]), html.Td(f"{r['Now (goes)']:,}"),
+                                         html.Td(f"{r['This upload']:,}")]) for r in rows])],
+                   className="table table-sm w-auto", id="data-replace-table"),
+        html.P("To keep both, cancel and upload again with a different source name.", className="small"),
+        html.Div([html.Button(f"Replace “{source}”", id="data-replace", n_clicks=0, type="button",
+                              className="btn btn-danger me-2"),
+                  html.Button("Cancel", id="data-replace-cancel", n_clicks=0, type="button",
+                              className="btn btn-outline-secondary")]),
+    ], className="alert alert-warning", role="alert", id="data-replace-question")
+
+
+def unload_view(preview: dict[str, Any]) -> Any:
+    """What unloading a source would do (from :func:`ecosystem.sources.unload_preview`), with the buttons."""
+    source = preview["source"]
+    gone, kept = preview["delete"], preview["release"]
+    rows = [{"What": k, "Kind": "node", "Goes": v} for k, v in gone["nodes"].items()] + \
+        [{"What": k, "Kind": "relationship", "Goes": v} for k, v in gone["relationships"].items()]
+    shared = counts_text({**kept["nodes"], **kept["relationships"]})
+    body: list = [html.P(f"Unloading “{source}” takes out what only it contributed "
+                         f"({preview.get('runs', 0)} load run(s)). Nothing has been changed yet.")]
+    if rows:
+        body.append(html.Table([html.Thead(html.Tr([html.Th("What"), html.Th("Kind"), html.Th("Goes")])),
+                                html.Tbody([html.Tr([html.Td(r["What"]), html.Td(r["Kind"]), html.Td(f"{r['Goes']:,}")])
+                                            for r in rows])], className="table table-sm w-auto",
+                               id="data-unload-table"))
+    else:
+        body.append(html.P("It contributed nothing of its own."))
+    if shared:
+        body.append(html.P(f"Shared with other sources, so kept (they no longer list “{source}”): {shared}.",
+                           className="small"))
+    if preview.get("blockers"):
+        parts = "; ".join(f"{b['count']:,} {b['type']} from “{b['other']}”" for b in preview["blockers"][:5])
+        body.append(html.P(f"It cannot be unloaded now: other sources' links use what only it contributed ({parts}). "
+                           "Unload those sources first.", className="fw-bold"))
+        return html.Div(body, className="alert alert-secondary", role="status", id="data-unload-question")
+    body.append(html.Div([html.Button(f"Unload “{source}”", id="data-unload-confirm", n_clicks=0, type="button",
+                                      className="btn btn-danger me-2"),
+                          html.Button("Cancel", id="data-unload-cancel", n_clicks=0, type="button",
+                                      className="btn btn-outline-secondary")]))
+    return html.Div(body, className="alert alert-warning", role="alert", id="data-unload-question")
+
+
+def sources_table(found: list[dict[str, Any]]) -> pd.DataFrame:
+    rows = [{"Source": r["source"], "Loads": r.get("runs", 0), "Last loaded": str(r.get("last_loaded") or "")[:19],
+             "Rows (latest load)": counts_text(r.get("tables") or {}),
+             "Files": "; ".join(str(f) for f in (r.get("files") or [])[:5])} for r in found]
+    return pd.DataFrame(rows, columns=["Source", "Loads", "Last loaded", "Rows (latest load)", "Files"])
 
 
 def _json(v: Any, default: Any) -> Any:
@@ -98,7 +178,8 @@ def warnings_table(runs: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=["Source", "Run", "Warning"])
 
 
-def status_view(kind: str, location: str, counts: dict[str, dict[str, int]], runs: pd.DataFrame) -> list:
+def status_view(kind: str, location: str, counts: dict[str, dict[str, int]], runs: pd.DataFrame,
+                sources: list[dict[str, Any]] | None = None) -> list:
     n, r = counts.get("nodes", {}), counts.get("relationships", {})
     cards = figure_cards([("Places", f"{n.get('Place', 0):,}", None), ("Categories", f"{n.get('Category', 0):,}", None),
                           ("Organisations", f"{n.get('Organisation', 0):,}", None),
@@ -110,7 +191,9 @@ def status_view(kind: str, location: str, counts: dict[str, dict[str, int]], run
     return [
         html.P(f"Store: {kind} at {location}", className="small text-muted", id="data-store"),
         cards,
-        data_table("data-runs", runs_table(runs), caption="Sources and load runs (newest first)",
+        data_table("data-sources", sources_table(sources or []), caption="Sources",
+                   empty="No sources yet.") if sources is not None else None,
+        data_table("data-runs", runs_table(runs), caption="Load runs (newest first)",
                    empty="Nothing has been loaded yet: upload a file below or run `ecomap demo`."),
         data_table("data-warnings", warnings_table(runs), caption="Validation warnings",
                    empty="No warnings from any load."),

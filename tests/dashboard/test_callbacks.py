@@ -195,13 +195,15 @@ def test_export_callback_returns_the_rows_shown(app_over_demo):
 
 
 def test_data_page_status_and_a_rejected_upload(pages, demo_store):
-    body, msg = pages["data"].status(0)
+    body, msg, options = pages["data"].status(0)
     shown = text(body)
     assert msg is None and "trafford-demo" in shown and "Organisations" in shown
+    assert {"label": "trafford-demo", "value": "trafford-demo"} in options  # offered for unloading
     bad = "organisations.csv"
     content = "data:text/csv;base64," + base64.b64encode(b"id,sector\nX1,vcse\n").decode()
     before = demo_store.counts()
-    result, loaded = pages["data"].upload([content], [bad], "template", "bad-upload", 0)
+    result, loaded, pending, cleared = pages["data"].upload([content], [bad], "template", "bad-upload", 0)
+    assert pending is None and cleared is None
     shown = text(result)
     assert "nothing was loaded" in shown.lower() and "name" in shown
     assert demo_store.counts() == before  # the page keeps working, the store is unchanged
@@ -219,8 +221,8 @@ def test_store_down_is_a_readable_message(pages, demo_store):
         assert body == [] and "graph store cannot be reached" in text(msg) and "Traceback" not in text(msg)
         layout = pages["gaps"].layout(place=DEMO_PLACE, as_of=AS_OF)
         assert "graph store cannot be reached" in text(layout)
-        body, msg = pages["data"].status(0)
-        assert "graph store cannot be reached" in text(msg)
+        body, msg, options = pages["data"].status(0)
+        assert "graph store cannot be reached" in text(msg) and options == []
     finally:
         state.configure(demo_store, defaults={"place": DEMO_PLACE, "as_of": AS_OF})
     body, msg = pages["overview"].update(DEMO_PLACE, None, AS_OF, "", "unmet")

@@ -411,4 +411,8 @@ def test_uploads_are_saved_with_safe_names(tmp_path):
     assert paths == [tmp_path / "up" / "services.csv"] and paths[0].read_bytes() == b"a,b\n1,2\n"
     with pytest.raises(ValueError, match="damaged"):
         save_uploads(["data:text/csv;base64,!!!"], ["x.csv"], tmp_path / "up")
-    assert safe_filename("..") == "upload" and default_source("Trafford 2026.xlsx") == "Trafford 2026"
+    assert safe_filename("..") == "upload"
+    # named as `ecomap load` names a source: the file name; several files sorted and joined with +
+    assert default_source("Trafford 2026.xlsx") == "Trafford 2026.xlsx" == default_source(["Trafford 2026.xlsx"])
+    assert default_source(["services.csv", "organisations.csv"]) == "organisations.csv+services.csv"
+    assert default_source(["../a/x.csv"]) == "x.csv" and default_source([]) == "upload"
