@@ -28,6 +28,9 @@ from queries import query
 log = logging.getLogger(__name__)
 
 BATCH = 5000
+#: smaller batches for rows that carry long lists (a Bolt message must stay under 16 MiB: a postcode sector
+#: of a national lookup is ~10 kB)
+STEP_BATCH = {"merge_postcode_sectors": 400}
 META = ("_file", "_sheet", "_row")
 
 #: relationship columns left out of node properties
@@ -165,8 +168,9 @@ def write_tables(store: GraphStore, tables: m.CanonicalTables, *, source: str, f
             tx.run(query("delete_source_funds").text, {"source": source}).consume()
         for name, rows in steps:
             text = query(name).text
-            for i in range(0, len(rows), batch):
-                chunk = rows[i:i + batch]
+            size = min(batch, STEP_BATCH.get(name, batch))
+            for i in range(0, len(rows), size):
+                chunk = rows[i:i + size]
                 tx.run(text, {"rows": chunk, "source": source, "run": run}).consume()
                 done += len(chunk)
                 if progress:

@@ -120,9 +120,17 @@ def prepare(paths: Sequence[str | pathlib.Path], *, fmt: str = "auto", store: Gr
 
         mapped.drop_known_categories(tables, known.get("categories", set()))
         issues += mapped.areas_from_postcodes(tables, lambda pcs: _smallest(store, pcs))
+    from ecosystem import vintages
+
+    issues += vintages.generation_issues(store, tables, source)
+    changes = vintages.translate(store, tables, known.get("places", set()))
     seen = {(i.source, i.sheet, i.row, i.column) for i in issues}
-    issues += [i for i in check_tables(tables.tables, source=source, known=known)
-               if (i.source, i.sheet, i.row, i.column) not in seen]
+    found = [i for i in check_tables(tables.tables, source=source, known=known)
+             if (i.source, i.sheet, i.row, i.column) not in seen]
+    if changes:
+        names = {r["code"]: r["name"] for r in store.records("generation_places")} if store is not None else {}
+        found = vintages.explain_unknown(found, changes, names)
+    issues += found
     pops = options.get("population") if isinstance(options.get("population"), dict) else None
     odd = implausible(tables.tables, source=source, populations=pops)
     if strict:
