@@ -7,7 +7,9 @@ standard's reference implementation, against the OCDS 1.1.4 release schema
 shipped in ``loaders/data`` (no download): releases applied in date order,
 objects merged field by field, arrays of objects merged by ``id`` unless the
 schema says ``wholeListMerge``, an empty array or object leaving earlier
-values alone. A release read twice (same ``ocid`` and ``id``) counts once. A
+values alone. A release read twice (same ``ocid`` and ``id``) counts once; two
+copies that differ (a publisher's two shapes of one notice) are merged field
+by field, the later read winning, with a warning. A
 record's ``compiledRelease`` is used when present, and then its embedded
 releases (and any loose release of that ``ocid``) are not compiled again.
 Releases whose types conflict so that they cannot be merged are a
@@ -195,11 +197,15 @@ class _Loader:
             rid = it[3].get("id")
             key = str(rid) if isinstance(rid, (str, int)) and not is_blank(rid) else None
             if key is not None and key in seen:
-                self._skip("release read twice")
-                if out[seen[key]][3] != it[3]:
-                    self.warnings.append(f"{it[0]}, {it[1]}: ocid {ocid} release {key} was read before with "
-                                         "other contents; the later copy is used")
-                    out[seen[key]] = it
+                if out[seen[key]][3] == it[3]:
+                    self._skip("release read twice")
+                    continue
+                # another shape of the same release: merged field by field after the earlier copy (its
+                # awards and contracts merge by id, so nothing counts twice and nothing is lost)
+                self.warnings.append(f"{it[0]}, {it[1]}: ocid {ocid} release {key} was read before with "
+                                     "other contents; the two copies are merged field by field, the later "
+                                     "copy's values winning")
+                out.append(it)
                 continue
             if key is not None:
                 seen[key] = len(out)

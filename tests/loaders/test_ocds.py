@@ -80,6 +80,8 @@ def test_tender_only_folders_load_organisations_without_flows():
         assert set(ct["procurements"]["id"]) == open_ and len(open_) == 3
         assert ct.skipped["tender unsuccessful"] == len(status) - len(open_) == 8
         assert set(ct["procurements"]["cpv"]) == {"72000000", "85000000"}
+        # each notice's two shapes in the releases folder merge: no buyer is lost
+        assert "Bath and North East Somerset Council" in set(ct["organisations"]["name"])
         assert "Met Office" in set(ct["organisations"]["name"]) | {n.title() for n in ct["organisations"]["name"]}
 
 
