@@ -7,6 +7,7 @@ import io
 import json
 from typing import Any
 
+import neo4j
 import networkx as nx
 
 from ecosystem.store import GraphStore, _to_python
@@ -39,15 +40,16 @@ def export_dict(store: GraphStore) -> dict[str, Any]:
     Node ids are ``Label:key`` (stable across stores and runs, unlike internal ids).
     """
     nodes, rels = [], []
-    with store.session() as s:
+    with store.session(default_access_mode=neo4j.READ_ACCESS) as s:
         for rec in s.run(query("export_nodes").text, {"chunk": 20000}):
             for labels, props in rec["chunk"]:
-                props = {k: _jsonable(_to_python(v)) for k, v in props.items()}
+                # keys sorted: each store returns a node's properties in its own order
+                props = {k: _jsonable(_to_python(v)) for k, v in sorted(props.items())}
                 nodes.append({"id": node_id(labels, props), "labels": sorted(labels), "properties": props})
         for rec in s.run(query("export_relationships").text, {"chunk": 20000}):
             for typ, al, ap, bl, bp, props in rec["chunk"]:
                 rels.append({"type": typ, "start": node_id(al, ap), "end": node_id(bl, bp),
-                             "properties": {k: _jsonable(_to_python(v)) for k, v in props.items()}})
+                             "properties": {k: _jsonable(_to_python(v)) for k, v in sorted(props.items())}})
     nodes.sort(key=lambda n: n["id"])
     rels.sort(key=lambda r: (r["type"], r["start"], r["end"], json.dumps(r["properties"], sort_keys=True)))
     return {"nodes": nodes, "relationships": rels}

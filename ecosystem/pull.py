@@ -13,6 +13,7 @@ import logging
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any, Iterable, Iterator
 
+import neo4j
 import networkx as nx
 
 from ecosystem import model as m
@@ -28,7 +29,7 @@ _PLACE_FIELDS = ("code", "name", "level", "population", "imd_decile", "lat", "lo
 
 def _chunks(store: GraphStore, name: str, params: dict[str, Any]) -> Iterator[list]:
     q = query(name)
-    with store.session() as s:
+    with store.session(default_access_mode=neo4j.READ_ACCESS) as s:  # a cluster's secondaries may serve it
         for rec in s.run(q.text, {"chunk": CHUNK, **params}):
             for row in rec["chunk"]:
                 yield row

@@ -40,6 +40,17 @@ def _to_python(v: Any) -> Any:
     return v
 
 
+#: the driver's Bolt address schemes: direct (bolt), routing (neo4j, for clusters and Aura), with TLS (+s)
+#: or TLS accepting a self-signed certificate (+ssc)
+BOLT_SCHEMES = ("bolt", "bolt+s", "bolt+ssc", "neo4j", "neo4j+s", "neo4j+ssc")
+
+
+def _one_line(e: BaseException) -> str:
+    """An exception's message on one line (drivers' messages may span several)."""
+    text = " ".join(str(getattr(e, "message", None) or e).split())
+    return text or type(e).__name__
+
+
 class GraphStore:
     """A connection to the ecomap graph.
 
@@ -106,37 +117,77 @@ class GraphStore:
     # ---------------------------------------------------------------- opening
     @classmethod
     def open(cls, home: pathlib.Path | None = None, *, start: bool = True) -> "GraphStore":
+        """The store the environment names: Neo4j when ``NEO4J_URI`` is set, else the embedded one."""
         uri = os.environ.get("NEO4J_URI")
         if uri:
-            auth = (os.environ.get("NEO4J_USER", "neo4j"), os.environ.get("NEO4J_PASSWORD", ""))
-            db = os.environ.get("NEO4J_DATABASE") or None
-            store = cls(uri, auth, db, kind="neo4j", location=uri)
-        else:
-            home = home or server.default_home()
-            try:
-                state = server.ensure_running(home) if start else server.read_state(home)
-                if state is None:
-                    raise StoreUnavailable("the embedded store is not running")
-                pw = server.password(home, create=False)
-            except (RuntimeError, OSError) as e:
-                if isinstance(e, StoreUnavailable):
-                    raise
-                raise StoreUnavailable(str(e)) from e
-            store = cls(f"bolt://127.0.0.1:{state['bolt_port']}", ("root", pw),
-                        server.DATABASE, kind="embedded", location=str(home), home=home)
+            return cls.connect(uri, os.environ.get("NEO4J_USER") or "neo4j", os.environ.get("NEO4J_PASSWORD", ""),
+                               os.environ.get("NEO4J_DATABASE") or None)
+        return cls.open_embedded(home, start=start)
+
+    @classmethod
+    def open_embedded(cls, home: pathlib.Path | None = None, *, start: bool = True) -> "GraphStore":
+        """The embedded store serving ``home`` (default ``ECOMAP_HOME``), started unless ``start`` is false."""
+        home = home or server.default_home()
         try:
-            store.driver.verify_connectivity()
+            state = server.ensure_running(home) if start else server.read_state(home)
+            if state is None:
+                raise StoreUnavailable("the embedded store is not running")
+            pw = server.password(home, create=False)
+        except (RuntimeError, OSError) as e:
+            if isinstance(e, StoreUnavailable):
+                raise
+            raise StoreUnavailable(str(e)) from e
+        store = cls(f"bolt://127.0.0.1:{state['bolt_port']}", ("root", pw),
+                    server.DATABASE, kind="embedded", location=str(home), home=home)
+        store._check()
+        return store
+
+    @classmethod
+    def connect(cls, uri: str, user: str, password: str, database: str | None = None) -> "GraphStore":
+        """A Neo4j server (``bolt://``, ``neo4j://``, ``neo4j+s://`` for Aura, …); ``database`` None: its default.
+
+        Every failure to reach it (server down, wrong password, no such
+        database, a malformed address) raises :class:`StoreUnavailable` with a
+        one-line reason that never includes the password.
+        """
+        scheme = uri.partition("://")[0].lower() if "://" in uri else ""
+        if scheme not in BOLT_SCHEMES:
+            raise StoreUnavailable(f"cannot use the Neo4j address {uri!r}: it must start with one of "
+                                   + ", ".join(f"{s}://" for s in BOLT_SCHEMES))
+        try:
+            store = cls(uri, (user, password), database, kind="neo4j", location=uri)
+        except (ValueError, neo4j.exceptions.ConfigurationError) as e:
+            raise StoreUnavailable(f"cannot use the Neo4j address {uri!r}: {_one_line(e)}") from e
+        store._check()
+        return store
+
+    def _check(self) -> None:
+        """Reach the server, log in and open the database, or close and raise :class:`StoreUnavailable`."""
+        where = self.location if self.kind == "embedded" else self.uri
+        db = f" (database {self.database!r})" if self.database else ""
+        try:  # an auto-commit read: the driver's transaction retries would wait 30 s on a dead server
+            with self.session(default_access_mode=neo4j.READ_ACCESS) as s:
+                s.run(query("ping").text).consume()
         except neo4j.exceptions.AuthError as e:
-            store.close()
-            if store.kind == "embedded":
-                raise StoreUnavailable(f"the store at {store.location} refused ecomap's password (the password file "
+            if self.kind == "embedded":
+                self.close()
+                raise StoreUnavailable(f"the store at {self.location} refused ecomap's password (the password file "
                                        "was changed or lost); run `ecomap db reset-password` to set a new one "
                                        "(the data is kept)") from e
-            raise StoreUnavailable(f"the graph store at {store.location} refused the credentials: {e}") from e
-        except (neo4j.exceptions.ServiceUnavailable, OSError) as e:
-            store.close()
-            raise StoreUnavailable(f"cannot reach the graph store at {store.location}: {e}") from e
-        return store
+            reason = f"the user name or password was refused ({_one_line(e)})"
+        except neo4j.exceptions.ServiceUnavailable as e:
+            reason = f"no server answers there ({_one_line(e)})"
+        except neo4j.exceptions.ClientError as e:
+            if "DatabaseNotFound" in (e.code or "") or "database does not exist" in str(e).lower():
+                reason = f"it has no database {self.database!r}" if self.database else _one_line(e)
+            else:
+                reason = _one_line(e)
+        except (neo4j.exceptions.DriverError, neo4j.exceptions.Neo4jError, OSError) as e:
+            reason = _one_line(e)
+        else:
+            return
+        self.close()
+        raise StoreUnavailable(f"cannot reach the graph store at {where}{db}: {reason}")
 
     def close(self) -> None:
         self.driver.close()

@@ -323,6 +323,55 @@ def cmd_db_export(args) -> int:
     return EXIT_OK
 
 
+def _copy_end(spec: str | None, user: str | None, password: str | None, database: str | None, password_env: str):
+    """A store named on the command line: a Bolt URI, ``embedded`` (ECOMAP_HOME) or ``embedded:HOME``; None: the default."""
+    import os
+
+    from ecosystem.store import GraphStore
+
+    if spec is None:
+        return GraphStore.open()
+    if spec == "embedded" or spec.startswith("embedded:"):
+        home = spec.partition(":")[2]
+        return GraphStore.open_embedded(pathlib.Path(home).expanduser() if home else None)
+    if "://" not in spec:
+        raise UsageError(f"{spec!r} is not a store: give a Bolt URI (bolt://…, neo4j://…, neo4j+s://…), "
+                         "'embedded' or 'embedded:HOME'")
+    pw = password if password is not None else os.environ.get(password_env, "")
+    return GraphStore.connect(spec, user or "neo4j", pw, database)
+
+
+def cmd_db_copy(args) -> int:
+    from ecosystem import copy as cp
+
+    if args.to is None and args.from_ is None:
+        raise UsageError("say where to copy: --to URI (from the current store) and/or --from URI")
+    with _copy_end(args.from_, args.from_user, args.from_password, args.from_database,
+                   "ECOMAP_COPY_FROM_PASSWORD") as src, \
+            _copy_end(args.to, args.user, args.password, args.database, "ECOMAP_COPY_PASSWORD") as dst:
+        update, close = _progress_bar("copying")
+        try:
+            result = cp.copy(src, dst, replace=args.force, batch=args.batch, progress=update)
+        except cp.CopyRefused as e:
+            close()
+            raise UsageError(str(e)) from None
+        except cp.CopyFailed as e:
+            close()
+            _err(f"ecomap: the copy was rolled back; {dst.location} is as it was. Reason: {e}")
+            return EXIT_ERROR
+        close()
+        out = {"from": src.location, "to": dst.location, **result.to_dict()}
+    if args.json:
+        print_json(out)
+    else:
+        nodes = ", ".join(f"{n:,} {lab}" for lab, n in result.nodes.items())
+        rels = sum(result.relationships.values())
+        _err(f"copied {nodes} and {rels:,} relationships from {src.location} to {dst.location} in "
+             f"{result.seconds:.1f} s" + (f", replacing {result.replaced:,} nodes" if result.replaced else ""))
+        _err(f"verified: counts per label and type and the content hash match (sha256 {result.digest[:16]}…)")
+    return EXIT_OK
+
+
 def cmd_query(args) -> int:
     import queries
 
@@ -458,7 +507,7 @@ def build_parser() -> argparse.ArgumentParser:
     g.add_argument("--json", action="store_true")
 
     db = _sub(sp, "db", lambda a: (build_parser().parse_args(["db", "--help"]), 0)[1],
-              "the graph store: status, stop, wipe, export, sources, unload", "ecomap db status --json")
+              "the graph store: status, stop, wipe, export, warm, copy, sources, unload", "ecomap db status --json")
     dsp = db.add_subparsers(dest="db_command", metavar="ACTION")
     s = _sub(dsp, "status", cmd_db_status, "store kind and location, node and relationship counts",
              "ecomap db status --json")
@@ -479,6 +528,23 @@ def build_parser() -> argparse.ArgumentParser:
     from ecosystem.cli.sources import register_db
 
     register_db(dsp, _sub)
+
+    c = _sub(dsp, "copy", cmd_db_copy, "copy everything into another store (embedded ↔ Neo4j), all-or-nothing, "
+             "verified by counts and a content hash",
+             "ecomap db copy --to neo4j+s://xxxx.databases.neo4j.io --user neo4j --database neo4j")
+    c.add_argument("--to", metavar="URI", help="destination: a Bolt URI, 'embedded' (ECOMAP_HOME) or "
+                                                "'embedded:HOME' (default: the current store)")
+    c.add_argument("--user", help="destination user (default neo4j)")
+    c.add_argument("--password", help="destination password (default: $ECOMAP_COPY_PASSWORD; a password "
+                                      "given here is visible to other users of the machine)")
+    c.add_argument("--database", help="destination database (default: the server's default)")
+    c.add_argument("--from", dest="from_", metavar="URI", help="source, like --to (default: the current store)")
+    c.add_argument("--from-user", help="source user (default neo4j)")
+    c.add_argument("--from-password", help="source password (default: $ECOMAP_COPY_FROM_PASSWORD)")
+    c.add_argument("--from-database", help="source database (default: the server's default)")
+    c.add_argument("--force", action="store_true", help="replace whatever the destination holds")
+    c.add_argument("--batch", type=int, default=5000, help="rows per statement (default 5000)")
+    c.add_argument("--json", action="store_true")
 
     q = _sub(sp, "query", cmd_query, "run a named read-only query from queries/",
              "ecomap query count_nodes --json")
@@ -515,9 +581,13 @@ def main(argv: list[str] | None = None) -> int:
         return int(e.code or 0)
     logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING,
                         format="%(levelname)s %(name)s: %(message)s", stream=sys.stderr)
+    if not args.verbose:  # the driver logs a failed connection itself; ecomap says it once, on one line
+        logging.getLogger("neo4j").setLevel(logging.CRITICAL)
     if not getattr(args, "func", None):
         parser.print_help(sys.stderr)
         return EXIT_INPUT
+    from neo4j import exceptions as neo4j_errors
+
     from ecosystem.store import StoreUnavailable
 
     try:
@@ -530,6 +600,9 @@ def main(argv: list[str] | None = None) -> int:
         return EXIT_INPUT
     except StoreUnavailable as e:
         _err(f"ecomap: {e}")
+        return EXIT_ERROR
+    except (neo4j_errors.ServiceUnavailable, neo4j_errors.SessionExpired, neo4j_errors.AuthError) as e:
+        _err("ecomap: lost the connection to the graph store: " + " ".join(str(e).split()))
         return EXIT_ERROR
     except KeyboardInterrupt:
         _err("interrupted")
