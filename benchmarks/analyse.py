@@ -16,6 +16,7 @@ peak RSS under 6 GiB.
     python benchmarks/analyse.py [--scale la] [--seed 1]
     python benchmarks/analyse.py --scale england --data /tmp/gen_england --home /tmp/eng-home [--no-load]
     python benchmarks/analyse.py --no-store          # in memory only, no store
+    env $(scripts/neo4j-server start) python benchmarks/analyse.py --store neo4j   # on an empty Neo4j database
 """
 
 from __future__ import annotations
@@ -105,6 +106,8 @@ def main() -> int:
     ap.add_argument("--home", help="ECOMAP_HOME of the store to use (default: a new temporary one)")
     ap.add_argument("--no-load", action="store_true", help="the store already holds the data")
     ap.add_argument("--no-store", action="store_true", help="analyse a graph built from the tables only")
+    ap.add_argument("--store", choices=("embedded", "neo4j"), default="embedded",
+                    help="neo4j: the empty database NEO4J_URI names (emptied again afterwards)")
     ap.add_argument("--measure", action="store_true", help=argparse.SUPPRESS)
     args = ap.parse_args()
     if args.measure:
@@ -113,7 +116,17 @@ def main() -> int:
     work = pathlib.Path(tempfile.mkdtemp(prefix="ecomap-bench-"))
     home = pathlib.Path(args.home) if args.home else work / "home"
     os.environ["ECOMAP_HOME"] = str(home)
-    os.environ.pop("NEO4J_URI", None)
+    if args.store == "embedded":
+        os.environ.pop("NEO4J_URI", None)
+    elif not os.environ.get("NEO4J_URI"):
+        ap.error("--store neo4j needs NEO4J_URI (and NEO4J_USER, NEO4J_PASSWORD): see scripts/neo4j-server")
+    elif not args.no_load:
+        from ecosystem.store import GraphStore
+
+        with GraphStore.open() as s:
+            if not s.is_empty():
+                ap.error(f"--store neo4j: the database at {s.location} is not empty; the benchmark needs an empty one")
+    print(f"store: {args.store}", flush=True)
     from ecosystem import server
 
     r: dict[str, float] = {}
@@ -150,7 +163,12 @@ def main() -> int:
         print("--- in a fresh process: pull and analysis ---", flush=True)
         return subprocess.call([sys.executable, __file__, "--measure", "--scale", args.scale])
     finally:
-        if not args.home:
+        if args.store == "neo4j" and not args.no_load:
+            from ecosystem.store import GraphStore
+
+            with GraphStore.open() as s:
+                s.wipe()
+        elif not args.home and args.store == "embedded":
             server.stop(server.default_home())
         shutil.rmtree(work, ignore_errors=True)
 

@@ -7,6 +7,7 @@ validation) and prints the ratio. Targets on a 2-core machine: under 30 s,
 no more than 2x the bare baseline.
 
     python benchmarks/load.py [--scale la] [--seed 1] [--keep DIR]
+    env $(scripts/neo4j-server start) python benchmarks/load.py --store neo4j   # on an empty Neo4j database
 """
 
 from __future__ import annotations
@@ -35,11 +36,17 @@ def main() -> None:
     ap.add_argument("--scale", default="la")
     ap.add_argument("--seed", type=int, default=1)
     ap.add_argument("--keep", help="keep the generated folder here")
+    ap.add_argument("--store", choices=("embedded", "neo4j"), default="embedded",
+                    help="neo4j: the empty database NEO4J_URI names (emptied again afterwards)")
     args = ap.parse_args()
 
     work = pathlib.Path(tempfile.mkdtemp(prefix="ecomap-bench-"))
     os.environ["ECOMAP_HOME"] = str(work / "home")
-    os.environ.pop("NEO4J_URI", None)
+    if args.store == "embedded":
+        os.environ.pop("NEO4J_URI", None)
+    elif not os.environ.get("NEO4J_URI"):
+        ap.error("--store neo4j needs NEO4J_URI (and NEO4J_USER, NEO4J_PASSWORD): see scripts/neo4j-server")
+    print(f"store: {args.store}")
     from ecosystem import server
     from ecosystem.generate import generate
     from ecosystem.load import plan, write_tables
@@ -54,7 +61,10 @@ def main() -> None:
     t = time.perf_counter()
     store = GraphStore.open()
     print(f"store start: {time.perf_counter() - t:.1f} s")
-    state = server.read_state(server.default_home())
+    state = server.read_state(server.default_home()) if store.kind == "embedded" else None
+    if store.kind == "neo4j" and not store.is_empty():
+        store.close()
+        sys.exit(f"--store neo4j: the database at {store.location} is not empty; the benchmark needs an empty one")
     try:
         # -------- warm the server up (JIT, caches) so that neither measurement pays for it
         warm = work / "warm"
@@ -102,8 +112,9 @@ def main() -> None:
         print(f"before the first batch ends (schema, plan, hash, checks, first batch): "
               f"{marks[0][0] - t1:.2f} s; after the last batch (clean-up, roles, run record, commit): "
               f"{t1 + t_write - marks[-1][0]:.2f} s")
+        server_rss = f"store server now {rss_mib(state['pid']):,.0f} MiB" if state else "store server not measured"
         print(f"peak RSS: this process {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:,.0f} MiB; "
-              f"store server now {rss_mib(state['pid']):,.0f} MiB")
+              f"{server_rss}")
 
         # -------- reload identical data: must be a no-op
         t2 = time.perf_counter()
@@ -146,8 +157,14 @@ def main() -> None:
         print(f"targets: total under 30 s -> {'met' if total < 30 else 'MISSED'}; "
               f"no more than 2x bare -> {'met' if total / t_bare <= 2 else 'MISSED'}")
     finally:
+        if store.kind == "neo4j":  # leave the database as it was found: empty, without the baseline's indexes
+            store.wipe()
+            with store.session() as s:
+                for label in ("BPlace", "BCategory", "BOrganisation", "BService", "BNeed"):
+                    s.run(f"DROP INDEX b_{label.lower()} IF EXISTS").consume()
         store.close()
-        server.stop(server.default_home())
+        if store.kind == "embedded":
+            server.stop(server.default_home())
         shutil.rmtree(work, ignore_errors=True)
 
 
