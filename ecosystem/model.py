@@ -343,12 +343,15 @@ class CanonicalTables:
     for missing values, ``datetime.date`` for dates, ``float`` for numbers,
     ``list[str]`` for ``services.areas``). Extra columns are kept and
     written as properties. ``warnings`` are suspicious-but-usable findings;
-    ``skipped`` counts records a loader left out, by reason.
+    ``skipped`` counts records a loader left out, by reason; ``unusable``
+    counts what loaded but the analysis cannot use (free-text areas, …).
     """
 
     tables: dict[str, pd.DataFrame] = dataclasses.field(default_factory=dict)
     warnings: list[str] = dataclasses.field(default_factory=list)
     skipped: dict[str, int] = dataclasses.field(default_factory=dict)
+    #: what loaded but the analysis cannot use, by what it is (e.g. free-text service areas), with counts
+    unusable: dict[str, int] = dataclasses.field(default_factory=dict)
 
     def __post_init__(self) -> None:
         for name in TABLE_ORDER:
@@ -385,10 +388,13 @@ class CanonicalTables:
                 tables[name] = pd.concat(frames, ignore_index=True)
         warnings = [w for p in parts for w in p.warnings]
         skipped: dict[str, int] = {}
+        unusable: dict[str, int] = {}
         for p in parts:
             for k, v in p.skipped.items():
                 skipped[k] = skipped.get(k, 0) + v
-        return cls(tables, warnings, skipped)
+            for k, v in p.unusable.items():
+                unusable[k] = unusable.get(k, 0) + v
+        return cls(tables, warnings, skipped, unusable)
 
 
 def table_frame(rows: list[dict[str, Any]], name: str) -> pd.DataFrame:

@@ -175,4 +175,5 @@ def load(store: GraphStore, paths: Sequence[str | pathlib.Path], *, fmt: str = "
                           paths=[str(p) for p in paths], progress=progress)
     result["warnings"] = list(tables.warnings)
     result["skipped"] = dict(tables.skipped)
+    result["unusable"] = dict(tables.unusable)
     return result

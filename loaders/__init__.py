@@ -177,7 +177,7 @@ def _merge_categories_across(parts: list[CanonicalTables]) -> list[CanonicalTabl
             if not all(keep):
                 tables = dict(part.tables)
                 tables["categories"] = cats[keep].reset_index(drop=True)
-                part = CanonicalTables(tables, part.warnings, part.skipped)
+                part = CanonicalTables(tables, part.warnings, part.skipped, part.unusable)
         out.append(part)
     return out
 
@@ -212,5 +212,5 @@ def _merge_places_across(parts: list[CanonicalTables]) -> list[CanonicalTables]:
         tables = dict(part.tables)
         tables["places"] = (pd.DataFrame.from_records(rows) if rows else part.tables["places"]) if i == 0 \
             else part.tables["places"].iloc[0:0]
-        out.append(CanonicalTables(tables, part.warnings, part.skipped))
+        out.append(CanonicalTables(tables, part.warnings, part.skipped, part.unusable))
     return out

@@ -240,7 +240,7 @@ def resolve_identities(tables, existing: pd.DataFrame | None = None):
         for col in cols:
             if col in df.columns:
                 df[col] = [rename.get(v, v) if isinstance(v, str) else v for v in df[col]]
-    return CanonicalTables(out, list(tables.warnings), dict(tables.skipped))
+    return CanonicalTables(out, list(tables.warnings), dict(tables.skipped), dict(tables.unusable))
 
 
 def probable_duplicates(organisations: pd.DataFrame) -> pd.DataFrame:

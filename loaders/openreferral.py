@@ -28,6 +28,31 @@ Canonical output
   service, amount unknown (``None``, ``amount_known`` = False); others are
   kept as the service's ``funding_text``.
 * ``categories``: the categories the mapping used, with names.
+* ``organisations`` get the ``postcode`` of their own location (a location
+  naming the organisation), else of their services' first location, in
+  ``M15 4AB`` form, for a postcode lookup to place them.
+
+A feed as published
+-------------------
+A folder of JSON files (a feed dump: ``/services`` pages, full service
+records, ``/organizations`` pages and records, ``/taxonomies`` and
+``/taxonomy_terms`` pages, the API description at ``/``) is read file by file,
+each by what it holds, not by its name: services and service-at-location
+records load as services, organisation records and pages as organisations
+(with their services, if any), and what carries no services (the API
+description, taxonomy and taxonomy-term lists) is ignored with a note saying
+so. A service that appears twice (a list page and its full record) keeps the
+fuller record.
+
+The Open Referral UK validator's checks that matter to the analysis are
+located warnings (file, record, field; the first 20 of each kind, then a
+count), errors with ``strict``: a record with no id (skipped), a service with
+no organisation (skipped), a service naming an organisation that is not in the
+feed (kept, with a placeholder organisation), a service area with neither a
+code nor a name, a taxonomy term with no term, a service with no description,
+a malformed URL or email. What the analysis cannot use is counted in
+``unusable`` (and one warning): locations whose postcode no postcode lookup
+turned into a place, free-text service areas, unmapped taxonomy terms.
 """
 
 from __future__ import annotations
@@ -49,13 +74,25 @@ from ecosystem.model import CanonicalTables, Issue, ValidationError, table_frame
 from . import categories as cats
 from . import identity
 from .geography import level_of, point_in_geometry
-from .parse import ParseError, parse_number, parse_text
+from .parse import ParseError, normalise_postcode, parse_number, parse_text
 
 FORMAT = "openreferral"
 log = logging.getLogger(__name__)
 _GSS = re.compile(r"\b([EWSN]\d{8})\b")
 _ORGID = re.compile(r"^[A-Z]{2}-[A-Z]{2,6}-\S+$")
 _POSTCODE = re.compile(r"^[A-Z]{1,2}\d[A-Z\d]?\s*\d[A-Z]{2}$", re.I)
+_URL = re.compile(r"^https?://[^\s/$.?#][^\s]*\.[^\s]+$|^https?://localhost", re.I)
+_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+_UUID = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$", re.I)
+#: fields that only a service record has (HSDS 3 / ORUK)
+_SERVICE_KEYS = {"service_areas", "service_at_locations", "organization", "organization_id", "status",
+                 "eligibility_description", "schedules", "cost_options", "program", "service_areas",
+                 "interpretation_services", "application_process", "fees_description", "minimum_age", "maximum_age"}
+_ORG_KEYS = {"organization_identifiers", "legal_status", "year_incorporated", "parent_organization_id",
+             "tax_status", "tax_id", "logo", "uri", "website"}
+_TERM_KEYS = {"term", "code", "taxonomy_id", "parent_id", "vocabulary", "taxonomy", "taxonomy_detail"}
+#: the first this many publisher's errors of each kind are listed one by one, then counted
+LISTED = 20
 
 
 # --------------------------------------------------------------------------
@@ -148,6 +185,16 @@ class _Loader:
         self.services: dict[str, dict[str, Any]] = {}
         self.funding_raw: list[tuple[str, dict[str, Any], dict[str, Any]]] = []
         self.unmapped: set[tuple[str | None, str]] = set()
+        self.strict = bool(options.get("strict", False))
+        self.errors: dict[str, int] = {}
+        self.ignored: list[str] = []  # files or records that carry no services, and what they were
+        self.richness: dict[str, int] = {}
+        self.unusable: dict[str, int] = {}
+        self.org_postcodes: dict[str, str] = {}  # organisation -> postcode of its own location
+        self.not_uuid = 0
+        self.dangling: list[tuple[str, str, dict[str, Any]]] = []  # (organisation id, service, where)
+        self.service_postcodes: dict[str, str] = {}
+        self.svc_unusable: dict[str, tuple[int, int]] = {}
         self.postcodes = self._postcode_lookup(options.get("postcode_lookup"))
         self.bounds = self._boundaries(options.get("boundaries"))
 
@@ -184,9 +231,11 @@ class _Loader:
                 self._json_file(f)
         else:
             self._json_file(self.path)
+        self._dangling()
         if not self.services and not self.orgs and not self.issues:
+            what = ("; ".join(self.ignored) + ": ") if self.ignored else ""
             self.issues.append(Issue(str(self.path), None, None, None, None, "empty",
-                                     "no Open Referral services or organisations found"))
+                                     f"{what}no Open Referral services or organisations found"))
         if self.issues:
             raise ValidationError(self.issues, self.warnings)
         return self._tables()
@@ -196,6 +245,11 @@ class _Loader:
             doc = json.loads(f.read_bytes().decode("utf-8-sig"))
         except json.JSONDecodeError as e:
             self.issues.append(Issue(str(f), None, e.lineno, None, None, "json", f"not valid JSON: {e.msg}"))
+            return
+        if isinstance(doc, dict) and ("openapi_url" in doc or "openapi" in doc or "swagger" in doc
+                                      or ("version" in doc and not isinstance(doc.get("contents"), list)
+                                          and _classify(doc) is None)):
+            self.ignored.append(f"{f.name}: the API description (no services); ignored")
             return
         if isinstance(doc, dict) and isinstance(doc.get("contents"), list):
             items, label = doc["contents"], "contents"
@@ -211,27 +265,80 @@ class _Loader:
             self.issues.append(Issue(str(f), None, None, None, None, "shape",
                                      "expected an Open Referral service, organisation or list page"))
             return
+        kinds: dict[str, int] = {}
         for i, item in enumerate(items):
             where = f"{label}[{i}]" if label is not None else "$"
             if not isinstance(item, dict):
                 self.issues.append(Issue(str(f), where, i + 1, None, None, "shape", "not a JSON object"))
                 continue
             meta = {"_file": str(f), "_sheet": where, "_row": i + 1}
-            if "taxonomy" in item and "term" in item and "name" in item and "organization" not in item:
-                self.skipped["taxonomy term record"] = self.skipped.get("taxonomy term record", 0) + 1
-                continue
-            if isinstance(item.get("service"), dict):  # service_at_location record
+            kind = _classify(item)
+            kinds[kind or "unknown"] = kinds.get(kind or "unknown", 0) + 1
+            if kind == "service_at_location":
                 svc = dict(item["service"])
                 if isinstance(item.get("location"), dict):
                     svc.setdefault("service_at_locations", [{"location": item["location"]}])
                 self._service(svc, None, meta)
-            elif "services" in item and "service_areas" not in item:  # organisation record
+            elif kind == "organisation":
                 oid = self._org(item, meta)
+                self._check_org(item, meta)
+                for loc in _list(item.get("locations")):
+                    self._org_location(oid, loc)
                 for s in _list(item.get("services")):
                     if isinstance(s, dict):
                         self._service(s, oid, meta)
-            else:
+            elif kind in ("taxonomy_term", "taxonomy"):
+                if kind == "taxonomy_term" and not (parse_text(item.get("term")) or parse_text(item.get("name"))):
+                    self._publisher_error("taxonomy term with no term", str(f), where, "term", None,
+                                          "the taxonomy term has no term or name")
+                continue
+            elif kind == "service":
                 self._service(item, None, meta)
+            else:
+                self.ignored.append(f"{f.name}, {where}: not a service, organisation or taxonomy record; ignored")
+        only = {k: n for k, n in kinds.items() if k in ("taxonomy_term", "taxonomy")}
+        if only and len(only) == len(kinds):
+            words = {"taxonomy_term": "taxonomy term(s)", "taxonomy": "taxonom(y/ies)"}
+            self.ignored.append(f"{f.name}: " + ", ".join(f"{n} {words[k]}" for k, n in only.items())
+                                + " (no services); ignored")
+
+    def _publisher_error(self, kind: str, file: str, where: str | None, field: str | None, value: Any,
+                         message: str) -> None:
+        """A publisher's error: a located warning (the first 20 of a kind, then a count); an error if strict."""
+        if self.strict:
+            self.issues.append(Issue(file, where, None, field, value, "publisher", message))
+            return
+        n = self.errors[kind] = self.errors.get(kind, 0) + 1
+        if n <= LISTED:
+            loc = ", ".join(x for x in (file, where, field) if x)
+            self.warnings.append(f"{loc}: {message}" + (f" (value {value!r})" if value is not None else ""))
+
+    def _check_links(self, rec: dict[str, Any], meta: dict[str, Any], what: str) -> None:
+        """The validator's URL and email checks on a service or organisation record."""
+        for fld in ("url", "website"):
+            v = parse_text(rec.get(fld))
+            if v and not _URL.match(v):
+                self._publisher_error("malformed URL", meta["_file"], meta["_sheet"], fld, v,
+                                      f"the {what}'s {fld} is not a web address (http:// or https://)")
+        v = parse_text(rec.get("email"))
+        if v and not _EMAIL.match(v):
+            self._publisher_error("malformed email", meta["_file"], meta["_sheet"], "email", v,
+                                  f"the {what}'s email is not an email address")
+
+    def _check_org(self, o: dict[str, Any], meta: dict[str, Any]) -> None:
+        self._check_links(o, meta, "organisation")
+        rid = parse_text(o.get("id"))
+        if rid and not _UUID.match(rid):
+            self.not_uuid += 1
+
+    def _org_location(self, oid: str | None, loc: Any) -> None:
+        if oid is None or not isinstance(loc, dict) or oid in self.org_postcodes:
+            return
+        for ad in _list(loc.get("addresses")) + _list(loc.get("physical_addresses")):
+            pc = normalise_postcode(ad.get("postal_code")) if isinstance(ad, dict) else None
+            if pc:
+                self.org_postcodes[oid] = pc
+                return
 
     # ---- organisations ----
     def _org(self, o: dict[str, Any], meta: dict[str, Any], identifiers: list[dict] | None = None) -> str | None:
@@ -269,20 +376,38 @@ class _Loader:
         sid = parse_text(s.get("id"))
         file, where, row = meta["_file"], meta["_sheet"], meta["_row"]
         if sid is None:
-            self.issues.append(Issue(file, where, row, "id", None, "required", "service has no id"))
+            self._publisher_error("service with no id", file, where, "id", None,
+                                  "the service has no id; it was not loaded")
+            self._skip("service with no id")
             return
+        richness = sum(1 for v in s.values() if v not in (None, "", [], {}))
         if sid in self.services:
-            self.skipped["service listed twice"] = self.skipped.get("service listed twice", 0) + 1
-            return
+            if richness <= self.richness.get(sid, 0):
+                self._skip("service listed twice")
+                return
+            self._skip("service listed twice")  # the fuller record replaces the one read before
         if provider is None and isinstance(s.get("organization"), dict):
             provider = self._org(s["organization"], meta)
+            self._check_org(s["organization"], meta)
+            for loc in _list(s["organization"].get("locations")):
+                self._org_location(provider, loc)
         if provider is None:
             raw = parse_text(s.get("organization_id"))
             provider = self.org_alias.get(raw, raw) if raw else None
+            if provider is not None and provider not in self.orgs:
+                self.dangling.append((provider, sid, meta))
         if provider is None:
-            self.issues.append(Issue(file, where, row, "organization", None, "required",
-                                     f"service {sid} names no organisation"))
+            self._publisher_error("service with no organisation", file, where, "organization", None,
+                                  f"service {sid} names no organisation; it was not loaded")
+            self._skip("service with no organisation")
             return
+        self.richness[sid] = richness
+        if not plain_text(s.get("description")):
+            self._publisher_error("service with no description", file, where, "description", None,
+                                  f"service {sid} has no description")
+        self._check_links(s, meta, "service")
+        if not _UUID.match(sid):
+            self.not_uuid += 1
         terms = extra.get("terms") or []
         for a in _list(s.get("attributes")):
             t = a.get("taxonomy_term") if isinstance(a, dict) else None
@@ -316,13 +441,20 @@ class _Loader:
             txt = parse_text(a.get("service_area")) or parse_text(a.get("name")) or parse_text(a.get("description"))
             if txt and not found and txt not in area_text:
                 area_text.append(txt)
+            if not txt and not found:
+                self._publisher_error("service area with no code or name", file, where, "service_areas", None,
+                                      f"service {sid} has a service area with neither a place code nor a name")
         postcodes, loc_places = [], []
         locs = [x.get("location") if isinstance(x, dict) and isinstance(x.get("location"), dict) else x
                 for x in _list(s.get("service_at_locations"))] + (extra.get("locations") or [])
         bad_coords = 0
+        unplaced_locations = 0
         for loc in locs:
             if not isinstance(loc, dict):
                 continue
+            if parse_text(loc.get("organization_id")):
+                self._org_location(self.org_alias.get(parse_text(loc.get("organization_id")),
+                                                      parse_text(loc.get("organization_id"))), loc)
             for ad in _list(loc.get("addresses")) + _list(loc.get("physical_addresses")):
                 pc = parse_text(ad.get("postal_code")) if isinstance(ad, dict) else None
                 if pc and pc.upper() not in postcodes:
@@ -330,6 +462,8 @@ class _Loader:
                     code = self.postcodes.get(_pc(pc))
                     if code and code not in loc_places:
                         loc_places.append(code)
+                    elif not code:
+                        unplaced_locations += 1
             try:
                 lat, lon = parse_number(loc.get("latitude")), parse_number(loc.get("longitude"))
             except ParseError:
@@ -349,6 +483,12 @@ class _Loader:
         areas_from = "service_areas" if areas else None
         if not areas and loc_places:
             areas, areas_from = loc_places, "locations"
+        # what the analysis cannot use for this service's place (the last record read of a service counts)
+        self.svc_unusable[sid] = (0, 0) if areas else (unplaced_locations, len(area_text))
+        if provider not in self.org_postcodes:
+            first = next((normalise_postcode(p) for p in postcodes if normalise_postcode(p)), None)
+            if first:
+                self.service_postcodes.setdefault(provider, first)
         cost = None
         for co in _list(s.get("cost_options")):
             if isinstance(co, dict):
@@ -375,6 +515,13 @@ class _Loader:
             "taxonomy_terms": ";".join(dict.fromkeys(raw_terms)) or None,
             "area_text": " | ".join(area_text) or None, "areas_from": areas_from,
             "postcodes": ";".join(postcodes) or None, **meta}
+
+    def _skip(self, reason: str) -> None:
+        self.skipped[reason] = self.skipped.get(reason, 0) + 1
+
+    def _unusable(self, what: str, n: int) -> None:
+        if n:
+            self.unusable[what] = self.unusable.get(what, 0) + n
 
     # ---- tabular package ----
     def _tabular(self, folder: pathlib.Path) -> None:
@@ -431,7 +578,20 @@ class _Loader:
             self._service(s, None, {"_file": sfile, "_sheet": None, "_row": i}, extra)
 
     # ---- output ----
+    def _dangling(self) -> None:
+        """Services naming an organisation that is not in the feed keep a placeholder organisation."""
+        for oid, sid, meta in self.dangling:
+            if oid not in self.orgs:
+                self._publisher_error("service naming an organisation not in the feed", meta["_file"],
+                                      meta["_sheet"], "organization_id", oid,
+                                      f"service {sid} names organisation {oid}, which is not in the feed; "
+                                      "loaded with a placeholder organisation")
+                self.orgs[oid] = {"id": oid, "name": oid, "oruk_id": oid, "placeholder": True, **meta}
+
     def _tables(self) -> CanonicalTables:
+        for oid, org in self.orgs.items():
+            if org.get("postcode") is None:
+                org["postcode"] = self.org_postcodes.get(oid) or self.service_postcodes.get(oid)
         names = {identity.normalise_name(o["name"]): oid for oid, o in self.orgs.items()}
         flows, unnamed = [], 0
         for k, (sid, fr, meta) in enumerate(self.funding_raw):
@@ -464,6 +624,24 @@ class _Loader:
             self.skipped["funding that names no funder"] = unnamed
         if any(f["amount"] is None for f in flows):
             self.warnings.append(f"{self.path}: funding rows name a funder but no amount; loaded with amount unknown")
+        for kind, n in sorted(self.errors.items()):
+            if n > LISTED:
+                self.warnings.append(f"{self.path}: {n} × {kind} in all ({LISTED} listed above)")
+        if self.not_uuid:
+            self.warnings.append(f"{self.path}: {self.not_uuid} record id(s) are not UUIDs, as Open Referral UK "
+                                 "asks; they are kept as given")
+        for note in self.ignored:
+            self.warnings.append(f"{self.path}: {note}" if not note.startswith(str(self.path)) else note)
+        for locs_n, text_n in self.svc_unusable.values():
+            self._unusable("location postcodes no postcode lookup placed", locs_n)
+            self._unusable("free-text service areas", text_n)
+        if self.unmapped:
+            self._unusable("unmapped taxonomy terms", len(self.unmapped))
+        if self.unusable:
+            self.warnings.append(f"{self.path}: not usable by the analysis: " + "; ".join(
+                f"{n} {what}" for what, n in sorted(self.unusable.items()))
+                + " (load a postcode lookup and pass it as postcode_lookup, give areas as GSS codes, and map "
+                  "terms with `ecomap categories map`)")
         unclassified = sum(1 for s in self.services.values() if s["category"] == cats.UNCLASSIFIED)
         if unclassified:
             self.warnings.append(f"{self.path}: {unclassified} service(s) have no mapped taxonomy term and are in "
@@ -484,10 +662,34 @@ class _Loader:
                                 "services": _frame(list(self.services.values()), "services"),
                                 "funding": _frame(flows, "funding"),
                                 "categories": _frame(categories, "categories"),
-                                "places": _frame(places, "places")}, self.warnings, self.skipped)
+                                "places": _frame(places, "places")}, self.warnings, self.skipped,
+                              unusable=dict(self.unusable))
 
     def unmapped_terms(self) -> set[tuple[str | None, str]]:
         return set(self.unmapped)
+
+
+def _classify(item: dict[str, Any]) -> str | None:
+    """What an Open Referral record is, from its fields: ``service``, ``service_at_location``,
+    ``organisation``, ``taxonomy_term``, ``taxonomy`` or None."""
+    keys = set(item)
+    if isinstance(item.get("service"), dict):
+        return "service_at_location"
+    if keys & _SERVICE_KEYS - {"status"} or ("status" in keys and "name" in keys and not keys & _ORG_KEYS):
+        return "service"
+    if "name" in keys and ("uri" in keys or "version" in keys) and not isinstance(item.get("services"), list) \
+            and keys <= {"id", "name", "description", "uri", "version", "attributes", "metadata"}:
+        return "taxonomy"
+    if isinstance(item.get("services"), list) or keys & _ORG_KEYS:
+        return "organisation"
+    if keys & _TERM_KEYS:
+        return "taxonomy_term"
+    if "name" in keys and keys <= {"id", "name", "description", "uri", "version", "attributes", "metadata"} \
+            and ("uri" in keys or "version" in keys):
+        return "taxonomy"
+    if "name" in keys and ("description" in keys or "email" in keys):
+        return "organisation" if "email" in keys and "description" in keys and "url" not in keys else "service"
+    return None
 
 
 def unmapped_terms(path: str | pathlib.Path, **options: Any) -> list[tuple[str | None, str]]:

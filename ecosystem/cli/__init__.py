@@ -153,7 +153,7 @@ def cmd_load(args) -> int:
                     _err(e.summary())
                 return EXIT_INPUT
             out = {"tables": tables.counts(), "issues": [], "warnings": tables.warnings, "skipped": tables.skipped,
-                   "source": args.source or pipeline.default_source(args.paths)}
+                   "unusable": tables.unusable, "source": args.source or pipeline.default_source(args.paths)}
             if args.json:
                 print_json(out)
             else:

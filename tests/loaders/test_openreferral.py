@@ -112,9 +112,90 @@ def test_postcode_lookup_places_locations(tmp_path):
     assert (row["areas"], row["areas_from"]) == (["E05015239"], "locations")
 
 
-def test_service_without_organisation_is_an_issue(tmp_path):
+def test_service_without_organisation_is_skipped_with_a_warning_and_refused_when_strict(tmp_path):
     p = tmp_path / "s.json"
-    p.write_text(json.dumps({"id": "s1", "name": "Orphan", "service_areas": []}))
+    p.write_text(json.dumps([{"id": "s1", "name": "Orphan", "service_areas": []},
+                             {"id": "s2", "name": "Kept", "description": "d", "organization": {"id": "o", "name": "O"}}]))
+    ct = oruk.load(p)
+    assert list(ct["services"]["id"]) == ["s2"] and ct.skipped == {"service with no organisation": 1}
+    assert f"{p}, [0], organization: service s1 names no organisation; it was not loaded" in ct.warnings
     with pytest.raises(ValidationError) as e:
-        oruk.load(p)
-    assert e.value.issues[0].column == "organization"
+        oruk.load(p, strict=True)
+    assert [(i.sheet, i.column, i.check) for i in e.value.issues] == [("[0]", "organization", "publisher")]
+
+
+FEED = FIX / "oruk_feed"
+
+
+def test_a_feed_dump_is_read_file_by_file_by_what_each_holds():
+    # api_details.json (the API description), organization_list.json (2 organisations, no services),
+    # service_list.json (4 summaries), service_full.json (the first in full), taxonomy and term lists
+    ct = oruk.load(FEED)
+    orgs = ct["organisations"].set_index("id")
+    s = ct["services"].set_index("id")
+    assert sorted(s["name"]) == ["Advice line", "Carers' breaks", "Lunch club"]
+    # the organisation list loads as organisations (its charity by its org-id), never as services
+    assert orgs.loc["GB-CHC-1000001", "name"] == "Trafford Carers Centre"
+    assert "Sale Food Hub" in set(orgs["name"])
+    # the full record replaces the summary: its area, its category, its location's postcode on the organisation
+    carers = s.loc["9f1e2d3c-4b5a-4697-8877-665544332211"]
+    assert carers["areas"] == ["E05015239"] and carers["description"] == "Short breaks for unpaid carers."
+    assert orgs.loc["GB-CHC-1000001", "postcode"] == "WA14 1AA"
+    assert ct.skipped == {"service listed twice": 1, "service with no organisation": 1}
+    # what carries no services is ignored, and said
+    for name, what in (("api_details.json", "the API description"), ("taxonomy_list.json", "1 taxonom(y/ies)"),
+                       ("taxonomy_term_list.json", "2 taxonomy term(s)")):
+        assert f"{FEED}: {name}: {what} (no services); ignored" in ct.warnings
+    # a service naming an organisation outside the feed keeps a placeholder, with a warning
+    assert orgs.loc["ffffffff-0000-4000-8000-000000000000", "placeholder"] is True
+    assert not check_tables(oruk.load(FEED, places=True).tables, source=str(FEED))
+
+
+def test_the_validators_checks_are_located_warnings():
+    ct = oruk.load(FEED)
+    lunch = "8e7d6c5b-4a39-4281-9f0e-1d2c3b4a5968"
+    located = {w.split(": ")[0].replace(f"{FEED}/", "") for w in ct.warnings if w.startswith(f"{FEED}/")}
+    assert located == {
+        "organization_list.json, contents[1], website", "organization_list.json, contents[1], email",
+        "service_list.json, contents[1], description", "service_list.json, contents[1], url",
+        "service_list.json, contents[1], email", "service_list.json, contents[1], service_areas",
+        "service_list.json, contents[3], organization", "service_list.json, contents[2], organization_id"}
+    assert f"{FEED}/service_list.json, contents[1], url: the service's url is not a web address (http:// or " \
+           "https://) (value 'htp:/lunch')" in ct.warnings
+    assert f"{FEED}/service_list.json, contents[1], description: service {lunch} has no description" in ct.warnings
+    with pytest.raises(ValidationError) as e:
+        oruk.load(FEED, strict=True)
+    assert len(e.value.issues) == len(located) and {i.check for i in e.value.issues} == {"publisher"}
+
+
+def test_what_the_analysis_cannot_use_is_counted(tmp_path):
+    ct = oruk.load(FEED)
+    # Lunch club: "Sale and nearby" is free text (its empty area is a warning, not text)
+    assert ct.unusable == {"free-text service areas": 1}
+    assert any(w.startswith(f"{FEED}: not usable by the analysis: 1 free-text service areas") for w in ct.warnings)
+    page = {"contents": [
+        {"id": "s", "name": "S", "description": "d", "organization": {"id": "o", "name": "O"},
+         "attributes": [{"taxonomy_term": {"id": "x", "term": "Knitting circles", "taxonomy": "local"}}],
+         "service_at_locations": [{"location": {"addresses": [{"postal_code": "M15 4AB"}]}},
+                                  {"location": {"addresses": [{"postal_code": "WA14 1AA"}]}}]}]}
+    p = tmp_path / "page.json"
+    p.write_text(json.dumps(page))
+    assert oruk.load(p).unusable == {"location postcodes no postcode lookup placed": 2, "unmapped taxonomy terms": 1}
+    lookup = tmp_path / "pc.csv"
+    lookup.write_text("pcds,wd23cd\nWA14 1AA,E05015239\n")
+    assert oruk.load(p, postcode_lookup=lookup).unusable == {"unmapped taxonomy terms": 1}
+
+
+@needs_data
+def test_the_official_examples_folder_loads_as_a_feed():
+    files = sorted(p.name for p in ORUK.glob("*.json"))
+    ct = oruk.load(ORUK)
+    raw = json.loads((ORUK / "service_full.json").read_text())
+    assert list(ct["services"]["id"]) == [raw["id"]]
+    # the one service appears in four files; the taxonomy-term list carries none
+    assert ct.skipped["service listed twice"] == sum(
+        1 for f in files if raw["id"] in (ORUK / f).read_text()) - 1 == 3
+    assert f"{ORUK}: taxonomy_term_list.json: 1 taxonomy term(s) (no services); ignored" in ct.warnings
+    assert ct.unusable == {"free-text service areas": len(raw["service_areas"]),
+                           "location postcodes no postcode lookup placed": len(raw["service_at_locations"]),
+                           "unmapped taxonomy terms": 1}
