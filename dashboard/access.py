@@ -349,7 +349,7 @@ def before_request():
     # without the login token: the workshop page and its callbacks only (each checks the workshop link's role
     # itself, so a visitor without a valid link is told so and shown nothing)
     if path.rstrip("/") == "/workshop":
-        return None
+        return None if request.args.get("workshop") else _login_page()  # the list of workshops needs the login
     if path == "/_dash-update-component":
         if _callback_is_workshop_only():
             return None

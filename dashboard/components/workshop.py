@@ -159,20 +159,34 @@ def about_options(w: ws.Workshop, shown: list[dict[str, Any]]) -> list[dict[str,
 
 
 def lobby(workshops: list[dict[str, Any]]) -> html.Div:
-    """The workshops in the store (shown only to requests from this machine)."""
+    """The workshops in the store (shown only to someone logged in to the dashboard), each with new links."""
     if not workshops:
         body: Any = html.P(["No workshops yet. Make one with ", html.Code("ecomap workshop new NAME --place CODE"),
                             "; it prints a presenter link and a board link."])
     else:
-        body = html.Ul([html.Li([dcc.Link(str(r["name"]), href=f"/workshop?workshop={r['id']}"),
+        body = html.Ul([html.Li([html.Strong(str(r["name"])),
                                  f" — {r.get('place_name') or r['place']}, figures as of {r['as_of']}; "
-                                 f"{r['notes']} notes, {r['votes']} votes, {r['actions']} actions"])
+                                 f"{r['notes']} notes, {r['votes']} votes, {r['actions']} actions ",
+                                 html.Button("New links", id={"type": "lobby-new-links", "index": r["id"]},
+                                             n_clicks=0, type="button", className="btn btn-sm btn-outline-primary",
+                                             **{"aria-label": f"New links for {r['name']}"})],
+                                className="mb-1")
                         for r in workshops], id="workshop-lobby-list")
     return html.Div([html.H1("Workshops", className="h3"),
                      html.P("A partnership board walks through a place on one screen, agrees what the map shows, and "
-                            "records notes, dot-votes and actions. Open a workshop to present it here; board members "
-                            "follow with the board link on their own devices."),
-                     body], id="workshop-lobby")
+                            "records notes, dot-votes and actions. Open a workshop with its presenter link on the "
+                            "screen at the front; board members follow with the board link on their own devices. "
+                            "Lost the links? “New links” makes new ones here (the old ones stop working)."),
+                     body, html.Div(id="lobby-links", **{"aria-live": "polite"})], id="workshop-lobby")
+
+
+def links_view(name: str, presenter: str, board: str) -> html.Div:
+    """New links for a workshop, shown once."""
+    return html.Div([
+        html.P(f"New links for “{name}” (shown only now; the old links no longer work):"),
+        html.P(["Presenter (keep it to yourself): ", html.A(presenter, href=presenter, id="lobby-presenter-link")]),
+        html.P(["Board (share with board members): ", html.Code(board, id="lobby-board-link")]),
+    ], className="alert alert-info", role="status")
 
 
 def records_section(records: list[dict[str, Any]], *, title: str = "Workshop notes and actions") -> html.Section | None:

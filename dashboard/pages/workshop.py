@@ -398,3 +398,21 @@ def act(*args):
         return (no_update, message(str(e), "warning")) + keep + (no_update,)
     except Exception as e:
         return (no_update, message(state.friendly_error(e))) + keep + (no_update,)
+
+
+# ---------------------------------------------------------------- the lobby (logged in to the dashboard only)
+@callback(Output("lobby-links", "children"), Input({"type": "lobby-new-links", "index": ALL}, "n_clicks"),
+          prevent_initial_call=True)
+def new_links(_clicks):
+    """New presenter and board links for one workshop, on the address people use to reach this dashboard."""
+    trig = ctx.triggered_id
+    if not isinstance(trig, dict) or not ctx.triggered or not ctx.triggered[0].get("value"):
+        raise PreventUpdate
+    if not access.logged_in():  # checked again here, whatever let the request through
+        return message("Log in to the dashboard to make workshop links.", "warning")
+    try:
+        links = ws.new_links(state.service().store, str(trig["index"]))
+        base = access.config().base_url
+        return cw.links_view(links.workshop.name, links.presenter_link(base), links.board_link(base))
+    except Exception as e:
+        return message(state.friendly_error(e))

@@ -197,3 +197,23 @@ def test_tokens_never_reach_the_access_log(app, meeting, caplog):
     logged = "\n".join(r.getMessage() for r in caplog.records)
     assert "GET /?token=[hidden]" in logged  # the requests are logged, without their tokens
     assert LOGIN not in logged and meeting.board_token not in logged and "guessed-wrong-token" not in logged
+
+
+@pytest.mark.parametrize("argv, words", [
+    (["serve", "--public-url", "board.example"], "--public-url 'board.example' is not an http(s) address"),
+    (["serve", "--public-url", "ftp://x.example"], "is not an http(s) address"),
+    (["serve", "--max-upload-mb", "0"], "--max-upload-mb must be at least 1"),
+])
+def test_serve_refuses_bad_options_before_it_starts(argv, words, capsys):
+    from ecosystem import cli
+
+    assert cli.main(argv) == 2
+    err = capsys.readouterr().err
+    assert words in err and "Traceback" not in err and "ecomap dashboard:" not in err
+
+
+def test_the_list_of_workshops_needs_the_login(lan):
+    page = lan.get("/workshop")
+    assert page.status_code == 401 and b"needs its login token" in page.data
+    lan.get("/?token=" + LOGIN)
+    assert lan.get("/workshop").status_code == 200

@@ -18,6 +18,7 @@ AS_OF = dt.date(2026, 1, 1)  # the date in conftest.py
 
 WAIT = 30_000
 LOGIN = "login-token-for-these-tests"
+PUBLIC = "http://board.example:8050"  # as `ecomap serve --public-url` gives it
 UNDER = "under|LA|W1|mh"
 XSS = "<script>window.__pwned=1</script><img src=x onerror=\"window.__pwned=2\"> & <b>bold</b>"
 
@@ -33,7 +34,7 @@ def server(small):
 
     app = create_app(small, query={"place": "LA", "as_of": AS_OF.isoformat()})
     state.configure(small, defaults={"place": "LA", "as_of": AS_OF.isoformat()})
-    access.configure(host="0.0.0.0", token=LOGIN)
+    access.configure(host="0.0.0.0", token=LOGIN, public_url=PUBLIC)
     try:
         with serving(app.server) as base:
             yield base
@@ -166,8 +167,8 @@ def test_without_a_valid_token_nothing_is_shown_or_writable(small, server, two, 
         assert "not valid" in page.inner_text("#workshop-page")
         assert page.query_selector("#workshop-note-add") is None and page.query_selector("#workshop-stage") is None
     page.goto(f"{server}/workshop")
-    page.wait_for_selector("#workshop-page .alert")
-    assert page.query_selector("#workshop-lobby") is None  # the list of workshops needs the login token
+    page.wait_for_selector("input#token")  # the list of workshops needs the login token
+    assert page.query_selector("#workshop-lobby") is None
     page.goto(f"{server}/workshop?workshop={links.workshop.id}&token={links.board_token}")
     page.wait_for_selector("#workshop-stage")
     page.goto(f"{server}/gaps")  # a board link opens its workshop, nothing else
@@ -250,3 +251,33 @@ def test_a_board_members_page_works_on_a_phone(small, server, browser, fresh, tm
         phone.screenshot(path=str(shots / "workshop-board-phone.png"), full_page=True)
     finally:
         ctx.close()
+
+
+def test_the_lobby_needs_the_login_and_makes_new_links_on_the_public_address(small, server, two, fresh, tmp_path):
+    import os
+    import pathlib
+    import urllib.parse
+
+    shots = pathlib.Path(os.environ.get("ECOMAP_SCREENSHOTS") or tmp_path)
+    shots.mkdir(parents=True, exist_ok=True)
+    links = ws.create(small, fresh("Lobby"), "LA", as_of=AS_OF)
+    owner, presenter = two
+    owner.goto(f"{server}/workshop")
+    owner.wait_for_selector("input#token")  # the login page, not the list
+    owner.screenshot(path=str(shots / "login-page.png"))
+    owner.fill("input#token", LOGIN)
+    owner.click("button[type=submit]")
+    owner.wait_for_selector("#workshop-lobby-list")
+    assert owner.url == f"{server}/workshop"  # back where they were, without a token in the address
+    owner.click(f"button[aria-label='New links for {links.workshop.name}']")
+    owner.wait_for_selector("#lobby-presenter-link")
+    owner.screenshot(path=str(shots / "workshop-lobby-links.png"), full_page=True)
+    made = owner.inner_text("#lobby-presenter-link")
+    board = owner.inner_text("#lobby-board-link")
+    assert made.startswith(PUBLIC + "/workshop?") and board.startswith(PUBLIC + "/workshop?")
+    w = ws.get(small, links.workshop.id)
+    token = urllib.parse.parse_qs(urllib.parse.urlsplit(made).query)["token"][0]
+    assert ws.role_for(w, token) == ws.PRESENTER and ws.role_for(w, links.presenter_token) is None
+    presenter.goto(server + made[len(PUBLIC):])  # the same link on the test server's own address
+    presenter.wait_for_selector("#workshop-role:has-text('Presenter')")
+    assert "token=" not in presenter.url
