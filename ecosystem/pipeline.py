@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import contextlib
 import logging
+import os
 import pathlib
 from typing import Any, Callable, Sequence
 
@@ -167,12 +169,43 @@ def _smallest(store: GraphStore | None, postcodes) -> dict[str, str]:
         return smallest_places(s, postcodes)
 
 
+class SourceBusy(RuntimeError):
+    """Another load of the same source is running (in this or another process)."""
+
+
+@contextlib.contextmanager
+def source_lock(source: str):
+    """Hold the load lock of ``source`` (a file lock in ECOMAP_HOME/locks), or raise :class:`SourceBusy`."""
+    import fcntl
+    import hashlib
+
+    from ecosystem.server import default_home
+
+    folder = default_home() / "locks"
+    folder.mkdir(parents=True, exist_ok=True, mode=0o700)
+    path = folder / (hashlib.sha256(source.encode()).hexdigest()[:24] + ".lock")
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT, 0o600)
+    try:
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            raise SourceBusy(f"another load of this source is running (source {source!r}); try again when it "
+                             "has finished") from None
+        yield
+    finally:
+        os.close(fd)
+
+
 def load(store: GraphStore, paths: Sequence[str | pathlib.Path], *, fmt: str = "auto",
          source: str | None = None, progress: Callable[[int, int], None] | None = None,
          options: dict[str, Any] | None = None) -> dict[str, Any]:
-    tables = prepare(paths, fmt=fmt, store=store, options=options)
-    result = write_tables(store, tables, source=source or default_source(paths), fmt=fmt,
-                          paths=[str(p) for p in paths], progress=progress)
+    """Validate and write one load of ``source``; a second load of the same source at the same time
+    raises :class:`SourceBusy` at once rather than racing it."""
+    source = source or default_source(paths)
+    with source_lock(source):
+        tables = prepare(paths, fmt=fmt, store=store, options=options)
+        result = write_tables(store, tables, source=source, fmt=fmt, paths=[str(p) for p in paths],
+                              progress=progress)
     result["warnings"] = list(tables.warnings)
     result["skipped"] = dict(tables.skipped)
     result["unusable"] = dict(tables.unusable)

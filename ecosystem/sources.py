@@ -156,6 +156,13 @@ def unload_preview(store: GraphStore, source: str) -> dict[str, Any]:
 
 def unload(store: GraphStore, source: str) -> dict[str, Any]:
     """Take ``source`` back out of the store, all or nothing; return what was done (as the preview)."""
+    from ecosystem.pipeline import source_lock
+
+    with source_lock(source):  # never while a load of the same source is writing
+        return _unload(store, source)
+
+
+def _unload(store: GraphStore, source: str) -> dict[str, Any]:
     preview = unload_preview(store, source)
     if preview["blockers"]:
         raise UnloadBlocked(source, preview["blockers"])

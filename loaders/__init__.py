@@ -64,17 +64,69 @@ def available_formats() -> list[str]:
     return out
 
 
+#: what each format's check looks for (said when no format accepts a file)
+EXPECTS = {
+    "template": "a folder of CSVs (or an .xlsx) named after template tables (places, categories, organisations, "
+                "services, needs, funding, partnerships) with their required columns",
+    "360giving": "360Giving grants: JSON with a `grants` list, or CSV/XLSX with Identifier, Amount Awarded, "
+                 "Recipient Org:Identifier and Funding Org:Identifier columns",
+    "openreferral": "Open Referral UK / HSDS services: JSON with services (id, name), or services.csv",
+    "ocds": "OCDS: a release or record package, or JSON lines of releases (ocid, releases)",
+    "postcodes": "a postcode lookup: a postcode column and columns of GSS codes",
+    "geography": "an ONS lookup (two or more code columns such as WD22CD, LAD22CD) or GeoJSON/TopoJSON boundaries",
+    "needs": "an indicator, population or deprivation file: an area-code column with value, population "
+             "(all_ages) or IMD columns",
+}
+
+
+def _what_it_is(path: pathlib.Path) -> str:
+    """A short description of a file or folder as the sniffers saw it."""
+    import csv
+
+    try:
+        if path.is_dir():
+            names = sorted(p.name for p in path.iterdir() if not p.name.startswith("."))
+            shown = ", ".join(names[:8]) + (f" … and {len(names) - 8} more" if len(names) > 8 else "")
+            return f"a folder of {len(names)} file(s): {shown or 'none'}"
+        sfx = path.suffix.lower()
+        if sfx in (".xlsx", ".xlsm"):
+            import openpyxl
+
+            wb = openpyxl.load_workbook(path, read_only=True)
+            sheets = wb.sheetnames
+            wb.close()
+            return f"a workbook with sheets {', '.join(sheets[:8])}" + (" …" if len(sheets) > 8 else "")
+        with path.open("rb") as f:
+            head = f.read(4096)
+        text = head.decode("utf-8-sig", "replace")
+        if text.lstrip()[:1] in ("{", "["):
+            import re
+
+            keys = re.findall(r'"([A-Za-z_][A-Za-z0-9_]*)"\s*:', text)
+            return "JSON with keys " + ", ".join(list(dict.fromkeys(keys))[:8]) if keys else "JSON"
+        if not text.strip():
+            return "an empty file"
+        header = next(csv.reader([text.splitlines()[0]]), [])
+        cols = ", ".join(h.strip() for h in header[:8]) + (f" … and {len(header) - 8} more" if len(header) > 8 else "")
+        return f"a {sfx or 'text'} file whose first line has {len(header)} column(s): {cols}"
+    except Exception as e:  # describing must never break the message
+        return f"unreadable ({e})"
+
+
 def detect_format(path: pathlib.Path) -> str:
-    """The first format whose ``sniff`` accepts the path."""
+    """The first format whose ``sniff`` accepts the path; when none does, say what each looked for."""
+    tried = []
     for fmt in available_formats():
         try:
             if _module(fmt).sniff(path):
                 return fmt
-        except Exception:  # a sniffer must never break detection
+            tried.append(f"{fmt}: not {EXPECTS.get(fmt, 'its format')}")
+        except Exception as e:  # a sniffer must never break detection
             log.debug("sniffer %s failed on %s", fmt, path, exc_info=True)
+            tried.append(f"{fmt}: its check failed ({e})")
     raise ValidationError([Issue(str(path), None, None, None, None, "format",
-                                 "could not tell which format this is; pass --format "
-                                 + "|".join(available_formats()))])
+                                 f"could not tell which format this is — it is {_what_it_is(path)}. "
+                                 + "; ".join(tried) + ". Pass --format " + "|".join(available_formats()))])
 
 
 def loader_options(options: dict | None = None) -> dict:

@@ -59,13 +59,29 @@ def check_place(store, place: str | None) -> None:
         raise UsageError(f"--place {place!r}: no such place in the store (see `ecomap query pull_places`)")
 
 
+#: the dates an analysis can be for (cliffs and terms are counted in months from it)
+FIRST_DAY, LAST_DAY = dt.date(1900, 1, 1), dt.date(2999, 12, 31)
+#: the longest cliff horizon, in months
+MAX_HORIZON = 1200
+
+
 def parse_date_arg(s: str | None) -> dt.date:
     if s is None:
         return dt.date.today()
     try:
-        return dt.date.fromisoformat(s)
+        d = dt.date.fromisoformat(s)
     except ValueError:
         raise UsageError(f"--as-of {s!r} is not a date; use YYYY-MM-DD") from None
+    if not FIRST_DAY <= d <= LAST_DAY:
+        raise UsageError(f"--as-of {s}: use a date from {FIRST_DAY} to {LAST_DAY}")
+    return d
+
+
+def check_horizon(months: int) -> int:
+    """``--horizon``: 0 to 1,200 months."""
+    if not 0 <= months <= MAX_HORIZON:
+        raise UsageError(f"--horizon {months}: use 0 to {MAX_HORIZON:,} months")
+    return months
 
 
 def open_store():
@@ -170,6 +186,10 @@ def cmd_load(args) -> int:
             if args.json:
                 print_json({"status": "rejected", "issues": [i.to_dict() for i in e.issues], "warnings": e.warnings})
             _err(e.summary())
+            return EXIT_INPUT
+        except pipeline.SourceBusy as e:
+            close()
+            _err(f"ecomap: {e}")
             return EXIT_INPUT
         except Exception as e:
             close()
@@ -607,7 +627,41 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         _err("interrupted")
         return EXIT_ERROR
+    except BrokenPipeError:  # `ecomap analyse | head`: the reader has all it wants
+        _quiet_stdout()
+        return EXIT_OK
+    except OSError as e:
+        if e.filename is not None:  # a path the user gave that cannot be read or written
+            _err(f"ecomap: {e.filename}: {e.strerror or e}")
+            return EXIT_INPUT
+        log.debug("unexpected error", exc_info=True)
+        _err(f"ecomap: {e} (run with -v for details)")
+        return EXIT_ERROR
+    except Exception as e:  # never a traceback for a user: one line, details with -v
+        log.debug("unexpected error", exc_info=True)
+        if args.verbose:
+            import traceback
+
+            traceback.print_exc()
+        _err(f"ecomap: {type(e).__name__}: {e} (run with -v for details)")
+        return EXIT_ERROR
+
+
+def _quiet_stdout() -> None:
+    """Point stdout at /dev/null so the interpreter's final flush does not complain of the closed pipe."""
+    import os
+
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+    except (OSError, ValueError, AttributeError):  # not a real file (tests capture stdout)
+        pass
 
 
 def run() -> None:  # pragma: no cover
-    sys.exit(main())
+    code = main()
+    try:
+        sys.stdout.flush()
+    except BrokenPipeError:
+        _quiet_stdout()
+    sys.exit(code)

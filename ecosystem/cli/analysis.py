@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import pathlib
 
-from ecosystem.cli import EXIT_OK, UsageError, _err, check_place, open_store, parse_date_arg, print_json
+from ecosystem.cli import EXIT_OK, UsageError, _err, check_horizon, check_place, open_store, parse_date_arg, \
+    print_json
 from ecosystem.money import fmt as fmt_money
 
 
@@ -23,8 +24,7 @@ def cmd_analyse(args) -> int:
     from ecosystem.service import Ecomap, default_cache_dir
 
     as_of = parse_date_arg(args.as_of)
-    if args.horizon < 0:
-        raise UsageError("--horizon must be 0 or more months")
+    check_horizon(args.horizon)
     with open_store() as store:
         app = Ecomap(store, cache_dir=default_cache_dir())
         check_place(app.store, args.place)
@@ -92,6 +92,14 @@ def cmd_scenario(args) -> int:
                 add_services=added, capacity_changes=caps or None, place=args.place, horizon=args.horizon,
                 oversupply=args.oversupply, dependency_threshold=args.dependency_threshold, name=args.save)
         check_place(app.store, options.place)
+        check_horizon(options.horizon)
+        if args.save:
+            from ecosystem.service import scenario_id
+
+            try:
+                scenario_id(args.save)
+            except ValueError as e:
+                raise UsageError(f"--save {args.save!r}: {e}") from None
         try:
             result = app.run_scenario(options)
         except an.ScenarioError as e:

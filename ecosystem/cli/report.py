@@ -11,7 +11,8 @@ from __future__ import annotations
 
 import pathlib
 
-from ecosystem.cli import EXIT_ERROR, EXIT_FAIL_ON, EXIT_OK, UsageError, _err, open_store, parse_date_arg, print_json
+from ecosystem.cli import EXIT_ERROR, EXIT_FAIL_ON, EXIT_OK, UsageError, _err, check_horizon, open_store, \
+    parse_date_arg, print_json
 
 EXAMPLE = ("ecomap report --place E08000009 --as-of 2026-11-21 --out reports/2026-11-21 "
            "--previous reports/2026-10-21 --fail-on new-unserved,new-cliff")
@@ -36,8 +37,7 @@ def cmd_report(args) -> int:
         raise UsageError("--format needs at least one of " + ", ".join(rp.FORMATS))
     fail_on = _csv_choice(args.fail_on, tuple(rp.FAIL_ON), "--fail-on")
     as_of = parse_date_arg(args.as_of)
-    if args.horizon < 0:
-        raise UsageError("--horizon must be 0 or more months")
+    check_horizon(args.horizon)
     if args.unmet_threshold < 0:
         raise UsageError("--unmet-threshold must be 0 or more people a year")
     out = pathlib.Path(args.out)

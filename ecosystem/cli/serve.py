@@ -8,6 +8,25 @@ import urllib.parse
 from ecosystem.cli import EXIT_ERROR, UsageError, _err, parse_date_arg
 
 
+def _check_port_free(host: str, port: int) -> None:
+    """Fail before any URL is printed when the address is taken (or cannot be had)."""
+    import socket
+
+    if not 0 < port < 65536:
+        raise UsageError(f"--port {port}: use a port from 1 to 65535")
+    try:
+        infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
+    except socket.gaierror as e:
+        raise UsageError(f"--host {host!r}: not an address of this machine ({e.strerror})") from None
+    family, _, _, _, addr = infos[0]
+    with socket.socket(family, socket.SOCK_STREAM) as s:
+        try:
+            s.bind(addr)
+        except OSError as e:
+            raise UsageError(f"cannot serve on {host}:{port}: {e.strerror} (another `ecomap serve`? choose another "
+                             "with --port)") from None
+
+
 def cmd_serve(args) -> int:
     try:
         from dashboard.app import run_server
@@ -24,6 +43,7 @@ def cmd_serve(args) -> int:
         if parts.scheme not in ("http", "https") or not parts.hostname:
             raise UsageError(f"--public-url {args.public_url!r} is not an http(s) address such as "
                              "http://192.168.1.20:8050")
+    _check_port_free(args.host, args.port)
     if args.host not in ("127.0.0.1", "localhost", "::1"):
         _err(f"serving on {args.host}: people on this network can reach port {args.port}; the dashboard asks for its "
              "login token (printed below) and workshop links open only their workshop")

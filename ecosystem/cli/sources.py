@@ -63,9 +63,11 @@ def cmd_db_unload(args) -> int:
             if answer.strip().lower() != "yes":
                 _err("nothing unloaded")
                 return EXIT_OK
+        from ecosystem.pipeline import SourceBusy
+
         try:
             done = unload(store, args.source)
-        except UnloadBlocked as e:  # another load came in between
+        except (UnloadBlocked, SourceBusy) as e:  # another load came in between, or is running
             raise UsageError(str(e)) from None
     if args.json:
         print_json(done)
