@@ -2,7 +2,7 @@
 
 The destination of the first copy is the session's store: Neo4j when NEO4J_URI is set (so the round trip
 is embedded → Neo4j → embedded), else a second embedded store. The source is always an embedded store of
-its own, in a temporary home.
+its own, in a temporary home. The same round trip at la scale is `benchmarks/db_copy.py` (minutes, not a test).
 """
 
 from __future__ import annotations
@@ -152,22 +152,3 @@ def test_a_wrong_destination_password_is_one_line(embedded, store, monkeypatch, 
     assert cli.main(["db", "copy", "--from", f"embedded:{embedded.home}", "--to", uri, "--user", user]) == 1
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and "password was refused" in err and "wrong-password-for-the-test" not in err
-
-
-@pytest.mark.slow
-def test_la_scale_round_trip(embedded, store, tmp_path, monkeypatch):
-    """The la-scale synthetic folder (`ecomap generate --scale la`) there and back, unchanged."""
-    from ecosystem.generate import generate
-    from ecosystem.pipeline import load
-
-    folder = tmp_path / "la"
-    tables = generate("la", 1, folder)
-    embedded.wipe()
-    load(embedded, [folder])
-    before = export(embedded, "json")
-    assert embedded.counts()["nodes"]["Service"] == tables["services"]
-    store.wipe()
-    assert _copy(embedded, store, monkeypatch) == 0
-    embedded.wipe()
-    assert _copy(store, embedded, monkeypatch) == 0
-    assert export(embedded, "json") == before
