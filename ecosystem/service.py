@@ -94,8 +94,9 @@ class _LRU:
 
 
 #: bumped when the shape of what is cached changes (pulled tables, analyses), so an upgraded ecomap never
-#: unpickles tables of an older shape: 2 = funding frames carry beneficiary places and assumed ends
-CACHE_FORMAT = 2
+#: unpickles tables of an older shape: 2 = funding frames carry beneficiary places and assumed ends;
+#: 3 = analyses carry the duplication summary tables
+CACHE_FORMAT = 3
 
 
 class DiskCache:

@@ -286,16 +286,104 @@ def duplication_view(res: Result, frames: an.Frames) -> list:
     })
     links = ["Providers", "Services", "Funded by"]
     return [
-        html.P(f"{n_dup:,} over-supplied cell(s) with two or more providers, and {n_ov:,} pair(s) of "
-               "services in the same category from different providers covering mostly the same people.",
-               className="mb-3"),
+        *duplication_summary(res, funders),
+        html.H3("Over-supplied cells", className="h5 mt-4"),
+        html.P(f"{n_dup:,} over-supplied cell(s) with two or more providers.", className="mb-2"),
         data_table("duplication-cells", dup_df, caption="Duplicated cells (over-supplied, 2+ providers)",
                    markdown=links, numeric={"Coverage %": 0, "Need": 0, "Supply": 0},
                    empty="No over-supplied cell has more than one provider."),
+        html.H3("Every overlapping pair", className="h5 mt-4", id="duplication-pairs"),
+        html.P(f"{n_ov:,} pair(s) of services in the same category from different providers covering mostly the "
+               "same people (at least half of the smaller area's population); the summary above names the services "
+               "behind them.", className="mb-2"),
         data_table("duplication-overlaps", ov_df, caption="Overlapping service pairs",
                    markdown=["Service A", "Provider A", "Funded A by", "Service B", "Provider B", "Funded B by"],
                    numeric={"Overlap %": 0}, empty="No overlapping services."),
     ]
+
+
+def duplication_summary(res: Result, funders: dict) -> list:
+    """The duplication summary: overlaps by category, then one category's area-wide services, groups and leaders."""
+    from ecosystem.analysis.duplication import category_digest, summary_tables
+
+    a, names, view = res.analysis, res.names, res.view
+    summ = a.overlap_summary
+    if not len(summ):
+        return [html.P("No overlapping services.", className="mb-3")]
+    pairs = int(summ["pairs"].sum())
+    wide_pairs = int(summ["area_wide_pairs"].sum())
+    out = [html.P(f"{pairs:,} pair(s) of overlapping services in {len(summ):,} categor"
+                  f"{'ies' if len(summ) != 1 else 'y'}; {wide_pairs:,} of them ({100 * wide_pairs / pairs:.0f}%) pair "
+                  f"a service covering a whole area with another inside it. The summary names the services behind "
+                  f"them; every pair is listed below.", className="mb-2"),
+           html.A(f"See all {len(a.overlaps):,} pairs", href="#duplication-pairs", className="d-inline-block mb-3")]
+    if view.category is None:
+        cat_df = pd.DataFrame({
+            "Category": [md_link(names.category(k), f"/duplication{view.search(category=k)}") for k in summ["category"]],
+            "Pairs": summ["pairs"].astype(int), "Services": summ["services"].astype(int),
+            "Providers": summ["providers"].astype(int), "Area-wide services": summ["area_wide_services"].astype(int),
+            "Pairs with an area-wide service": summ["area_wide_pairs"].astype(int),
+            "Identical-area groups": summ["identical_groups"].astype(int),
+            "Other pairs": summ["other_pairs"].astype(int),
+            "Shared funder %": (100 * summ["shared_funder_pairs"] / summ["pairs"].clip(lower=1)).round(0),
+        })
+        out.append(data_table("duplication-categories", cat_df, caption="Overlapping services by category (choose "
+                              "one for its summary)", markdown=["Category"], numeric={"Shared funder %": 0},
+                              page_size=10))
+    category = view.category if view.category is not None else summ["category"].iloc[0]
+    d = category_digest(memo(a, "dup_tables", lambda: summary_tables(a)), category)
+    s = d["summary"]
+    cat = names.category(category)
+    title = f"{cat}: {int(s['pairs']):,} overlapping pair(s)" + ("" if view.category else " (the category with most)")
+    out.append(html.H3(title, className="h5 mt-3", id="duplication-category"))
+    if not int(s["pairs"]):
+        return out + [html.P(f"No overlapping {cat} services.")]
+    out.append(html.P(f"{int(s['services']):,} services from {int(s['providers']):,} providers; "
+                      f"{int(s['shared_funder_pairs']):,} of the pairs share a funder. What is shown names the "
+                      f"services behind {100 * d['named_share']:.0f}% of the pairs.", className="mb-2"))
+    for w in d["area_wide"]:
+        n, p = len(w["services"]), int(w["providers"])
+        out.append(html.P(f"{p} provider{'s run' if p != 1 else ' runs'} {n} {cat} service{'s' if n != 1 else ''} "
+                          f"that {'each cover' if n != 1 else 'covers'} all of {names.place(w['area'])}; "
+                          f"{int(w['inside']):,} other {cat} service{'s lie' if w['inside'] != 1 else ' lies'} inside "
+                          f"{'them' if n != 1 else 'it'} ({int(w['pairs']):,} pairs).", className="mb-1 fw-semibold"))
+        prov = dict(zip(a.overlapping_services["service"], a.overlapping_services["provider"])) \
+            if len(a.overlapping_services) else {}
+        wide_df = pd.DataFrame({
+            "Service": [svc_link(names, x, view) for x in w["services"]],
+            "Provider": [org_link(names, prov.get(x), view) for x in w["services"]],
+            "Funded by": [org_links(names, funders.get(x), view) for x in w["services"]],
+        })
+        out.append(data_table(f"duplication-wide-{len(out)}", wide_df,
+                              caption=f"{cat} services covering all of {names.place(w['area'])}",
+                              markdown=["Service", "Provider", "Funded by"], page_size=10))
+    if d["groups"]:
+        n_groups = len(d["groups"]) + d["more_groups"]
+        grp_df = pd.DataFrame({
+            "Services": [", ".join(svc_link(names, x, view) for x in g["services"]) for g in d["groups"]],
+            "Providers": [int(g["providers"]) for g in d["groups"]],
+            "Places": [", ".join(names.place(x) for x in g['areas'][:5]) + (f" and {len(g['areas']) - 5} more"
+                       if len(g['areas']) > 5 else "") for g in d["groups"]],
+            "People": [g["population"] for g in d["groups"]],
+            "Pairs": [int(g["pairs"]) for g in d["groups"]],
+            "Shared funder": ["yes" if g["shared_funder_pairs"] else "no" for g in d["groups"]],
+        })
+        out.append(data_table("duplication-identical", grp_df,
+                              caption=f"Services with identical areas: {n_groups:,} group(s), the "
+                                      f"{len(d['groups'])} with most pairs",
+                              markdown=["Services"], numeric={"People": 0}, page_size=10))
+    if d["services"]:
+        top = pd.DataFrame(d["services"])
+        top_df = pd.DataFrame({
+            "Service": [svc_link(names, x, view) for x in top["service"]],
+            "Provider": [org_link(names, x, view) for x in top["provider"]],
+            "Overlaps": top["overlaps"].astype(int), "Sharing a funder": top["shared_funders"].astype(int),
+            "People": top["population"], "People shared": top["shared_population"],
+        })
+        out.append(data_table("duplication-top", top_df, caption="Services behind most of the other pairs",
+                              markdown=["Service", "Provider"], numeric={"People": 0, "People shared": 0},
+                              page_size=12))
+    return out
 
 
 # --------------------------------------------------------------------------

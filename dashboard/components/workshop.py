@@ -17,11 +17,12 @@ from ecosystem import workshop as ws
 STEP_KINDS = {
     "overview": ("unserved", "under", "critical_provider"),
     "gaps": ws.GAP_KINDS,
-    "duplication": ("duplication", "overlap"),
+    "duplication": ("overlap_summary", "duplication", "identical_areas", "overlap"),
     "fragility": ws.FRAGILITY_KINDS,
     "scenario": ("critical_provider", "funding_cliff"),
 }
 KIND_LABELS = {"unserved": "Unserved", "under": "Under-served", "duplication": "Duplication", "overlap": "Overlap",
+               "overlap_summary": "Overlapping services", "identical_areas": "Identical areas",
                "funding_dependency": "Funding dependency", "funding_cliff": "Funding cliff",
                "sole_provider": "Sole provider", "critical_provider": "Critical provider",
                "articulation_point": "Structural link", "bridge": "Only link", "concentration": "Concentration"}
@@ -30,7 +31,7 @@ STEP_LIMIT = 10
 
 def _rank(f: Mapping[str, Any]) -> float:
     fig = f.get("figures") or {}
-    for k in ("unmet", "unmet_added", "amount", "top_share", "overlap", "coverage"):
+    for k in ("unmet", "unmet_added", "amount", "top_share", "overlap", "coverage", "pairs"):
         v = fig.get(k)
         if isinstance(v, (int, float)):
             return -float(v)
@@ -77,6 +78,20 @@ def headline(items: list[tuple[str, str]]) -> html.Div:
     return html.Div([html.Div([html.Div(v, className="workshop-figure-value"),
                                html.Div(k, className="workshop-figure-label")], className="workshop-figure")
                      for k, v in items], className="workshop-figures", role="list")
+
+
+def pairs_link(w: ws.Workshop) -> html.P | None:
+    """On a duplication step: where every overlapping pair is (the Duplication page of the same view)."""
+    import urllib.parse
+
+    step = w.step
+    if not step or step.get("view") != "duplication":
+        return None
+    q = {"place": w.place, "as_of": w.as_of.isoformat(), "category": step.get("category")}
+    href = "/duplication?" + urllib.parse.urlencode({k: v for k, v in q.items() if v}) + "#duplication-pairs"
+    return html.P(["These findings name the services behind the overlapping pairs; ",
+                   html.A("every pair is on the Duplication page", href=href, target="_blank",
+                          id="workshop-pairs-link"), "."], className="workshop-pairs")
 
 
 def stage(w: ws.Workshop, shown: list[dict[str, Any]], *, figures: list[tuple[str, str]], tallies: Mapping[str, int],

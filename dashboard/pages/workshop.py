@@ -265,7 +265,7 @@ def draw(_seen, _bump, member, auth, about):
         left = w.votes_per_member - sum(mine.values()) if name else None
         figures = _figures(w) if w.step and w.step["view"] in ("overview", "gaps") else []
         stage = cw.stage(w, shown, figures=figures, tallies=tallies, mine=mine, role=role, left=left,
-                         extra=_step_figure(w))
+                         extra=_step_figure(w) or cw.pairs_link(w))
         opts = cw.about_options(w, shown)
         keep = about if about in {o["value"] for o in opts} else opts[0]["value"]
         you = f"You: {name} · {left} of {w.votes_per_member} votes left" if name else "Add your name to vote"

@@ -22,7 +22,7 @@ from ecosystem.analysis._report import findings, summary_text
 from ecosystem.analysis._tables import Frames, extract
 from ecosystem.analysis.concentration import concentration
 from ecosystem.analysis.coverage import coverage
-from ecosystem.analysis.duplication import duplication, overlaps
+from ecosystem.analysis.duplication import category_digest, duplication, overlap_summary, overlaps
 from ecosystem.analysis.fragility import (
     articulation_points,
     bridges,
@@ -36,7 +36,7 @@ from ecosystem.analysis.scenarios import ScenarioError, ScenarioOptions, Scenari
 
 __all__ = [
     "Analysis", "analyse", "analyse_frames", "summary_text", "findings", "Frames", "extract",
-    "coverage", "duplication", "overlaps", "funding_dependency", "sole_providers", "critical_providers",
+    "coverage", "duplication", "overlaps", "overlap_summary", "category_digest", "funding_dependency", "sole_providers", "critical_providers",
     "funding_cliffs", "short_term_share", "articulation_points", "bridges", "concentration",
     "ScenarioError", "ScenarioOptions", "ScenarioResult", "run_scenario", "run_options",
 ]

@@ -6,7 +6,7 @@ import dataclasses
 import datetime as dt
 import logging
 import time
-from typing import Any
+from typing import Any, BinaryIO
 
 import networkx as nx
 import pandas as pd
@@ -25,6 +25,10 @@ TABLES: dict[str, list[str]] = {
     "coverage": _cov.COLUMNS,
     "duplication": _dup.DUPLICATION_COLUMNS,
     "overlaps": _dup.OVERLAP_COLUMNS,
+    "overlap_summary": _dup.OVERLAP_SUMMARY_COLUMNS,
+    "area_wide_services": _dup.AREA_WIDE_COLUMNS,
+    "identical_areas": _dup.IDENTICAL_COLUMNS,
+    "overlapping_services": _dup.OVERLAPPING_SERVICE_COLUMNS,
     "funding_dependency": _frag.DEPENDENCY_COLUMNS,
     "sole_providers": _frag.SOLE_COLUMNS,
     "critical_providers": _frag.CRITICAL_COLUMNS,
@@ -48,6 +52,9 @@ class Analysis:
     ``sole_providers``, ``critical_providers``, ``funding_cliffs``,
     ``concentration``, ``funding_currencies`` (active funding per currency:
     more than one row means amounts and shares are per currency);
+    the duplication summary ``overlap_summary``,
+    ``area_wide_services``, ``identical_areas``, ``overlapping_services``
+    (see :func:`ecosystem.analysis.duplication.overlap_summary`);
     ``provision`` (place, category, service, provider,
     supply, capacity_known: the active services behind each coverage cell;
     not part of the JSON). Scalars: ``short_term_share`` (0–1 or None, in
@@ -73,6 +80,14 @@ class Analysis:
     articulation_points: list[str]
     bridges: list[list[str]]
     provision: pd.DataFrame = dataclasses.field(default_factory=lambda: pd.DataFrame(columns=PROVISION_COLUMNS))
+    overlap_summary: pd.DataFrame = dataclasses.field(
+        default_factory=lambda: pd.DataFrame(columns=_dup.OVERLAP_SUMMARY_COLUMNS))
+    area_wide_services: pd.DataFrame = dataclasses.field(
+        default_factory=lambda: pd.DataFrame(columns=_dup.AREA_WIDE_COLUMNS))
+    identical_areas: pd.DataFrame = dataclasses.field(
+        default_factory=lambda: pd.DataFrame(columns=_dup.IDENTICAL_COLUMNS))
+    overlapping_services: pd.DataFrame = dataclasses.field(
+        default_factory=lambda: pd.DataFrame(columns=_dup.OVERLAPPING_SERVICE_COLUMNS))
     timings: dict[str, float] = dataclasses.field(default_factory=dict, compare=False, repr=False)
     funding_currencies: pd.DataFrame = dataclasses.field(
         default_factory=lambda: pd.DataFrame(columns=_frag.CURRENCY_COLUMNS))
@@ -87,23 +102,45 @@ class Analysis:
         """Headline figures: demand, supply, unmet and cell counts by status."""
         return _cov.totals(self.coverage)
 
-    def to_json_dict(self) -> dict[str, Any]:
+    def json_items(self, *, pairs: bool = True) -> list[tuple[str, Any]]:
+        """The keys of the SPEC §6 ``ecomap analyse --json`` object in order, tables as DataFrames.
+
+        ``pairs=False`` leaves out ``overlaps`` (the pair list, six figures
+        long on a whole local authority). Values that are not tables are
+        already JSON-ready (Python scalars, ISO dates, ``None``).
+        """
+        out: list[tuple[str, Any]] = [("as_of", self.as_of.isoformat()), ("place", self.place)]
+        for name in TABLES:
+            if name == "overlaps" and not pairs:
+                continue
+            out.append((name, getattr(self, name)))
+        out += [("short_term_share", py(self.short_term_share)),
+                ("currency", self.currency),
+                ("articulation_points", [py(a) for a in self.articulation_points]),
+                ("bridges", [[py(a), py(b)] for a, b in self.bridges]),
+                ("totals", self.totals()),
+                ("options", {"horizon": int(self.horizon), "oversupply": float(self.oversupply),
+                             "dependency_threshold": float(self.dependency_threshold)})]
+        return out
+
+    def to_json_dict(self, *, pairs: bool = True) -> dict[str, Any]:
         """The SPEC §6 ``ecomap analyse --json`` object (plus ``totals`` and the options).
 
         Records are snake_case dicts of Python scalars; dates are ISO strings;
-        missing numbers are ``None``.
+        missing numbers are ``None``. For large places prefer
+        :meth:`write_json`, which writes the same object without a dict per row.
         """
-        out: dict[str, Any] = {"as_of": self.as_of.isoformat(), "place": self.place}
-        for name in TABLES:
-            out[name] = records(getattr(self, name))
-        out["short_term_share"] = py(self.short_term_share)
-        out["currency"] = self.currency
-        out["articulation_points"] = [py(a) for a in self.articulation_points]
-        out["bridges"] = [[py(a), py(b)] for a, b in self.bridges]
-        out["totals"] = self.totals()
-        out["options"] = {"horizon": int(self.horizon), "oversupply": float(self.oversupply),
-                          "dependency_threshold": float(self.dependency_threshold)}
-        return out
+        return {k: records(v) if isinstance(v, pd.DataFrame) else v for k, v in self.json_items(pairs=pairs)}
+
+    def write_json(self, fh: BinaryIO, *, pairs: bool = True) -> None:
+        """Stream :meth:`to_json_dict`'s object to the binary file ``fh``, encoded from the tables directly.
+
+        Parsed, the output equals :meth:`to_json_dict`; ``pairs=False``
+        leaves out ``overlaps``.
+        """
+        from ecosystem.analysis._json import write_json
+
+        write_json(self.json_items(pairs=pairs), fh)
 
     @classmethod
     def from_json_dict(cls, d: dict[str, Any]) -> "Analysis":
@@ -173,7 +210,7 @@ def analyse(G: nx.MultiDiGraph, *, place: str | None = None, as_of: dt.date | st
     >>> a.totals()["unmet"], a.short_term_share, a.articulation_points
     (30.0, 0.5, ['MIND', 'PANTRY'])
     >>> sorted(a.to_json_dict())[:6]
-    ['articulation_points', 'as_of', 'bridges', 'concentration', 'coverage', 'critical_providers']
+    ['area_wide_services', 'articulation_points', 'as_of', 'bridges', 'concentration', 'coverage']
     """
     t0 = time.perf_counter()
     frames = extract(G)
@@ -210,6 +247,7 @@ def analyse_context(ctx: Context, *, horizon: int = 6, oversupply: float = 1.5, 
     lap("coverage")
     dup = _dup.duplication_from(cov)
     ovl = _dup.overlaps_from(ctx)
+    ovl_summary = _dup.overlap_summary_from(ctx, ovl)
     lap("duplication")
     dep = _frag.funding_dependency_from(ctx, dependency_threshold=dependency_threshold)
     sole = _frag.sole_providers_from(ctx, cov)
@@ -231,5 +269,5 @@ def analyse_context(ctx: Context, *, horizon: int = 6, oversupply: float = 1.5, 
         dependency_threshold=float(dependency_threshold), coverage=cov, duplication=dup, overlaps=ovl,
         funding_dependency=dep, sole_providers=sole, critical_providers=crit, funding_cliffs=cliffs,
         concentration=conc, short_term_share=short, articulation_points=aps, bridges=brs, provision=provision,
-        timings=timings, funding_currencies=currencies, currency=_frag.main_currency(currencies),
+        timings=timings, funding_currencies=currencies, currency=_frag.main_currency(currencies), **ovl_summary,
     )

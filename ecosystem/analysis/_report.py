@@ -40,7 +40,7 @@ def _table(df: pd.DataFrame, top: int) -> str:
 
 
 _NAMED_COLUMNS = ("place", "category", "provider", "top_funder", "funder", "recipient", "service_a", "service_b",
-                  "top_provider", "provider_a", "provider_b")
+                  "top_provider", "provider_a", "provider_b", "service", "area")
 
 
 def with_names(analysis: Analysis, names: dict[str, str]) -> Analysis:
@@ -58,8 +58,9 @@ def with_names(analysis: Analysis, names: dict[str, str]) -> Analysis:
             for c in _NAMED_COLUMNS:
                 if c in df.columns:
                     df[c] = df[c].map(nm)
-            if "services" in df.columns:
-                df["services"] = df["services"].map(lambda s: [nm(x) for x in s] if isinstance(s, list) else s)
+            for c in ("services", "areas"):
+                if c in df.columns:
+                    df[c] = df[c].map(lambda s: [nm(x) for x in s] if isinstance(s, list) else s)
             frames[f.name] = df
     return dataclasses.replace(analysis, **frames, place=nm(analysis.place),
                                articulation_points=[nm(x) for x in analysis.articulation_points],
@@ -99,11 +100,7 @@ def summary_text(analysis: Analysis, top: int = 10, *, names: dict[str, str] | N
     view = pd.DataFrame({"place": d["place"], "category": d["category"], "providers": d["providers"],
                          "coverage": d["coverage"].map(_pct)})
     out += ["", f"Duplication (coverage ≥ {_pct(a.oversupply)} with 2+ providers)", _table(view, top)]
-    o = a.overlaps
-    view = pd.DataFrame({"service_a": o["service_a"], "service_b": o["service_b"], "category": o["category"],
-                         "overlap": o["overlap"].map(_pct),
-                         "funders": o["different_funders"].map(lambda b: "different" if b else "shared")})
-    out += ["", "Overlapping services (≥ 50% of the smaller area)", _table(view, top)]
+    out += [""] + duplication_text(analysis, names=names, top=top)
 
     dep = a.funding_dependency[a.funding_dependency["dependent"].astype(bool)]
     cur = a.funding_currencies
@@ -160,7 +157,10 @@ def findings(analysis: Analysis, *, max_per_kind: int | None = None,
 
     Each finding is a JSON-safe dict: ``id`` (stable across runs:
     ``kind|scope|keys``, where scope is the analysed place or ``*``),
-    ``kind`` (``unserved``, ``under``, ``duplication``, ``overlap``,
+    ``kind`` (``unserved``, ``under``, ``duplication``, ``overlap_summary``
+    (one per category with overlapping services: its area-wide services
+    and identical-area groups in a sentence), ``identical_areas`` (one per
+    group), ``overlap``,
     ``funding_dependency``, ``funding_cliff``, ``sole_provider``,
     ``critical_provider``, ``articulation_point``, ``bridge``,
     ``concentration``), ``place`` (the leaf for cell findings, else the
@@ -233,6 +233,42 @@ def findings(analysis: Analysis, *, max_per_kind: int | None = None,
             organisations=cell_orgs.get(key, []),
             services=cell_svcs.get(key, []), figures={"coverage": r.coverage, "providers": r.providers,
                                                       "demand": r.demand, "supply": r.supply})
+    prov_of = dict(zip(a.overlapping_services["service"], a.overlapping_services["provider"])) \
+        if len(a.overlapping_services) else {}
+    wide_by_cat: dict[str, list] = {}
+    for r in a.area_wide_services.itertuples(index=False):
+        wide_by_cat.setdefault(r.category, []).append(r)
+    for r in a.overlap_summary.itertuples(index=False):
+        cat = nm(r.category)
+        parts = []
+        wide_svcs: list[str] = []
+        for w in wide_by_cat.get(r.category, []):
+            n = len(w.services)
+            wide_svcs += list(w.services)
+            parts.append(f"{w.providers} provider{'s run' if w.providers != 1 else ' runs'} {n} {cat} "
+                         f"service{'s' if n != 1 else ''} that {'each cover' if n != 1 else 'covers'} all of "
+                         f"{nm(w.area)}; {w.inside:,} other {cat} service{'s lie' if w.inside != 1 else ' lies'} "
+                         f"inside {'them' if n != 1 else 'it'}")
+        if r.identical_groups:
+            parts.append(f"{r.identical_groups} group{'s' if r.identical_groups != 1 else ''} of {cat} services "
+                         f"serve identical areas")
+        lead = "; ".join(parts) if parts else f"{r.services} {cat} services overlap"
+        add("overlap_summary", [r.category],
+            f"{cat}: {r.pairs:,} overlapping pair{'s' if r.pairs != 1 else ''}. {lead[0].upper() + lead[1:]}.",
+            category=r.category, services=wide_svcs, organisations=[prov_of.get(x) for x in wide_svcs],
+            figures={"pairs": r.pairs, "area_wide_services": r.area_wide_services,
+                     "area_wide_pairs": r.area_wide_pairs, "identical_groups": r.identical_groups,
+                     "shared_funder_pairs": r.shared_funder_pairs})
+    for r in a.identical_areas.itertuples(index=False):
+        places = [nm(x) for x in r.areas]
+        where = ", ".join(places[:3]) + (f" and {len(places) - 3} more" if len(places) > 3 else "")
+        svcs = [nm(x) for x in r.services]
+        add("identical_areas", [r.category, r.group], f"{_and(svcs)} ({nm(r.category)}, {r.providers} providers) "
+            f"all serve {where}" + (f" ({_n(r.population)} people)" if r.population is not None else "")
+            + ("; they share a funder." if r.shared_funder_pairs else "; with different funders."),
+            category=r.category, services=list(r.services), organisations=[prov_of.get(x) for x in r.services],
+            figures={"pairs": r.pairs, "providers": r.providers, "population": r.population,
+                     "shared_funder_pairs": r.shared_funder_pairs})
     for r in a.overlaps.itertuples(index=False):
         funders = "different funders" if r.different_funders else "a shared funder"
         add("overlap", [r.category, r.service_a, r.service_b],
@@ -276,4 +312,108 @@ def findings(analysis: Analysis, *, max_per_kind: int | None = None,
             f"(HHI {r.hhi:,.0f}); {nm(r.top_provider)} has {_pct(r.top_share)} of supply.", place=r.place,
             category=r.category, organisations=[r.top_provider],
             figures={"hhi": r.hhi, "providers": r.providers, "top_share": r.top_share, "supply": r.supply})
+    return out
+
+
+def _and(items: list[str]) -> str:
+    return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " and " + items[-1]
+
+
+def _listed(items: list[str], limit: int | None) -> str:
+    if limit is None or len(items) <= limit:
+        return ", ".join(items)
+    return ", ".join(items[:limit]) + f" and {len(items) - limit} more"
+
+
+def duplication_lines(tables: dict[str, pd.DataFrame], category: str, *, name=None, full: bool = True,
+                      groups: int = 8, services: int = 12) -> list[str]:
+    """One category's duplication summary as lines of text (see :func:`~ecosystem.analysis.duplication.category_digest`).
+
+    ``name(kind, code)`` gives display names (kinds ``services``,
+    ``organisations``, ``places``, ``categories``); ``full=False`` shortens
+    the lists of names for an overview of many categories.
+
+    Examples
+    --------
+    >>> from ecosystem.examples import riverside
+    >>> from ecosystem.analysis import analyse
+    >>> from ecosystem.analysis.duplication import summary_tables
+    >>> a = analyse(riverside(), place="LA1", as_of="2025-01-01")
+    >>> print("\\n".join(duplication_lines(summary_tables(a), "MH")))
+    MH: 1 overlapping pair among 2 services from 2 providers (1 with a shared funder)
+      1 provider runs 1 MH service that covers all of LA1; 1 other MH service lies inside it: S3
+    """
+    from ecosystem.analysis.duplication import category_digest
+
+    nm = name or (lambda kind, code: str(code))
+    d = category_digest(tables, category, groups=groups if full else 2, services=services if full else 3)
+    s = d["summary"]
+    cat = nm("categories", category)
+    limit = None if full else 5
+
+    def svc(r_service, r_provider=None) -> str:
+        return nm("services", r_service) + (f" ({nm('organisations', r_provider)})" if r_provider else "")
+
+    pairs = int(s["pairs"])
+    out = [f"{cat}: {pairs:,} overlapping pair{'s' if pairs != 1 else ''} among {int(s['services']):,} services "
+           f"from {int(s['providers']):,} providers ({int(s['shared_funder_pairs']):,} with a shared funder)"]
+    prov = {}
+    svc_rows = tables["overlapping_services"]
+    if len(svc_rows):
+        sel = svc_rows[svc_rows["category"] == category]
+        prov = dict(zip(sel["service"], sel["provider"]))
+    for w in d["area_wide"]:
+        n, p, inside = len(w["services"]), int(w["providers"]), int(w["inside"])
+        names = [svc(x) for x in w["services"]]
+        out.append(f"  {p} provider{'s run' if p != 1 else ' runs'} {n} {cat} service{'s' if n != 1 else ''} that "
+                   f"{'each cover' if n != 1 else 'covers'} all of {nm('places', w['area'])}; {inside:,} other {cat} "
+                   f"service{'s lie' if inside != 1 else ' lies'} inside {'them' if n != 1 else 'it'}: "
+                   + _listed(names, limit))
+    if d["groups"]:
+        n_groups = len(d["groups"]) + d["more_groups"]
+        out.append(f"  Identical areas: {n_groups:,} group{'s' if n_groups != 1 else ''} of services serving exactly "
+                   f"the same places ({int(s['identical_pairs']):,} pair{'s' if s['identical_pairs'] != 1 else ''})")
+        for g in d["groups"]:
+            places = [nm("places", x) for x in g['areas']]
+            people = f" ({_n(g['population'])} people)" if g.get("population") is not None else ""
+            funders = "a shared funder" if g["shared_funder_pairs"] else "different funders"
+            out.append(f"    {_and([svc(x) for x in g['services']])} all serve "
+                       f"{_listed(places, 3)}{people}; {funders}")
+        if d["more_groups"]:
+            out.append(f"    … and {d['more_groups']:,} more group{'s' if d['more_groups'] != 1 else ''}")
+    if d["services"]:
+        bits = []
+        for r in d["services"]:
+            people = (f"{_n(r['shared_population'])} people shared" if r.get("shared_population") is not None
+                      else f"{r['shared_places']} places shared")
+            bits.append(f"{svc(r['service'], r['provider'])}: overlaps {int(r['overlaps']):,}, "
+                        f"{int(r['shared_funders']):,} with a shared funder, {people}")
+        if full:
+            out.append("  Overlapping most besides: " + bits[0])
+            out += ["    " + b for b in bits[1:]]
+        else:
+            out.append("  Overlapping most besides: " + "; ".join(bits))
+    return out
+
+
+def duplication_text(analysis: Analysis, *, names: dict[str, str] | None = None, top: int = 10) -> list[str]:
+    """The overlapping-services part of :func:`summary_text`: the summary of the ``top`` categories, then where the pairs are."""
+    from ecosystem.analysis.duplication import summary_tables
+
+    o, summ = analysis.overlaps, analysis.overlap_summary
+    head = f"Overlapping services (≥ 50% of the smaller area): {len(o):,} pair(s)"
+    if not len(o):
+        return [head + ": none"]
+    names = names or {}
+
+    def nm(kind: str, code: Any) -> str:
+        return names.get(code, str(code))
+
+    tables = summary_tables(analysis)
+    out = [head + f" in {len(summ):,} categor{'ies' if len(summ) != 1 else 'y'}; the services behind them:"]
+    for k in list(summ["category"])[:top]:
+        out += ["  " + line for line in duplication_lines(tables, k, name=nm, full=False)]
+    if len(summ) > top:
+        out.append(f"  … and {len(summ) - top} more categories")
+    out.append("  Every pair: `ecomap analyse --json` (key `overlaps`), or the dashboard's Duplication page.")
     return out

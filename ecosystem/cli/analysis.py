@@ -35,10 +35,28 @@ def cmd_analyse(args) -> int:
             _err(f"wrote {n} findings to the store (label Finding, linked by CONCERNS)")
         names = app.names() if not args.json and not args.codes else None
     if args.json:
-        print_json(a.to_json_dict())
+        write_json_stdout(a, pairs=not args.no_pairs)
     else:
         print(an.summary_text(a, top=args.top, names=names))
     return EXIT_OK
+
+
+def write_json_stdout(a, *, pairs: bool = True) -> None:
+    """Stream the analysis's JSON object to stdout (bytes, straight from the tables)."""
+    import sys
+
+    sys.stdout.flush()
+    out = getattr(sys.stdout, "buffer", None)
+    if out is None:  # a text-only stdout (an embedding program's): decode as we go
+        class _Text:
+            def write(self, b: bytes) -> None:
+                sys.stdout.write(b.decode("utf-8"))
+
+        a.write_json(_Text(), pairs=pairs)
+        sys.stdout.flush()
+        return
+    a.write_json(out, pairs=pairs)
+    out.flush()
 
 
 def _read_services(path: str):
@@ -168,6 +186,8 @@ def register(sp, sub) -> None:
             "ecomap analyse --place E08000009 --as-of 2026-11-21 --json")
     _add_common(a)
     a.add_argument("--top", type=int, default=10, help="rows per section in the readable summary")
+    a.add_argument("--no-pairs", action="store_true",
+                   help="with --json, leave out `overlaps` (the list of overlapping pairs; the summary tables stay)")
     a.add_argument("--codes", action="store_true", help="show codes and ids instead of names in the summary")
     a.add_argument("--write-back", action="store_true",
                    help="write the findings to the store as Finding nodes (replacing this place's last ones)")

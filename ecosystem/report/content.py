@@ -162,6 +162,22 @@ def _unmet_rows(doc: dict[str, Any]) -> list[dict[str, Any]]:
     return sorted(cov, key=lambda r: (-(r["unmet"] or 0), r["place"], r["category"]))
 
 
+def _overlap_lead(a: dict[str, Any], n: Namer) -> str:
+    """'; most in Youth services: 12 providers run 17 … inside them' — the category with most pairs."""
+    summ = a.get("overlap_summary") or []
+    if not summ:
+        return ""
+    top = summ[0]
+    wide = [w for w in a.get("area_wide_services") or [] if w["category"] == top["category"]]
+    cat = n("categories", top["category"])
+    if not wide:
+        return f"; most in {cat} ({top['pairs']:,} pairs)"
+    w = max(wide, key=lambda r: r["pairs"])
+    k = len(w["services"])
+    return (f"; most in {cat}, where {w['providers']} provider(s) run {k} service(s) that each cover all of "
+            f"{n('places', w['area'])} and {w['inside']:,} other {cat} service(s) lie inside them")
+
+
 def summary_section(doc: dict[str, Any], n: Namer) -> Section:
     a = doc["analysis"]
     t = a["totals"]
@@ -174,7 +190,8 @@ def summary_section(doc: dict[str, Any], n: Namer) -> Section:
         f"unmet need {people(t['unmet'])} people a year.",
         f"Duplication: {len(a['duplication'])} over-supplied cell(s) with 2 or more providers; "
         f"{len(a['overlaps'])} pair(s) of overlapping services "
-        f"({sum(1 for r in a['overlaps'] if r['different_funders'])} with different funders).",
+        f"({sum(1 for r in a['overlaps'] if r['different_funders'])} with different funders)"
+        + _overlap_lead(a, n) + ".",
         f"Funding dependency: {len(dep)} of {len(a['funding_dependency'])} funded organisations get at least "
         f"{pct(doc['options']['dependency_threshold'])} of their funding from one funder; {len(single)} have a "
         f"single funder.",
@@ -308,6 +325,38 @@ def gaps_section(doc: dict[str, Any], n: Namer) -> Section:
         ("h", "By category"), ("table", cats), ("h", "Cells with unmet need"), ("table", table)])
 
 
+def duplication_summary_blocks(doc: dict[str, Any], n: Namer, *, top: int = 10) -> list[tuple[str, Any]]:
+    """The duplication summary: overlaps by category, then the services behind the pairs of the ``top`` categories."""
+    from ecosystem.analysis._report import duplication_lines
+    from ecosystem.analysis.duplication import summary_tables
+
+    a = doc["analysis"]
+    summ = a.get("overlap_summary") or []
+    if not summ:
+        return [("p", "No overlapping services.")]
+    pairs = sum(r["pairs"] for r in summ)
+    wide = sum(r["area_wide_pairs"] for r in summ)
+    cats = _table(["Category", "Pairs", "Services", "Providers", "Area-wide services", "Pairs with an area-wide service",
+                   "Identical-area groups", "Other pairs", "Shared funder"],
+                  [[n.cell("categories", r["category"]), f"{r['pairs']:,}", f"{r['services']:,}", f"{r['providers']:,}",
+                    f"{r['area_wide_services']:,}", f"{r['area_wide_pairs']:,}", f"{r['identical_groups']:,}",
+                    f"{r['other_pairs']:,}", pct(r["shared_funder_pairs"] / r["pairs"] if r["pairs"] else None)]
+                   for r in summ], numeric=(1, 2, 3, 4, 5, 6, 7, 8), csv="overlap_summary.csv")
+    tables = summary_tables(a)
+    blocks: list[tuple[str, Any]] = [
+        ("p", f"{pairs:,} pair(s) of overlapping services in {len(summ):,} categories; {wide:,} of them pair a service "
+              f"covering a whole area with another service inside it. The summary names the services behind the "
+              f"pairs; every pair is in the table of overlapping pairs below and in overlaps.csv."),
+        ("h", "Overlapping services by category"), ("table", cats)]
+    for r in summ[:top]:
+        lines = duplication_lines(tables, r["category"], name=n, full=True)
+        blocks += [("h", lines[0]), ("list", [line.strip() for line in lines[1:]])]
+    if len(summ) > top:
+        blocks.append(("p", f"… and {len(summ) - top} more categories (overlap_summary.csv, "
+                            f"area_wide_services.csv, identical_areas.csv, overlapping_services.csv)."))
+    return blocks
+
+
 def duplication_section(doc: dict[str, Any], n: Namer) -> Section:
     a = doc["analysis"]
     dup = _table(["Place", "Category", "Providers", "Coverage", "Need", "Supply"],
@@ -321,10 +370,11 @@ def duplication_section(doc: dict[str, Any], n: Namer) -> Section:
                    "different" if r["different_funders"] else "shared"] for r in a["overlaps"]],
                  numeric=(5,), csv="overlaps.csv")
     return Section("duplication", "Duplication", [
-        ("p", f"Over-supplied cells (coverage at or above {pct(doc['options']['oversupply'])}) with 2 or more "
-              f"providers, and pairs of active services in the same category from different providers whose "
-              f"areas overlap by at least half of the smaller area's population."),
-        ("h", "Over-supplied cells"), ("table", dup), ("h", "Overlapping services"), ("table", ovl)])
+        ("p", f"Pairs of active services in the same category from different providers whose areas overlap by at "
+              f"least half of the smaller area's population, and over-supplied cells (coverage at or above "
+              f"{pct(doc['options']['oversupply'])}) with 2 or more providers."),
+        ("h", "Overlapping services: the summary"), *duplication_summary_blocks(doc, n),
+        ("h", "Over-supplied cells"), ("table", dup), ("h", "Every overlapping pair"), ("table", ovl)])
 
 
 def funding_section(doc: dict[str, Any], n: Namer) -> Section:

@@ -17,7 +17,7 @@ NAMED = {"place": "places", "category": "categories", "provider": "organisations
          "recipient": "organisations", "top_funder": "organisations", "top_provider": "organisations",
          "provider_a": "organisations", "provider_b": "organisations", "service": "services",
          "service_a": "services", "service_b": "services", "services": "services", "organisation": "organisations",
-         "a": "organisations", "b": "organisations"}
+         "a": "organisations", "b": "organisations", "area": "places", "areas": "places"}
 
 CHANGE_FILES = {"newly_unserved": "changes_newly_unserved.csv", "newly_met": "changes_newly_met.csv",
                 "unmet_changes": "changes_unmet.csv", "new_cliffs": "changes_new_cliffs.csv",

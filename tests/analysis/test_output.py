@@ -68,7 +68,16 @@ def test_findings_are_json_safe_with_unique_ids():
     assert len({x["id"] for x in f}) == len(f)
     kinds = {x["kind"] for x in f}
     assert kinds == {"unserved", "under", "duplication", "overlap", "funding_dependency", "funding_cliff",
-                     "sole_provider", "critical_provider", "articulation_point", "bridge", "concentration"}
+                     "sole_provider", "critical_provider", "articulation_point", "bridge", "concentration",
+                     "overlap_summary"}  # riverside has no identical areas
+    summ = {x["category"]: x for x in f if x["kind"] == "overlap_summary"}
+    assert summ["MH"]["summary"] == ("MH: 1 overlapping pair. 1 provider runs 1 MH service that covers all of LA1; "
+                                     "1 other MH service lies inside it.")
+    assert summ["MH"]["services"] == ["S3"] and summ["MH"]["organisations"] == ["MIND"]
+    named = findings(analyse(riverside(), place="LA1", as_of=AS_OF),
+                     names={"MH": "Mental health", "LA1": "Riverside"})
+    assert next(x for x in named if x["id"] == "overlap_summary|LA1|MH")["summary"].startswith(
+        "Mental health: 1 overlapping pair. 1 provider runs 1 Mental health service that covers all of Riverside;")
     cliff = next(x for x in f if x["kind"] == "funding_cliff")
     assert cliff["organisations"] == ["COUNCIL", "FOODBANK"] and cliff["services"] == ["S1"]
     assert cliff["figures"] == {"amount": 30000.0, "currency": "GBP", "end": "2025-03-31", "funding": "F1"}

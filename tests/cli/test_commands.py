@@ -156,3 +156,23 @@ def test_reconcile_lists_same_name_without_shared_id(store, tmp_path, capsys):
     assert {(p["id_a"], p["id_b"]) for p in pairs} >= {("GB-CHC-1", "X-1")}
     assert all("GB-CHC-2" not in (p["id_a"], p["id_b"]) for p in pairs)
     assert store.counts()["nodes"]["Organisation"] == 4
+
+
+def test_analyse_json_streams_the_dict_encoders_object_and_no_pairs_drops_the_pairs(demo, capsys):
+    import datetime as dt
+
+    from ecosystem.analysis import analyse_frames
+    from ecosystem.cli import _json_default
+    from ecosystem.pull import pull_frames
+
+    args = ["analyse", "--place", "E08000009", "--as-of", "2026-11-21", "--json"]
+    assert cli.main(args) == 0
+    got = json.loads(capsys.readouterr().out)
+    a = analyse_frames(pull_frames(demo, place="E08000009"), place="E08000009", as_of=dt.date(2026, 11, 21))
+    want = json.loads(json.dumps(a.to_json_dict(), default=_json_default, indent=2))
+    assert list(got) == list(want) and got == want
+    assert len(got["overlaps"]) > 0
+    assert cli.main(args + ["--no-pairs"]) == 0
+    slim = json.loads(capsys.readouterr().out)
+    assert "overlaps" not in slim
+    assert slim == {k: v for k, v in want.items() if k != "overlaps"}

@@ -113,7 +113,17 @@ def test_duplication_and_fragility_pages(pages, demo_store):
 
     a = Ecomap(demo_store).analysis(DEMO_PLACE, DEMO_AS_OF)
     body, msg = pages["duplication"].update(DEMO_PLACE, None, AS_OF, "")
-    assert msg is None and f"{len(a.duplication):,} over-supplied cell(s)" in text(body)
+    shown = text(body)
+    assert msg is None and f"{len(a.duplication):,} over-supplied cell(s)" in shown
+    # the summary leads: pairs by category, then the category with most, then every pair below
+    assert shown.index(f"{len(a.overlaps):,} pair(s) of overlapping services in {len(a.overlap_summary):,}") < \
+        shown.index("Every overlapping pair")
+    ids = [getattr(c, "id", None) for c in body]
+    assert ids.index("duplication-categories-wrap") < ids.index("duplication-overlaps-wrap")
+    top = a.overlap_summary["category"].iloc[0]
+    body, msg = pages["duplication"].update(DEMO_PLACE, top, AS_OF, "")
+    assert msg is None and "What is shown names the services behind" in text(body)
+    assert "duplication-categories-wrap" not in [getattr(c, "id", None) for c in body]
     body, msg = pages["fragility"].update(DEMO_PLACE, None, AS_OF, "")
     shown = text(body)
     assert msg is None and "Funding cliff timeline by quarter" in shown

@@ -257,3 +257,20 @@ def test_demo_report_reads_as_names(demo_report):
     assert "Funding cliffs: 1 in the next 3 months (£15,000); 3 in the next 6 months (£93,000)" in md
     assert "## Methods and data" in md and "trafford-demo" in md
     assert "No workshop notes, votes or actions are recorded for this place." in md
+
+
+def test_duplication_section_leads_with_the_summary_then_every_pair(two_runs):
+    # run 1: S1 "Talk" (P1) serves both wards, all of Town; S2 "Walk" (P2) serves W2 inside it: one pair
+    _, first, *_ = two_runs
+    doc = _json(first)
+    assert doc["analysis"]["area_wide_services"] == [
+        {"category": "mh", "area": "LA", "services": ["S1"], "providers": 1, "inside": 1, "pairs": 1,
+         "shared_funder_pairs": 1}]
+    md = (first / "report.md").read_text(encoding="utf-8")
+    section = md.split("## Duplication", 1)[1]
+    lead = "1 provider runs 1 Mental health service that covers all of Town; 1 other Mental health service lies inside it: Talk"
+    assert lead in section
+    assert section.index(lead) < section.index("Every overlapping pair")
+    assert "most in Mental health, where 1 provider(s) run 1 service(s) that each cover all of Town" in md
+    rows = _csv(first / "area_wide_services.csv")
+    assert rows[0]["services"] == "S1" and rows[0]["services_name"] == "Talk" and rows[0]["area_name"] == "Town"

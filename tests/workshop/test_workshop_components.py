@@ -82,3 +82,25 @@ def html_div(children):
     from dash import html
 
     return html.Div(children)
+
+
+def test_duplication_step_leads_with_the_summary_and_links_to_every_pair():
+    found = FINDINGS + [
+        {"id": "overlap_summary|LA|mh", "kind": "overlap_summary", "category": "mh", "summary": "mh: 9 pairs",
+         "figures": {"pairs": 9}},
+        {"id": "overlap_summary|LA|food", "kind": "overlap_summary", "category": "food", "summary": "food: 20 pairs",
+         "figures": {"pairs": 20}},
+        {"id": "identical_areas|LA|mh|1", "kind": "identical_areas", "category": "mh", "summary": "S3 and S4",
+         "figures": {"pairs": 1}}]
+    assert [f["id"] for f in cw.step_findings({"view": "duplication"}, found)] == [
+        "overlap_summary|LA|food", "overlap_summary|LA|mh", "identical_areas|LA|mh|1", "overlap|LA|mh|S1|S2"]
+    assert [f["id"] for f in cw.step_findings({"view": "duplication", "category": "mh"}, found)][0] == \
+        "overlap_summary|LA|mh"
+    steps = ({"view": "duplication", "title": "Duplication", "category": "mh"},)
+    w = ws.Workshop(id="b", name="B", place="LA", place_name="Town", as_of=dt.date(2026, 1, 1), created="",
+                    steps=steps, current=0, votes_per_member=3, revision=1)
+    link = _json(cw.pairs_link(w))
+    assert "/duplication?place=LA&as_of=2026-01-01&category=mh#duplication-pairs" in link
+    gaps = ws.Workshop(id="b", name="B", place="LA", place_name="Town", as_of=dt.date(2026, 1, 1), created="",
+                       steps=({"view": "gaps", "title": "Gaps"},), current=0, votes_per_member=3, revision=1)
+    assert cw.pairs_link(gaps) is None

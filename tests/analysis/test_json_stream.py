@@ -1,0 +1,90 @@
+"""The streamed ``analyse --json`` writer: the same object as the dict encoder, from the tables directly."""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+import json
+
+import numpy as np
+import pandas as pd
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from analysis_fixtures import AS_OF
+from ecosystem.analysis import analyse
+from ecosystem.analysis._json import write_json
+from ecosystem.analysis._tables import records
+from ecosystem.cli import _json_default
+from ecosystem.examples import riverside
+
+
+def _streamed(items) -> dict:
+    buf = io.BytesIO()
+    write_json(items, buf)
+    return json.loads(buf.getvalue())
+
+
+def _old(d: dict) -> dict:
+    """What the dict encoder (``print_json`` of ``to_json_dict``) wrote, parsed."""
+    return json.loads(json.dumps(d, default=_json_default, indent=2, ensure_ascii=False))
+
+
+def test_write_json_equals_the_dict_encoder_on_the_example():
+    a = analyse(riverside(), place="LA1", as_of=AS_OF)
+    buf = io.BytesIO()
+    a.write_json(buf)
+    got = json.loads(buf.getvalue())
+    want = _old(a.to_json_dict())
+    assert list(got) == list(want)  # same keys in the same order
+    assert got == want
+    assert len(got["overlaps"]) == 2
+
+
+def test_no_pairs_leaves_out_only_the_pair_list():
+    a = analyse(riverside(), place="LA1", as_of=AS_OF)
+    buf = io.BytesIO()
+    a.write_json(buf, pairs=False)
+    got = json.loads(buf.getvalue())
+    want = _old(a.to_json_dict())
+    del want["overlaps"]
+    assert got == want
+
+
+def test_awkward_values_round_trip():
+    df = pd.DataFrame({
+        "text": ['he said "hi", then \\ left', "50% off", "Caf\u00e9 \u2013 \U0001F600", None],
+        "num": [1.5, np.nan, 0.1 + 0.2, 1e-9],
+        "int": np.array([1, -2, 3, 2**40], dtype=np.int64),
+        "flag": [True, False, True, False],
+        "when": [dt.date(2026, 1, 2), None, dt.date(2025, 12, 31), dt.date(2000, 2, 29)],
+        "stamp": pd.to_datetime(["2026-01-02", None, "2024-02-29", "1999-12-31"]),
+        "ids": [["S1", "S2"], [], ["S3"], ["x,\"y\""]],
+        "mixed": [1, "a", None, 2.5],
+    })
+    got = _streamed([("t", df), ("empty", df.iloc[:0]), ("nocols", pd.DataFrame()), ("n", float("nan")),
+                     ("scalar", np.float64(0.25)), ("d", {"k": [np.int64(3), dt.date(2026, 5, 1)]})])
+    assert got["t"] == json.loads(json.dumps(records(df)))
+    assert got["t"][1] == {"text": '50% off', "num": None, "int": -2, "flag": False, "when": None, "stamp": None,
+                           "ids": [], "mixed": "a"}
+    assert got["t"][0]["text"] == 'he said "hi", then \\ left' and got["t"][3]["ids"] == ['x,"y"']
+    assert got["t"][2]["stamp"] == "2024-02-29" and got["t"][0]["when"] == "2026-01-02"
+    assert got["empty"] == [] and got["nocols"] == [] and got["n"] is None and got["scalar"] == 0.25
+    assert got["d"] == {"k": [3, "2026-05-01"]}
+
+
+def test_tables_longer_than_a_chunk(monkeypatch):
+    import ecosystem.analysis._json as js
+
+    monkeypatch.setattr(js, "CHUNK", 3)
+    df = pd.DataFrame({"a": [f"S{i}" for i in range(10)], "b": np.arange(10) / 4})
+    assert _streamed([("t", df)])["t"] == records(df)
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(st.tuples(st.one_of(st.none(), st.text(max_size=8)),
+                          st.floats(allow_infinity=False), st.integers(-2**53, 2**53), st.booleans()),
+                max_size=30))
+def test_any_table_streams_as_its_records(rows):
+    df = pd.DataFrame(rows, columns=["s", "f", "i", "b"])
+    assert _streamed([("t", df)])["t"] == json.loads(json.dumps(records(df)))
