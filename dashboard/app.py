@@ -123,6 +123,10 @@ def run_server(host: str = "127.0.0.1", port: int = 8050, query: Mapping[str, st
     from ecosystem.server import default_home
 
     ws.record_dashboard(default_home(), cfg.base_url)  # `ecomap workshop new` prints links to this address
+    if threading.current_thread() is threading.main_thread():  # a plain kill tidies up as Ctrl+C does
+        import signal
+
+        signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
     try:
         app.run(host=host, port=port, debug=debug, use_reloader=False)
     finally:

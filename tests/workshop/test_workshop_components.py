@@ -5,6 +5,8 @@ from __future__ import annotations
 import datetime as dt
 import json
 
+import pytest
+
 from dashboard.components import workshop as cw
 from ecosystem import workshop as ws
 
@@ -104,3 +106,36 @@ def test_duplication_step_leads_with_the_summary_and_links_to_every_pair():
     gaps = ws.Workshop(id="b", name="B", place="LA", place_name="Town", as_of=dt.date(2026, 1, 1), created="",
                        steps=({"view": "gaps", "title": "Gaps"},), current=0, votes_per_member=3, revision=1)
     assert cw.pairs_link(gaps) is None
+
+
+def test_the_rate_limits_let_a_board_of_30_behind_one_address_work(small):
+    """30 members on one venue address each make 6 changes at the same moment (180 writes): all go through; one
+    member's 11th change in a burst is refused, and only that member's; a script on the address is capped."""
+    from dashboard.app import create_app
+
+    create_app(small)  # the pages register with the app
+    from dashboard.pages import workshop as page
+
+    now = [0.0]
+    clock = lambda: now[0]  # noqa: E731
+    address = ws.RateLimiter(rate=page.ADDRESS_LIMIT.rate, burst=page.ADDRESS_LIMIT.burst, clock=clock)
+    member = ws.RateLimiter(rate=page.MEMBER_LIMIT.rate, burst=page.MEMBER_LIMIT.burst, clock=clock)
+    refused = 0
+    for _ in range(6):
+        for m in range(30):
+            try:
+                address.check("192.0.2.7")
+                member.check(f"m-{m}")
+            except ws.RateLimited:
+                refused += 1
+    assert refused == 0
+    for _ in range(4):
+        member.check("m-0")
+    with pytest.raises(ws.RateLimited):
+        member.check("m-0")
+    member.check("m-1")
+    with pytest.raises(ws.RateLimited):  # one address cannot go on for ever, whatever member ids it invents
+        for i in range(1000):
+            address.check("192.0.2.7")
+    now[0] += 1.0  # a second later the address has room for the board again
+    address.check("192.0.2.7")
