@@ -99,6 +99,27 @@ class _LRU:
 CACHE_FORMAT = 3
 
 
+def _code_fingerprint() -> str:
+    """A hash of the code that shapes what is cached (the pull, the model, the analysis, this module).
+
+    Part of every cache folder's name, so a cache written by another build of
+    ecomap is never read back, even when nobody remembered to bump
+    :data:`CACHE_FORMAT` (an old pickled analysis can lack a newer attribute).
+    """
+    here = pathlib.Path(__file__).resolve().parent
+    files = sorted([*(here / "analysis").glob("*.py"), here / "pull.py", here / "model.py", here / "graph.py",
+                    here / "service.py"])
+    h = hashlib.sha256()
+    for f in files:
+        with contextlib.suppress(OSError):
+            h.update(f.name.encode())
+            h.update(f.read_bytes())
+    return h.hexdigest()[:16]
+
+
+CODE_FINGERPRINT = _code_fingerprint()
+
+
 class DiskCache:
     """Values kept on disk between processes, one folder per data version.
 
@@ -115,7 +136,7 @@ class DiskCache:
         self.limit = limit
 
     def _folder(self, version: str) -> pathlib.Path:
-        return self.root / hashlib.sha256(f"{CACHE_FORMAT}|{version}".encode()).hexdigest()[:24]
+        return self.root / hashlib.sha256(f"{CACHE_FORMAT}|{CODE_FINGERPRINT}|{version}".encode()).hexdigest()[:24]
 
     @staticmethod
     def _name(key: Any) -> str:

@@ -61,6 +61,19 @@ def test_a_damaged_cache_file_is_recomputed(tmp_path):
     assert c.get("v2", ("k",)) is None
 
 
+def test_a_cache_written_by_another_build_of_ecomap_is_not_read(tmp_path, monkeypatch):
+    from ecosystem import service
+
+    c = DiskCache(tmp_path / "c")
+    c.put("v1", ("analysis", "LA"), {"shape": "old"})
+    assert c.get("v1", ("analysis", "LA")) == {"shape": "old"}
+    # an upgrade that changes the analysis code: the old pickles are never unpickled into the new code
+    monkeypatch.setattr(service, "CODE_FINGERPRINT", "another-build")
+    assert c.get("v1", ("analysis", "LA")) is None
+    # and the fingerprint follows the code it hashes
+    assert service._code_fingerprint() == service._code_fingerprint() != "another-build"
+
+
 def test_the_disk_cache_keeps_at_most_its_limit(tmp_path):
     c = DiskCache(tmp_path / "c", limit=3)
     for i in range(5):
