@@ -237,6 +237,126 @@ def stop(home: pathlib.Path | None = None, timeout: float = 60.0) -> bool:
     return True
 
 
+class BackupError(RuntimeError):
+    """A backup or restore of the embedded store that could not be made (the store is as it was)."""
+
+
+def _http_command(home: pathlib.Path, state: dict, path: str, body: dict) -> dict:
+    """POST a command to the store's own HTTP API on 127.0.0.1 (root's password from the password file)."""
+    import base64
+    import urllib.error
+    import urllib.request
+
+    auth = base64.b64encode(f"root:{password(home, create=False)}".encode()).decode()
+    req = urllib.request.Request(f"http://127.0.0.1:{state['http_port']}{path}", data=json.dumps(body).encode(),
+                                 headers={"Authorization": f"Basic {auth}", "Content-Type": "application/json"})
+    try:
+        with urllib.request.urlopen(req, timeout=600) as r:
+            return json.loads(r.read() or b"{}")
+    except urllib.error.HTTPError as e:
+        try:
+            detail = json.loads(e.read()).get("detail") or e.reason
+        except ValueError:
+            detail = e.reason
+        raise BackupError(f"the store refused: {detail}") from None
+    except OSError as e:
+        raise BackupError(f"cannot reach the store's HTTP port: {e}") from None
+
+
+def backup(dest: pathlib.Path, home: pathlib.Path | None = None) -> pathlib.Path:
+    """A consistent snapshot of the embedded database (taken while it runs: the dashboard can stay up),
+    written to ``dest`` as a ZIP (mode 0600). Returns ``dest``."""
+    import shutil
+    import uuid
+    import zipfile
+
+    home = home or default_home()
+    dest = pathlib.Path(dest).expanduser().absolute()
+    if dest.is_dir():
+        raise BackupError(f"{dest} is a folder; give the backup file's name, e.g. {dest / 'ecomap-backup.zip'}")
+    if not dest.parent.is_dir():
+        raise BackupError(f"{dest.parent}: no such folder")
+    state = ensure_running(home)
+    name = f"ecomap-{time.strftime('%Y%m%d-%H%M%S')}-{uuid.uuid4().hex[:8]}.zip"
+    _http_command(home, state, f"/api/v1/command/{DATABASE}",
+                  {"language": "sql", "command": f"BACKUP DATABASE file://{name}"})
+    made = pathlib.Path(state.get("root") or home / "arcadedb") / "backups" / DATABASE / name
+    if not made.is_file() or not zipfile.is_zipfile(made):
+        raise BackupError(f"the store reported a backup but {made} is not a ZIP")
+    tmp = dest.with_name(dest.name + ".part")
+    try:
+        shutil.copyfile(made, tmp)
+        os.chmod(tmp, 0o600)
+        os.replace(tmp, dest)
+    except OSError as e:
+        with contextlib.suppress(OSError):
+            tmp.unlink()
+        raise BackupError(f"cannot write {dest}: {e.strerror or e}") from None
+    finally:
+        with contextlib.suppress(OSError):
+            made.unlink()
+    return dest
+
+
+def check_backup(src: pathlib.Path) -> list[str]:
+    """The names in a backup ZIP, after checking it is one of this store's (raises :class:`BackupError`)."""
+    import zipfile
+
+    src = pathlib.Path(src)
+    if not src.is_file():
+        raise BackupError(f"{src}: no such file")
+    if not zipfile.is_zipfile(src):
+        raise BackupError(f"{src} is not a backup made by `ecomap db backup` (not a ZIP file)")
+    with zipfile.ZipFile(src) as z:
+        names = z.namelist()
+        bad = z.testzip()
+    if bad is not None:
+        raise BackupError(f"{src} is damaged (the entry {bad} does not match its checksum)")
+    if "schema.json" not in names or "configuration.json" not in names:
+        raise BackupError(f"{src} is not a backup of an ecomap store (no schema.json/configuration.json inside)")
+    if any(n.startswith(("/", "\\")) or ".." in pathlib.PurePath(n).parts for n in names):
+        raise BackupError(f"{src} has entries outside its folder; refusing to restore it")
+    return names
+
+
+def restore(src: pathlib.Path, home: pathlib.Path | None = None) -> None:
+    """Replace the embedded database with a backup, all or nothing.
+
+    The store is stopped, the current database folder set aside, the backup unpacked in its place
+    and the store started again (on a new port: running dashboards follow it). When the restored
+    store does not start, the database that was there is put back and started again.
+    """
+    import shutil
+    import zipfile
+
+    home = home or default_home()
+    src = pathlib.Path(src).expanduser().absolute()
+    check_backup(src)
+    password(home, create=False)  # a store that cannot be opened afterwards is no restore
+    db = home / "arcadedb" / "databases" / DATABASE
+    aside = db.with_name(f"{DATABASE}.before-restore")
+    stop(home)
+    if aside.exists():
+        shutil.rmtree(aside)
+    had = db.exists()
+    if had:
+        os.replace(db, aside)
+    try:
+        db.mkdir(parents=True, mode=0o700)
+        with zipfile.ZipFile(src) as z:
+            z.extractall(db)
+        secure_home(home)
+        ensure_running(home)
+    except Exception as e:
+        stop(home)
+        shutil.rmtree(db, ignore_errors=True)
+        if had:
+            os.replace(aside, db)
+            ensure_running(home)
+        raise BackupError(f"the backup could not be restored ({e}); the store is as it was") from None
+    shutil.rmtree(aside, ignore_errors=True)
+
+
 def _write_mcp_off(root: pathlib.Path) -> None:
     """ArcadeDB auto-discovers its MCP plugin; its own config file switches it off."""
     cfg = root / "config"

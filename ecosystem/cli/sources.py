@@ -95,7 +95,66 @@ def cmd_db_reset_password(args) -> int:
     return EXIT_OK
 
 
+def _embedded_only(what: str) -> None:
+    import os
+
+    if os.environ.get("NEO4J_URI"):
+        raise UsageError(f"NEO4J_URI is set: `ecomap db {what}` is for the embedded store; back up Neo4j with "
+                         "neo4j-admin (or move the data with `ecomap db copy`)")
+
+
+def cmd_db_backup(args) -> int:
+    from ecosystem import server
+
+    _embedded_only("backup")
+    try:
+        path = server.backup(args.path)
+    except server.BackupError as e:
+        raise UsageError(str(e)) from None
+    _err(f"backed up the store to {path} ({path.stat().st_size:,} bytes); `ecomap db restore {path}` brings it back")
+    return EXIT_OK
+
+
+def cmd_db_restore(args) -> int:
+    from ecosystem import server
+
+    _embedded_only("restore")
+    try:
+        server.check_backup(args.path)
+    except server.BackupError as e:
+        raise UsageError(str(e)) from None
+    if not args.yes:
+        if not sys.stdin.isatty():
+            raise UsageError(f"refusing to replace the store with {args.path} without --yes (no terminal to ask)")
+        answer = input(f"Replace everything in the store with the backup {args.path}? Type 'yes': ")
+        if answer.strip().lower() != "yes":
+            _err("nothing restored")
+            return EXIT_OK
+    try:
+        server.restore(args.path)
+    except server.BackupError as e:
+        raise UsageError(str(e)) from None
+    _forget_cache()
+    with open_store() as store:
+        n = sum(store.counts()["nodes"].values())
+    _err(f"restored the store from {args.path}: {n:,} nodes")
+    return EXIT_OK
+
+
+def _forget_cache() -> None:
+    from ecosystem.sources import _forget_cache as forget
+
+    forget()
+
+
 def register_db(dsp, _sub) -> None:
+    b = _sub(dsp, "backup", cmd_db_backup, "write a consistent backup of the embedded store to a file (the "
+             "dashboard can keep running)", "ecomap db backup ~/ecomap-2026-12-01.zip")
+    b.add_argument("path", metavar="PATH", type=__import__("pathlib").Path)
+    r = _sub(dsp, "restore", cmd_db_restore, "replace the embedded store with a backup, all or nothing (asks first "
+             "unless --yes)", "ecomap db restore ~/ecomap-2026-12-01.zip --yes")
+    r.add_argument("path", metavar="PATH", type=__import__("pathlib").Path)
+    r.add_argument("--yes", action="store_true", help="do not ask")
     _sub(dsp, "reset-password", cmd_db_reset_password, "give the embedded store a new password when its password "
          "file was lost (stops and restarts the store; the data is kept)", "ecomap db reset-password")
     s = _sub(dsp, "sources", cmd_db_sources, "per source: its files, loads, rows per table and when it was loaded",
