@@ -1,7 +1,9 @@
 """Writing canonical tables to the store: all-or-nothing, idempotent, per source.
 
 ``write_tables`` runs one explicit transaction per load: batched ``UNWIND
-$rows … MERGE`` statements from ``queries/``, then the removal of whatever
+$rows … MERGE`` statements from ``queries/`` (a flow's beneficiary places
+also link its recipient ``FUNDED_FOR`` each loaded place among them, and a
+load of places links the recipients of flows loaded before), then the removal of whatever
 this **source** contributed before but no longer does, then a ``LoadRun``
 node. Any failure rolls the whole transaction back, so the store is exactly
 as it was. A load whose content hash equals the source's last load writes
@@ -115,8 +117,11 @@ def plan(tables: m.CanonicalTables) -> list[tuple[str, list[dict[str, Any]]]]:
     steps.append(("merge_serves", [{"a": r["id"], "b": code} for r in svcs for code in dict.fromkeys(r.get("areas") or [])]))
     steps.append(("merge_need_in", [{"a": r["id"], "b": r["place"]} for r in needs]))
     steps.append(("merge_need_for", [{"a": r["id"], "b": r["category"]} for r in needs]))
+    funding = tables.records("funding")
     steps.append(("merge_funds", [{"a": r["funder"], "b": r["recipient"], "key": r["id"],
-                                   "props": funds_props(r)} for r in tables.records("funding")]))
+                                   "props": funds_props(r)} for r in funding]))
+    funded_for = dict.fromkeys((r["recipient"], code) for r in funding for code in (r.get("places") or ()))
+    steps.append(("merge_funded_for", [{"a": a, "b": b} for a, b in funded_for]))
     steps.append(("merge_procurements", [{"key": r["id"], "props": _props(r, _REL_COLUMNS["procurements"])}
                                          for r in tables.records("procurements")]))
     steps.append(("merge_partners_with", [{"a": r["a"], "b": r["b"], "key": r["kind"],
@@ -163,6 +168,7 @@ def write_tables(store: GraphStore, tables: m.CanonicalTables, *, source: str, f
     total = sum(len(rows) for _, rows in steps)
     done = 0
     steps = _split_funds(store, steps, source)
+    places_written = sorted({r["key"] for name, rows in steps if name == "merge_places" for r in rows})
     with store.transaction() as tx:
         if len(last):
             tx.run(query("delete_source_funds").text, {"source": source}).consume()
@@ -175,6 +181,8 @@ def write_tables(store: GraphStore, tables: m.CanonicalTables, *, source: str, f
                 done += len(chunk)
                 if progress:
                     progress(done, total)
+        if places_written:  # flows loaded before may name these places among their beneficiary places
+            tx.run(query("link_funded_for").text, {"codes": places_written}).consume()
         if len(last):  # a source loaded before: remove what its new version no longer has
             for name in ("delete_stale_relationships", "release_stale_relationships",
                          "delete_stale_nodes", "release_stale_nodes"):

@@ -51,11 +51,15 @@ FOR = "FOR"  # (Need)->(Category)
 FUNDS = "FUNDS"  # (Organisation)->(Organisation)
 PARTNERS_WITH = "PARTNERS_WITH"  # (Organisation)->(Organisation)
 BASED_IN = "BASED_IN"  # (Organisation)->(Place)
+#: (Organisation)->(Place): the organisation receives a flow whose beneficiary places include the place.
+#: Kept by every load beside the FUNDS property ``beneficiary_places`` so a place's pull starts from an index.
+FUNDED_FOR = "FUNDED_FOR"
 CONCERNS = "CONCERNS"  # (Finding|Note|Action)->(Place|Category|Organisation|Service)
 ON = "ON"  # (Note|Action)->(Workshop): recorded in that workshop
 VOTED_ON = "VOTED_ON"  # (Workshop)-[{member, at}]->(Note): one dot-vote by a board member
 
-REL_TYPES = (PART_OF, BROADER, DELIVERS, SERVES, IN_CATEGORY, IN, FOR, FUNDS, PARTNERS_WITH, BASED_IN, CONCERNS,
+REL_TYPES = (PART_OF, BROADER, DELIVERS, SERVES, IN_CATEGORY, IN, FOR, FUNDS, PARTNERS_WITH, BASED_IN, FUNDED_FOR,
+             CONCERNS,
              ON, VOTED_ON)
 
 #: The key property of each node label (unique constraint).

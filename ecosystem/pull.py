@@ -83,9 +83,12 @@ def pull_graph(store: GraphStore, *, place: str | None = None) -> nx.MultiDiGrap
     With ``place``: every place (the place tree is small, and a service's
     capacity is spread over every leaf it serves, inside the place or not),
     the services serving the place, anything beneath it or above it, the
-    needs there, the organisations providing those services or based there
-    with every flow they receive (and its funders), and the partnerships
-    touching them. ``analyse(pull_graph(s, place=P), place=P)`` equals
+    needs there, the organisations that belong to it (providing those
+    services, based there, or receiving a flow whose beneficiary places
+    include the place, a place inside it or one containing it; each found
+    from an index) with every flow they receive (and its funders), the
+    partnerships touching them, and the store's unplaced organisations with
+    the flows they receive (``G.graph["unplaced"]``: (id, postcode) pairs). ``analyse(pull_graph(s, place=P), place=P)`` equals
     ``analyse(pull_graph(s), place=P)``.
     """
     G = nx.MultiDiGraph()
@@ -102,12 +105,16 @@ def pull_graph(store: GraphStore, *, place: str | None = None) -> nx.MultiDiGrap
             add_edge(G, (m.CATEGORY, code), (m.CATEGORY, broader), m.BROADER)
 
     based_rows: list = []
+    funded_rows: list = []
+    unplaced_rows: list = []
     if place is None:
         service_rows, need_rows = _together(store, [("pull_services", {"codes": codes}), ("pull_needs", {"codes": codes})])
     else:
-        service_rows, need_rows, based_rows = _together(store, [
+        service_rows, need_rows, based_rows, funded_rows, unplaced_rows = _together(store, [
             ("pull_services", {"codes": codes}), ("pull_needs", {"codes": codes}),
-            ("frames_based_in_places", {"codes": codes})])
+            ("frames_based_in_places", {"codes": codes}), ("frames_funded_for_places", {"codes": codes}),
+            ("frames_unplaced", {})])
+        G.graph["unplaced"] = [tuple(r) for r in unplaced_rows]
     providers: set[str] = set()
     for sid, org, cat, areas, props in service_rows:
         s = (m.SERVICE, sid)
@@ -127,13 +134,14 @@ def pull_graph(store: GraphStore, *, place: str | None = None) -> nx.MultiDiGrap
     ids = None
     if place is not None:
         based = {oid for oid, _ in based_rows}
-        ids = sorted(providers | based)
-    orgs = set(providers) | set(ids or ())
+        ids = sorted(providers | based | set(funded_rows))
+    unplaced_ids = {r[0] for r in unplaced_rows}
+    orgs = set(providers) | set(ids or ()) | unplaced_ids
     if ids is None:
         flows, partnerships = _together(store, [("pull_funding", {}), ("pull_partnerships", {})])
     else:
         flows, parts_from, parts_to = _together(store, [
-            ("pull_funding_to", {"ids": ids}), ("pull_partnerships_from", {"ids": ids}),
+            ("pull_funding_to", {"ids": sorted(set(ids) | unplaced_ids)}), ("pull_partnerships_from", {"ids": ids}),
             ("pull_partnerships_to", {"ids": ids})])
         partnerships = _distinct_partnerships(parts_from, parts_to)
     for f in flows:
@@ -172,7 +180,7 @@ def pull_frames(store: GraphStore, *, place: str | None = None):
     """
     import pandas as pd
 
-    from ecosystem.analysis._tables import Frames, _obj, funding_frame, to_timestamps
+    from ecosystem.analysis._tables import Frames, _obj, funding_frame, to_timestamps, unplaced_frame
 
     tree = place_tree(store)
     codes = _scope(tree, place)
@@ -181,20 +189,27 @@ def pull_frames(store: GraphStore, *, place: str | None = None):
                                           for _, d in tree.nodes(data=True)]}, columns=["code", "population"])
     part_of = pd.DataFrame(list(tree.edges), columns=["child", "parent"])
     if codes is None:
-        flows, svc, areas, needs, based, parts, org_rows = _together(store, [
+        flows, svc, areas, needs, based, parts, org_rows, unplaced = _together(store, [
             ("frames_funding", {}), ("frames_services", {}), ("frames_service_areas", {}), ("frames_needs", {}),
-            ("frames_based_in", {}), ("frames_partnerships", {}), ("frames_organisations", {})])
+            ("frames_based_in", {}), ("frames_partnerships", {}), ("frames_organisations", {}),
+            ("frames_unplaced", {})])
         orgs = set(org_rows)
     else:
-        svc, needs, based = _together(store, [("frames_services_serving", {"codes": codes}),
-                                              ("frames_needs_in", {"codes": codes}),
-                                              ("frames_based_in_places", {"codes": codes})])
-        ids = sorted({r[1] for r in svc} | {r[0] for r in based})
+        # the organisations that belong to the place, each found from an index: services serving its
+        # places, bases in them, and flows naming them (or a place containing them) as beneficiary places
+        svc, needs, based, funded, unplaced = _together(store, [
+            ("frames_services_serving", {"codes": codes}), ("frames_needs_in", {"codes": codes}),
+            ("frames_based_in_places", {"codes": codes}), ("frames_funded_for_places", {"codes": codes}),
+            ("frames_unplaced", {})])
+        ids = sorted({r[1] for r in svc} | {r[0] for r in based} | set(funded))
+        unplaced_ids = sorted({r[0] for r in unplaced})
         flows, areas, parts_from, parts_to = _together(store, [
-            ("frames_funding_to", {"ids": ids}), ("frames_service_areas_of", {"ids": sorted({r[0] for r in svc})}),
+            ("frames_funding_to", {"ids": sorted(set(ids) | set(unplaced_ids))}),
+            ("frames_service_areas_of", {"ids": sorted({r[0] for r in svc})}),
             ("frames_partnerships_from", {"ids": ids}), ("frames_partnerships_to", {"ids": ids})])
         parts = _distinct_partnerships(parts_from, parts_to)
-        orgs = set(ids) | {r[1] for r in flows} | {r[0] for r in parts} | {r[1] for r in parts}
+        orgs = (set(ids) | set(unplaced_ids) | {r[1] for r in flows} | {r[2] for r in flows}
+                | {r[0] for r in parts} | {r[1] for r in parts})
         based_ids = {r[0] for r in based}
         # organisations outside the place keep their base too, as in the graph
         extra = sorted(orgs - based_ids)
@@ -225,6 +240,7 @@ def pull_frames(store: GraphStore, *, place: str | None = None):
         partnerships=_obj(part, "a", "b", "kind"),
         based_in=_obj(pd.DataFrame(based, columns=["organisation", "place"]).drop_duplicates(), "organisation", "place"),
         organisations=sorted(orgs, key=str),
+        unplaced=unplaced_frame(unplaced),
     )
 
 

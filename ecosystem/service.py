@@ -95,8 +95,8 @@ class _LRU:
 
 #: bumped when the shape of what is cached changes (pulled tables, analyses), so an upgraded ecomap never
 #: unpickles tables of an older shape: 2 = funding frames carry beneficiary places and assumed ends;
-#: 3 = analyses carry the duplication summary tables
-CACHE_FORMAT = 3
+#: 3 = analyses carry the duplication summary tables; 4 = analyses count the unplaced
+CACHE_FORMAT = 4
 
 
 def _code_fingerprint() -> str:

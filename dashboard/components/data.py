@@ -49,7 +49,9 @@ def headline(a: an.Analysis, funding: pd.DataFrame, *, horizon: int | None = Non
 
     ``people_in_need`` (demand), ``unmet``, ``unserved_cells``, ``providers``
     (distinct providers of active services in the place), ``funding`` (active
-    funding received by those providers), ``ending_soon`` (that funding
+    funding received by the organisations in the place: those providers and
+    every other funded organisation that belongs to it, SPEC §5; with a
+    category, those providers only), ``ending_soon`` (that funding
     in flows ending after ``as_of`` and within ``horizon`` months, default the
     analysis's), ``cliff_amount`` (at risk in funding cliffs),
     ``short_term_share``; every amount is in ``currency`` (the analysis's
@@ -70,7 +72,10 @@ def headline(a: an.Analysis, funding: pd.DataFrame, *, horizon: int | None = Non
         prov = a.provision[a.provision["category"] == category]
     providers = set(prov["provider"]) if len(prov) else set()
     flows = active_flows(funding, a.as_of, removed)
-    flows = flows[flows["recipient"].isin(providers)]
+    funded = set(providers)
+    if category is None and len(a.funding_dependency):  # every funded organisation that belongs to the place
+        funded |= set(a.funding_dependency["provider"])
+    flows = flows[flows["recipient"].isin(funded)]
     currency = a.currency or DEFAULT_CURRENCY
     others = sorted(set(flows["currency"]) - {currency}) if "currency" in flows else []
     flows = in_currency(flows, currency)

@@ -179,7 +179,8 @@ def warnings_table(runs: pd.DataFrame) -> pd.DataFrame:
 
 
 def status_view(kind: str, location: str, counts: dict[str, dict[str, int]], runs: pd.DataFrame,
-                sources: list[dict[str, Any]] | None = None) -> list:
+                sources: list[dict[str, Any]] | None = None, unplaced: Any = None) -> list:
+    """What is in the store; ``unplaced``: the panel of organisations with no place, shown under the counts."""
     n, r = counts.get("nodes", {}), counts.get("relationships", {})
     cards = figure_cards([("Places", f"{n.get('Place', 0):,}", None), ("Categories", f"{n.get('Category', 0):,}", None),
                           ("Organisations", f"{n.get('Organisation', 0):,}", None),
@@ -191,6 +192,7 @@ def status_view(kind: str, location: str, counts: dict[str, dict[str, int]], run
     return [
         html.P(f"Store: {kind} at {location}", className="small text-muted", id="data-store"),
         cards,
+        unplaced,
         data_table("data-sources", sources_table(sources or []), caption="Sources",
                    empty="No sources yet.") if sources is not None else None,
         data_table("data-runs", runs_table(runs), caption="Load runs (newest first)",

@@ -111,6 +111,37 @@ def leaf_table(values: pd.DataFrame, names: Names, *, every_category: bool = Fal
     })
 
 
+def unplaced_panel(unplaced: dict[str, Any], table: pd.DataFrame, names: Names, *, table_id: str | None = None,
+                   view: View | None = None) -> html.Div | None:
+    """What has no place (SPEC §5 *unplaced*): a sentence, the fixes, and with ``table_id`` the organisations.
+
+    ``None`` when nothing is unplaced. Organisations are named, and link to
+    their pages when ``view`` is given.
+    """
+    sentence = an.unplaced_sentence(unplaced, names=names.organisations)
+    if not sentence:
+        return None
+    fixes = an.unplaced_fix(unplaced)
+    body: list = [html.P(sentence, className="mb-1"),
+                  html.Div("To place them:", className="fw-semibold small") if fixes else None,
+                  html.Ul([html.Li(f) for f in fixes], className="small mb-1") if fixes else None]
+    if table_id:
+        ids = list(table["organisation"])
+        df = pd.DataFrame({
+            "Organisation": [md_link(names.organisation(o), detail_href("organisation", o, _search(view))) if view is not None
+                             else names.organisation(o) for o in ids],
+            "Postcode": [p or "" for p in table["postcode"]],
+            "Active flows": table["flows"].astype(int),
+        })
+        money_col = f"Active funding ({unplaced.get('currency') or 'GBP'})"
+        df[money_col] = table["amount"].astype(float).round(0).to_numpy()
+        body.append(data_table(table_id, df, caption="Organisations with no place",
+                               markdown=["Organisation"] if view is not None else [],
+                               numeric={money_col: 0}, page_size=10))
+    return html.Section(body, className="alert alert-warning mb-3", role="status",
+                        **{"aria-label": "Organisations with no place"})
+
+
 def overview_view(res: Result, funding: pd.DataFrame, geometries: dict[str, dict], *, metric: str = "unmet",
                   options: an.ScenarioOptions | None = None) -> list:
     a, names, view = res.analysis, res.names, res.view
@@ -123,8 +154,8 @@ def overview_view(res: Result, funding: pd.DataFrame, geometries: dict[str, dict
         ("Unserved cells", f"{h['unserved_cells']:,}", f"of {h['cells']:,} place × category cells"),
         ("Providers", f"{h['providers']:,}", "with active services here"),
         ("Active funding", money(h["funding"], h["currency"]),
-         "to those providers" + (f" (also funding in {', '.join(h['other_currencies'])}, not added in)"
-                                 if h["other_currencies"] else "")),
+         ("to organisations in this place" if view.category is None else "to those providers")
+         + (f" (also funding in {', '.join(h['other_currencies'])}, not added in)" if h["other_currencies"] else "")),
         (f"Ending in {h['horizon']} months", money(h["ending_soon"], h["currency"]),
          f"{money(h['cliff_amount'], h['currency'])} with no follow-on"),
     ])
@@ -147,8 +178,10 @@ def overview_view(res: Result, funding: pd.DataFrame, geometries: dict[str, dict
         "Status": [fg.STATUS_LABELS.get(s, s) for s in worst["status"]],
         "Providers": [org_links(names, provs.get((p, c)), view) for p, c in zip(worst["place"], worst["category"])],
     })
+    unplaced = unplaced_panel(a.unplaced, a.unplaced_organisations, names)  # what no place counts, when any
     return [
         cards,
+        *([unplaced] if unplaced is not None else []),
         chart("overview-map", fig, table, title=title, filename="ecomap-map",
               description="Darker means more unmet need (or, for coverage, less of the need met). "
                           "Hover a place for its figures; the table under the map lists the same values."),

@@ -97,10 +97,27 @@ def status(_loaded):
         store = svc.store
         found = _sources(store)
         options = [{"label": r["source"], "value": r["source"]} for r in found]
-        return (dp.status_view(store.kind, store.location, store.counts(), store.run("list_load_runs"),
-                               sources=found), None, options)
+        counts = store.counts()
+        return (dp.status_view(store.kind, store.location, counts, store.run("list_load_runs"), sources=found,
+                               unplaced=unplaced_view() if counts.get("nodes", {}).get("Organisation") else None),
+                None, options)
     except Exception as e:
         return [], message(state.friendly_error(e)), []
+
+
+def unplaced_view():
+    """The organisations with no place today (the same whichever place is chosen), or a line saying there are none."""
+    from dashboard.components.views import unplaced_panel
+
+    try:
+        view, _ = state.make_view()
+        res = state.analysis_for(view)
+    except Exception as e:  # the counts still show; the analysis pages say what is wrong
+        return message(f"Could not tell which organisations have no place: {state.friendly_error(e)}", "warning")
+    a = res.analysis
+    panel = unplaced_panel(a.unplaced, a.unplaced_organisations, res.names, table_id="data-unplaced", view=res.view)
+    return panel or html.P("Every organisation has a place (a service area, a base or a beneficiary place).",
+                           className="small text-muted", id="data-all-placed")
 
 
 # ---------------------------------------------------------------- uploads

@@ -15,6 +15,7 @@ from ecosystem.analysis import concentration as _conc
 from ecosystem.analysis import coverage as _cov
 from ecosystem.analysis import duplication as _dup
 from ecosystem.analysis import fragility as _frag
+from ecosystem.analysis import unplaced as _unpl
 from ecosystem.analysis._tables import Context, Frames, as_date, extract, prepare, py, records
 from ecosystem.model import DEFAULT_CURRENCY, money
 
@@ -42,6 +43,9 @@ MONEY_TABLES = ("funding_dependency", "funding_cliffs", "funding_currencies")
 
 PROVISION_COLUMNS = ["place", "category", "service", "provider", "supply", "capacity_known"]
 
+EMPTY_UNPLACED = {"organisations": 0, "flows": 0, "amount": 0.0, "currency": "GBP", "amounts": [], "with_postcode": 0,
+                  "postcode_districts": [], "unknown_places": [], "examples": []}
+
 
 @dataclasses.dataclass
 class Analysis:
@@ -57,7 +61,10 @@ class Analysis:
     (see :func:`ecosystem.analysis.duplication.overlap_summary`);
     ``provision`` (place, category, service, provider,
     supply, capacity_known: the active services behind each coverage cell;
-    not part of the JSON). Scalars: ``short_term_share`` (0–1 or None, in
+    not part of the JSON); ``unplaced_organisations`` (organisation, postcode,
+    flows, amount: see :mod:`~ecosystem.analysis.unplaced`). ``unplaced``: the
+    counts of organisations and active flows with no place at all, and their
+    amount (:func:`~ecosystem.analysis.unplaced.unplaced`). Scalars: ``short_term_share`` (0–1 or None, in
     ``currency``, the main currency of the active funding),
     ``articulation_points`` (sorted organisation ids), ``bridges`` (sorted
     ``[a, b]`` pairs), and the options used.
@@ -88,6 +95,9 @@ class Analysis:
         default_factory=lambda: pd.DataFrame(columns=_dup.IDENTICAL_COLUMNS))
     overlapping_services: pd.DataFrame = dataclasses.field(
         default_factory=lambda: pd.DataFrame(columns=_dup.OVERLAPPING_SERVICE_COLUMNS))
+    unplaced: dict[str, Any] = dataclasses.field(default_factory=lambda: dict(EMPTY_UNPLACED))
+    unplaced_organisations: pd.DataFrame = dataclasses.field(
+        default_factory=lambda: pd.DataFrame(columns=_unpl.UNPLACED_TABLE_COLUMNS))
     timings: dict[str, float] = dataclasses.field(default_factory=dict, compare=False, repr=False)
     funding_currencies: pd.DataFrame = dataclasses.field(
         default_factory=lambda: pd.DataFrame(columns=_frag.CURRENCY_COLUMNS))
@@ -118,6 +128,8 @@ class Analysis:
                 ("currency", self.currency),
                 ("articulation_points", [py(a) for a in self.articulation_points]),
                 ("bridges", [[py(a), py(b)] for a, b in self.bridges]),
+                ("unplaced", {**self.unplaced, "fix": _unpl.unplaced_fix(self.unplaced),
+                              "list": records(self.unplaced_organisations)}),
                 ("totals", self.totals()),
                 ("options", {"horizon": int(self.horizon), "oversupply": float(self.oversupply),
                              "dependency_threshold": float(self.dependency_threshold)})]
@@ -163,6 +175,12 @@ class Analysis:
         if len(cov):
             cov["coverage"] = cov["coverage"].astype(float)
         opts = d.get("options") or {}
+        u = dict(d.get("unplaced") or EMPTY_UNPLACED)
+        listed = u.pop("list", None) or []
+        u.pop("fix", None)
+        frames["unplaced_organisations"] = (pd.DataFrame(listed, columns=_unpl.UNPLACED_TABLE_COLUMNS) if listed
+                                            else pd.DataFrame(columns=_unpl.UNPLACED_TABLE_COLUMNS))
+        frames["unplaced"] = {**EMPTY_UNPLACED, **u}
         return cls(
             as_of=as_date(d["as_of"]), place=d.get("place"), horizon=int(opts.get("horizon", 6)),
             oversupply=float(opts.get("oversupply", 1.5)),
@@ -188,8 +206,11 @@ def analyse(G: nx.MultiDiGraph, *, place: str | None = None, as_of: dt.date | st
     G : networkx.MultiDiGraph
         The ecosystem graph (:data:`ecosystem.model.GRAPH_SCHEMA`); not changed.
     place : str, optional
-        Code of the place to analyse (its leaves, and the organisations that
-        serve them or are based there); default every place.
+        Code of the place to analyse: its leaves, and the organisations that
+        belong to it (:func:`~ecosystem.analysis._tables.place_scope`: they
+        serve one of its leaves, are based in it or a place inside it, or
+        receive a flow for it, a place inside it or a place containing it);
+        default every place.
     as_of : datetime.date or ISO string
         The date at which services, flows and partnerships are active.
     horizon : int, default 6
@@ -264,10 +285,14 @@ def analyse_context(ctx: Context, *, horizon: int = 6, oversupply: float = 1.5, 
     conc = _conc.concentration_from(ctx)
     lap("concentration")
     provision = ctx.contrib[PROVISION_COLUMNS].reset_index(drop=True)
+    unplaced_table = _unpl.unplaced_organisations_table(ctx)
+    unplaced = _unpl.unplaced_from(ctx, unplaced_table)
+    lap("unplaced")
     return Analysis(
         as_of=ctx.as_of, place=ctx.place, horizon=int(horizon), oversupply=float(oversupply),
         dependency_threshold=float(dependency_threshold), coverage=cov, duplication=dup, overlaps=ovl,
         funding_dependency=dep, sole_providers=sole, critical_providers=crit, funding_cliffs=cliffs,
         concentration=conc, short_term_share=short, articulation_points=aps, bridges=brs, provision=provision,
+        unplaced=unplaced, unplaced_organisations=unplaced_table,
         timings=timings, funding_currencies=currencies, currency=_frag.main_currency(currencies), **ovl_summary,
     )

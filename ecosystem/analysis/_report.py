@@ -8,6 +8,7 @@ import pandas as pd
 
 from ecosystem.analysis._core import Analysis
 from ecosystem.analysis._tables import py
+from ecosystem.analysis.unplaced import unplaced_fix, unplaced_sentence
 from ecosystem.money import fmt as fmt_money
 from ecosystem.money import fmt_totals, total_pairs
 from ecosystem.model import DEFAULT_CURRENCY
@@ -39,8 +40,8 @@ def _table(df: pd.DataFrame, top: int) -> str:
     return "\n".join(lines)
 
 
-_NAMED_COLUMNS = ("place", "category", "provider", "top_funder", "funder", "recipient", "service_a", "service_b",
-                  "top_provider", "provider_a", "provider_b", "service", "area")
+_NAMED_COLUMNS = ("place", "category", "provider", "organisation", "top_funder", "funder", "recipient", "service_a",
+                  "service_b", "top_provider", "provider_a", "provider_b", "service", "area")
 
 
 def with_names(analysis: Analysis, names: dict[str, str]) -> Analysis:
@@ -86,6 +87,10 @@ def summary_text(analysis: Analysis, top: int = 10, *, names: dict[str, str] | N
            f"Need {_n(t['demand'])} · supply {_n(t['supply'])} · unmet {_n(t['unmet'])} people a year "
            f"over {t['cells']} place/category cells: {t['unserved_cells']} unserved, {t['under_cells']} under, "
            f"{t['over_cells']} over-supplied."]
+    u = analysis.unplaced
+    sentence = unplaced_sentence(u, names=names)
+    if sentence:
+        out += ["", sentence] + [f"  To place them: {fix}" for fix in unplaced_fix(u)]
 
     cov = a.coverage[a.coverage["unmet"] > 0].sort_values(["unmet", "place", "category"],
                                                           ascending=[False, True, True], kind="stable")

@@ -80,6 +80,10 @@ class Frames:
     these, grouped by currency, never the float ``amount``).
     ``partnerships``: a, b, kind, start, end.
     ``based_in``: organisation, place. ``organisations``: sorted ids.
+    ``unplaced``: organisation, postcode — the store's organisations with no
+    place at all (see :func:`unplaced_organisations`), when the tables come
+    from a pull of one place (which does not see every organisation);
+    ``None`` when the tables hold the whole graph, so it is worked out from them.
     """
 
     places: pd.DataFrame
@@ -91,11 +95,66 @@ class Frames:
     partnerships: pd.DataFrame
     based_in: pd.DataFrame
     organisations: list[str]
+    unplaced: pd.DataFrame | None = None
 
     def copy(self) -> "Frames":
-        return Frames(**{f.name: (getattr(self, f.name).copy() if isinstance(getattr(self, f.name), pd.DataFrame)
-                                  else list(getattr(self, f.name)))
-                         for f in dataclasses.fields(self)})
+        def dup(v: Any) -> Any:
+            if isinstance(v, pd.DataFrame):
+                return v.copy()
+            return None if v is None else list(v)
+
+        return Frames(**{f.name: dup(getattr(self, f.name)) for f in dataclasses.fields(self)})
+
+
+UNPLACED_COLUMNS = ["organisation", "postcode"]
+
+
+def unplaced_organisations(frames: Frames, postcodes: dict[str, Any] | None = None) -> pd.DataFrame:
+    """The organisations with no place at all (SPEC §5 *unplaced*): organisation, postcode; sorted.
+
+    An organisation has a place when it is based in one, one of its services
+    (active or not) serves one, or a flow it receives names a loaded place
+    among its beneficiary places. Funders that receive nothing are not
+    counted: a funder is not placed by the places it funds. With
+    ``frames.unplaced`` given (a place's pull), those organisations less any
+    that the tables now place (a scenario's added service, say).
+    ``postcodes``: organisation id -> postcode, when ``frames.unplaced`` is
+    not given.
+    """
+    known = set(frames.places["code"])
+    placed = set(frames.based_in["organisation"])
+    areas = frames.service_areas
+    served = set(areas.loc[areas["area"].isin(known), "service"])
+    svc = frames.services
+    placed |= set(svc.loc[svc["service"].isin(served), "provider"].dropna())
+    placed |= beneficiaries_in(frames.funding, known)
+    if frames.unplaced is not None:
+        orgs = set(frames.organisations)
+        keep = np.array([o in orgs and o not in placed for o in frames.unplaced["organisation"]], dtype=bool)
+        out = frames.unplaced.loc[keep]
+        return out[UNPLACED_COLUMNS].sort_values("organisation", kind="stable").reset_index(drop=True)
+    givers = set(frames.funding["funder"]) - set(frames.funding["recipient"])
+    ids = sorted((set(frames.organisations) - givers - placed) - {None}, key=str)
+    postcodes = postcodes or {}
+    return unplaced_frame((i, postcodes.get(i)) for i in ids)
+
+
+def unplaced_frame(rows: Iterable[Iterable[Any]]) -> pd.DataFrame:
+    """(organisation, postcode) rows as the ``unplaced`` frame; a missing postcode is ``None``."""
+    rows = [tuple(r) for r in rows]
+    return pd.DataFrame({"organisation": pd.Series([r[0] for r in rows], dtype=object),
+                         "postcode": pd.Series([r[1] if isinstance(r[1], str) and r[1] else None for r in rows],
+                                               dtype=object)}, columns=UNPLACED_COLUMNS)
+
+
+def beneficiaries_in(funding: pd.DataFrame, codes: Iterable[str]) -> set:
+    """Recipients of flows (active or not) whose beneficiary places include one of ``codes``."""
+    places = funding["beneficiary_places"]
+    has = np.fromiter((len(v) > 0 for v in places), dtype=bool, count=len(places))
+    if not has.any():
+        return set()
+    codes = set(codes)
+    return {r for r, v in zip(funding.loc[has, "recipient"], places[has]) if not codes.isdisjoint(v)}
 
 
 def _label(n: Any, d: dict) -> str | None:
@@ -241,7 +300,8 @@ def extract(G: nx.MultiDiGraph) -> Frames:
 
     orgs |= set(provider.values()) | set(fund["funder"]) | set(fund["recipient"]) | set(part["a"]) | set(part["b"])
     orgs.discard(None)
-    return Frames(
+    given = G.graph.get("unplaced")  # a place's pull says which organisations of the store have no place
+    frames = Frames(
         places=_obj(places, "code"),
         part_of=_obj(pd.DataFrame(part_of, columns=["child", "parent"]).drop_duplicates(), "child", "parent"),
         services=_obj(services, "service", "provider", "category"),
@@ -251,7 +311,13 @@ def extract(G: nx.MultiDiGraph) -> Frames:
         partnerships=_obj(part, "a", "b", "kind"),
         based_in=_obj(pd.DataFrame(based_in, columns=["organisation", "place"]), "organisation", "place"),
         organisations=sorted(orgs, key=str),
+        unplaced=None if given is None else unplaced_frame(given),
     )
+    if frames.unplaced is None:
+        postcodes = {_key(n): d.get("postcode") for n, d in G.nodes(data=True)
+                     if _label(n, d) == m.ORGANISATION and d.get("postcode")}
+        frames.unplaced = unplaced_organisations(frames, postcodes)
+    return frames
 
 
 # --------------------------------------------------------------------------
@@ -265,6 +331,19 @@ class Hierarchy:
     descendants: dict[str, frozenset]
     roots: list[str]
     population: dict[str, float]
+    parents: dict[str, frozenset] = dataclasses.field(default_factory=dict)
+
+    def ancestors(self, code: str) -> frozenset:
+        """The places containing ``code`` (its parents, their parents, …), not ``code`` itself."""
+        seen: set = set()
+        todo = list(self.parents.get(code, ()))
+        while todo:
+            c = todo.pop()
+            if c in seen or c == code:
+                continue
+            seen.add(c)
+            todo.extend(self.parents.get(c, ()))
+        return frozenset(seen)
 
     def leaf_table(self, codes: Iterable[str] | None = None) -> pd.DataFrame:
         """(area, leaf) pairs for ``codes`` (default: every place)."""
@@ -322,7 +401,7 @@ def hierarchy(frames: Frames) -> Hierarchy:
         visit(c)
     roots = sorted(c for c in codes if not parents.get(c))
     pop = dict(zip(frames.places["code"], frames.places["population"]))
-    return Hierarchy(leaves, desc, roots, pop)
+    return Hierarchy(leaves, desc, roots, pop, {c: frozenset(ps) for c, ps in parents.items()})
 
 
 def apportion(pairs: pd.DataFrame, group: str, population: pd.Series) -> pd.Series:
@@ -359,7 +438,9 @@ class Context:
     ``services``: every service row with ``active``.
     ``funding``: every flow with ``active``.
     ``scope``: organisation ids that belong to the chosen place (``None`` =
-    every organisation).
+    every organisation); see :func:`place_scope`.
+    ``unplaced``: organisation, postcode of the organisations with no place
+    at all (:func:`unplaced_organisations`).
     """
 
     frames: Frames
@@ -372,6 +453,7 @@ class Context:
     demand: pd.DataFrame
     funding: pd.DataFrame
     scope: frozenset | None
+    unplaced: pd.DataFrame = dataclasses.field(default_factory=lambda: pd.DataFrame(columns=UNPLACED_COLUMNS))
 
     def in_scope(self, ids: pd.Series) -> pd.Series:
         if self.scope is None:
@@ -422,13 +504,28 @@ def prepare(frames: Frames, *, place: str | None, as_of: Any) -> Context:
 
     scope = None
     if place is not None:
-        local = set(contrib["provider"].dropna())
         served = sl.loc[sl["leaf"].isin(leaf_set), "service"]
-        local |= set(svc.loc[svc["service"].isin(served), "provider"].dropna())
-        home = hier.descendants[place] | {place}
-        local |= set(frames.based_in.loc[frames.based_in["place"].isin(home), "organisation"])
-        scope = frozenset(local)
-    return Context(frames, hier, place, as_of, leaves, svc, contrib, demand, fund, scope)
+        scope = place_scope(frames, hier, place, served)
+    return Context(frames, hier, place, as_of, leaves, svc, contrib, demand, fund, scope,
+                   unplaced_organisations(frames))
+
+
+def place_scope(frames: Frames, hier: Hierarchy, place: str, served: Iterable[str]) -> frozenset:
+    """The organisations that belong to ``place`` (SPEC §5 *place scope*).
+
+    An organisation belongs when one of its services (active or not) serves
+    a leaf of the place (``served``: those services' ids); or it is based in
+    the place or a place inside it; or it receives a flow (active or not)
+    whose beneficiary places include the place, a place inside it or a place
+    that contains it (a grant for all of England belongs to every place in
+    England).
+    """
+    svc = frames.services
+    local = set(svc.loc[svc["service"].isin(set(served)), "provider"].dropna())
+    home = hier.descendants.get(place, frozenset()) | {place}
+    local |= set(frames.based_in.loc[frames.based_in["place"].isin(home), "organisation"])
+    local |= beneficiaries_in(frames.funding, home | hier.ancestors(place))
+    return frozenset(local)
 
 
 def prepare_graph(G: nx.MultiDiGraph, *, place: str | None, as_of: Any) -> Context:

@@ -40,10 +40,12 @@ def funding_dependency(G: nx.MultiDiGraph, *, place: str | None = None, as_of: d
     of the squared funder shares (0–1; 1 = a single funder). ``dependent``
     when ``top_share >= dependency_threshold`` (default 0.5, so exactly half
     counts). Every recipient of active funding is listed, whether or not it
-    delivers a service; with ``place``, only organisations that serve a leaf
-    of that place or are based in it. Recipients whose active funding in a
-    currency adds up to 0 (or has no amounts) have no row for it: shares
-    are undefined.
+    delivers a service; with ``place``, only organisations that belong to it
+    (:func:`~ecosystem.analysis._tables.place_scope`: one of their services
+    serves a leaf of it, they are based in it or a place inside it, or a flow
+    they receive is for it, a place inside it or a place containing it).
+    Recipients whose active funding in a currency adds up to 0 (or has no
+    amounts) have no row for it: shares are undefined.
 
     Parameters
     ----------
@@ -208,8 +210,8 @@ def funding_cliffs(G: nx.MultiDiGraph, *, place: str | None = None, as_of: dt.da
     same service count as its successor; when it names none, any flow from
     the same funder to the same recipient does. ``services`` are those whose
     supply depends on it: the named service, else all the recipient's
-    active services. With ``place``, only recipients that serve a leaf of
-    that place or are based in it.
+    active services. With ``place``, only recipients that belong to it
+    (:func:`~ecosystem.analysis._tables.place_scope`).
 
     Returns
     -------
@@ -272,7 +274,9 @@ def short_term_share(G: nx.MultiDiGraph, *, place: str | None = None, as_of: dt.
 
     A flow is short-term when it has both dates and ``end <= start + 12
     calendar months``; open-ended flows, and flows with no start date
-    (their length is unknown), count as long-term. Shares are taken within
+    (their length is unknown), count as long-term; a flow whose end a loader
+    assumed (``end_assumed``) counts by that end. With ``place``, flows to
+    the organisations that belong to it. Shares are taken within
     one currency: this is the share in the main currency
     (:func:`main_currency`); :func:`funding_currencies` gives every
     currency's. ``None`` when there is no active funding with an amount.
@@ -347,7 +351,7 @@ def short_term_share_from(ctx: Context, currencies: pd.DataFrame | None = None) 
 # Structural
 # --------------------------------------------------------------------------
 def partnership_network(ctx: Context) -> nx.Graph:
-    """Undirected graph of active partnerships (at least one side in scope)."""
+    """Undirected graph of active partnerships (at least one side belongs to the chosen place)."""
     p = ctx.frames.partnerships
     act = p[(p["start"].isna() | (p["start"] <= pd.Timestamp(ctx.as_of)))
             & (p["end"].isna() | (p["end"] >= pd.Timestamp(ctx.as_of)))]

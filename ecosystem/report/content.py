@@ -209,7 +209,9 @@ def summary_section(doc: dict[str, Any], n: Namer) -> Section:
     note = currency_note(doc)
     if note:
         bullets.insert(3, note)
-    blocks: list[tuple[str, Any]] = [("p", headline(doc)), ("list", bullets)]
+    blocks: list[tuple[str, Any]] = [("p", headline(doc))]
+    blocks += unplaced_blocks(doc, n)
+    blocks.append(("list", bullets))
     ch = doc.get("changes")
     if ch:
         blocks.append(("p", "Since the report of " + str(ch["previous"]["as_of"]) + ": " + change_line(ch)))
@@ -221,6 +223,23 @@ def summary_section(doc: dict[str, Any], n: Namer) -> Section:
           people(r["supply"]), people(r["unmet"]), STATUS_WORDS.get(r["status"], r["status"])] for r in top],
         numeric=(2, 3, 4), csv="coverage.csv", empty="No unmet need.")))
     return Section("summary", "Summary", blocks)
+
+
+def unplaced_blocks(doc: dict[str, Any], n: Namer) -> list[tuple[str, Any]]:
+    """What has no place, so no place's figures count it (SPEC §5): a sentence, the fixes, the organisations."""
+    from ecosystem.analysis.unplaced import unplaced_fix, unplaced_sentence
+
+    u = doc["analysis"].get("unplaced") or {}
+    sentence = unplaced_sentence(u, names=doc["names"].get("organisations", {}))
+    if not sentence:
+        return []
+    rows = u.get("list") or []
+    return [("p", sentence), ("list", [f"To place them: {f}" for f in unplaced_fix(u)]),
+            ("table", _table(["Organisation", "Postcode", "Active flows", "Active funding"],
+                             [[n.cell("organisations", r["organisation"]), r.get("postcode") or "–",
+                               f"{int(r.get('flows') or 0):,}", fmt_money(r.get("amount"), r.get("currency"))]
+                              for r in rows],
+                             numeric=(2, 3), csv="unplaced.csv"))]
 
 
 def change_line(ch: dict[str, Any]) -> str:

@@ -81,10 +81,13 @@ def csv_tables(report: Report) -> dict[str, str]:
     add("articulation_points.csv", [{"organisation": o} for o in a["articulation_points"]], ["organisation"])
     add("bridges.csv", [{"a": x, "b": y} for x, y in a["bridges"]], ["a", "b"])
     add("cliff_outlook.csv", doc["cliff_outlook"], ["within_months", *TABLES["funding_cliffs"]])
+    unplaced = a.get("unplaced") or {}
+    add("unplaced.csv", unplaced.get("list") or [], ["organisation", "postcode", "flows", "amount", "currency"])
     t = a["totals"]
     summary = [{"measure": k, "value": v} for k, v in t.items()]
     summary += [{"measure": "short_term_share", "value": a["short_term_share"]},
                 {"measure": "as_of", "value": doc["as_of"]}, {"measure": "place", "value": doc["place"]}]
+    summary += [{"measure": f"unplaced_{k}", "value": unplaced.get(k, 0)} for k in ("organisations", "flows", "amount")]
     add("summary.csv", summary, ["measure", "value"])
     latest = {s["run"] for s in doc["data"]["sources"]}
     runs = [{**r, "latest": r["run"] in latest,
