@@ -71,7 +71,9 @@ def measure(scale: str) -> int:
     print(f"  {len(a.coverage):,} coverage rows, {len(a.overlaps):,} overlapping pairs, "
           f"{len(a.critical_providers):,} critical providers; steps: "
           + ", ".join(f"{k} {v:.1f} s" for k, v in a.timings.items()))
-    duplication_summary_check(a)
+    from ecosystem.service import Ecomap
+
+    duplication_summary_check(a, Ecomap(store).names())  # with names, as a person reads it
     full = r["pull_frames (every place)"] + r["analyse_frames (every place)"]
     rss_full = peak_mib()
     doc = timed("to_json_dict + json.dumps", lambda: json.dumps(a.to_json_dict(), default=str), r)
@@ -112,7 +114,7 @@ def measure(scale: str) -> int:
 SCREEN_LINES, SCREEN_WIDTH = 50, 120
 
 
-def duplication_summary_check(a) -> bool:
+def duplication_summary_check(a, names: dict | None = None) -> bool:
     """Each category's duplication summary fits one screen and names the services behind ≥ 90 % of its pairs."""
     import textwrap
 
@@ -120,10 +122,15 @@ def duplication_summary_check(a) -> bool:
     from ecosystem.analysis.duplication import category_digest, summary_tables
 
     t = summary_tables(a)
+    names = names or {}
+
+    def nm(kind, code):
+        return names.get(code, str(code))
+
     worst_share, worst_lines, ok = 1.0, 0, True
     for k in a.overlap_summary["category"]:
         share = category_digest(t, k)["named_share"]
-        lines = sum(len(textwrap.wrap(x, SCREEN_WIDTH)) or 1 for x in duplication_lines(t, k))
+        lines = sum(len(textwrap.wrap(x, SCREEN_WIDTH)) or 1 for x in duplication_lines(t, k, name=nm))
         worst_share, worst_lines = min(worst_share, share), max(worst_lines, lines)
         ok &= share >= 0.9 and lines <= SCREEN_LINES
     print(f"duplication summary: {len(a.overlap_summary)} categories; the least-named names the services behind "

@@ -111,6 +111,12 @@ def prepare(paths: Sequence[str | pathlib.Path], *, fmt: str = "auto", store: Gr
         raise m.ValidationError([empty], tables.warnings)
     issues: list[m.Issue] = []
     try:
+        from loaders.identity import org_id_warnings
+    except ImportError:
+        org_id_warnings = None
+    if org_id_warnings is not None:  # an unknown org-id prefix is a located warning, never a refusal
+        tables.warnings.extend(str(i) for i in org_id_warnings(tables.tables, source=source))
+    try:
         from loaders.identity import resolve_identities
     except ImportError:  # the identity module is optional for template-only installs
         resolve_identities = None

@@ -334,3 +334,103 @@ def public_body_codes(org_id: Any) -> tuple[str, ...]:
     if _blank(org_id):
         return ()
     return public_body_register().get(str(org_id).strip().upper(), ())
+
+
+# --------------------------------------------------------------------------
+# org-id.guide prefixes: an identifier that claims to be an org-id must start with a listed one
+# --------------------------------------------------------------------------
+#: prefixes used by convention beside org-id.guide's lists: 360Giving's own for organisations with no
+#: registered identifier (its guidance: ``360G-<funder>-<local id>``)
+CONVENTION_PREFIXES = ("360G",)
+
+_PREFIXES: dict[str, dict[str, Any]] | None = None
+
+
+def org_id_prefixes() -> dict[str, dict[str, Any]]:
+    """org-id.guide's lists, bundled (``loaders/data/org_id_prefixes.csv``): code → ``name``, ``deprecated``, ``former``.
+
+    >>> org_id_prefixes()["GB-COH"]["name"]
+    'Companies House'
+    """
+    global _PREFIXES
+    if _PREFIXES is None:
+        import csv
+        import importlib.resources
+
+        text = importlib.resources.files("loaders").joinpath("data/org_id_prefixes.csv").read_text(encoding="utf-8")
+        out: dict[str, dict[str, Any]] = {}
+        for r in csv.DictReader(text.splitlines()):
+            out[r["code"].upper()] = {"name": r["name"], "deprecated": r["deprecated"] == "true",
+                                      "former": [p for p in r["former_prefixes"].split(";") if p]}
+        _PREFIXES = out
+    return _PREFIXES
+
+
+#: org-id shaped: a jurisdiction (two letters, optionally ``_`` and a subdivision), a list code, an identifier
+_ORG_ID_SHAPE = re.compile(r"^([A-Z]{2}(?:_[A-Z0-9]+)?)-([A-Z0-9_]+)-(.+)$")
+
+
+def org_id_problem(value: Any) -> str | None:
+    """Why ``value`` is not an org-id with a known prefix, or None when it is fine.
+
+    Only identifiers that claim to be org-ids are checked: ``GB-XYZ-1``
+    (org-id shaped, prefix not listed by org-id.guide), a withdrawn list
+    (``GB-GOVUK-…``), or a listed prefix with something before it
+    (``RUBBISH1-GB-CHC-1159982``). Local ids (``P1``, ``COUNCIL``) and
+    360Giving's ``360G-`` ids are fine: the template accepts any unique
+    string.
+
+    >>> org_id_problem("GB-CHC-1159982") is None, org_id_problem("P1") is None
+    (True, True)
+    >>> org_id_problem("GB-XYZ-1")
+    "'GB-XYZ' is not an org-id.guide prefix"
+    >>> org_id_problem("RUBBISH1-GB-CHC-1159982")
+    "does not start with an org-id.guide prefix; 'GB-CHC-1159982' inside it would be one"
+    """
+    s = clean_identifier(value)
+    if not s:
+        return None
+    known = org_id_prefixes()
+    if s.split("-", 1)[0] in CONVENTION_PREFIXES:
+        return None
+    m = _ORG_ID_SHAPE.match(s)
+    if m:
+        prefix = f"{m[1]}-{m[2]}"
+        entry = known.get(prefix)
+        if entry is None:
+            successors = [c for c, e in known.items() if prefix in e["former"]]
+            hint = f" (now {successors[0]})" if successors else ""
+            return f"{prefix!r} is not an org-id.guide prefix{hint}"
+        if entry["deprecated"]:
+            successors = [c for c, e in known.items() if prefix in e["former"] and not e["deprecated"]]
+            return f"{prefix!r} is a withdrawn org-id.guide list" + (f"; use {successors[0]}" if successors else "")
+        return None
+    # a known prefix further in: junk in front of an org-id
+    for at in [i + 1 for i, ch in enumerate(s) if ch == "-"]:
+        inner = _ORG_ID_SHAPE.match(s[at:])
+        if inner and f"{inner[1]}-{inner[2]}" in known:
+            return f"does not start with an org-id.guide prefix; {s[at:]!r} inside it would be one"
+    return None
+
+
+def org_id_warnings(tables: dict[str, pd.DataFrame], *, source: str = "") -> list:
+    """A located warning (file, sheet, row, column, value) for each organisation id with an unknown prefix.
+
+    Never an error: the SPEC accepts any unique string as an id, and a
+    publisher's typo should not stop a load. See :func:`org_id_problem`.
+    """
+    from ecosystem.model import Issue
+
+    orgs = tables.get("organisations")
+    if orgs is None or not len(orgs) or "id" not in orgs.columns:
+        return []
+    out = []
+    cols = {c: list(orgs[c]) if c in orgs.columns else [None] * len(orgs) for c in ("id", "_file", "_sheet", "_row")}
+    for i, v in enumerate(cols["id"]):
+        why = org_id_problem(v)
+        if why is None:
+            continue
+        f, sh, row = (None if _blank(x) else x for x in (cols["_file"][i], cols["_sheet"][i], cols["_row"][i]))
+        out.append(Issue(str(f or source), sh, int(row) if row is not None else None, "id", str(v), "org_id_prefix",
+                         f"organisation id {str(v)!r}: {why} (kept as it is; see org-id.guide)"))
+    return out

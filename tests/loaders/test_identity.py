@@ -84,3 +84,59 @@ def test_resolution_is_idempotent_and_keeps_references_valid(rows):
     assert set(once["funding"]["funder"]) | set(once["funding"]["recipient"]) <= ids
     assert sorted(twice["organisations"]["id"]) == sorted(ids)
     assert len(ids) <= len(orgs)
+
+
+# ------------------------------------------------------------------ org-id.guide prefixes
+def test_org_id_prefix_list_is_org_id_guides():
+    import csv
+
+    from loaders.identity import org_id_prefixes
+
+    path = pathlib.Path(identity.__file__).parent / "data" / "org_id_prefixes.csv"
+    with open(path, newline="", encoding="utf-8") as f:
+        rows = list(csv.DictReader(f))
+    known = org_id_prefixes()
+    assert len(known) == len(rows) == len({r["code"] for r in rows})
+    # the UK registers ecomap relies on, with their names as org-id.guide gives them
+    assert {"GB-CHC", "GB-SC", "GB-NIC", "GB-COH", "GB-LAE", "GB-LAS", "GB-PLA", "GB-LANI", "GB-NHS", "GB-EDU",
+            "GB-UKPRN", "XI-IATI", "XI-ROR"} <= set(known)
+    assert known["GB-COH"]["name"] == "Companies House" and not known["GB-COH"]["deprecated"]
+    assert known["XI-GRID"]["deprecated"] and "GB-GOVUK" in known["GB-GOV"]["former"]
+
+
+def test_org_id_problems():
+    p = identity.org_id_problem
+    for fine in ("GB-CHC-1159982", "gb-coh-04142000", "GB-LAE-TRF", "XI-ROR-04ycpbx82", "CH_BS-CR-1", "P1", "COUNCIL",
+                 "360G-PowerToChange-ABC", None, ""):
+        assert p(fine) is None, fine
+    assert p("GB-XYZ-1") == "'GB-XYZ' is not an org-id.guide prefix"
+    assert p("GB-GOVUK-D1") == "'GB-GOVUK' is a withdrawn org-id.guide list; use GB-GOV"
+    assert p("XI-GRID-grid.5292.c") == "'XI-GRID' is a withdrawn org-id.guide list"
+    assert p("RUBBISH1-GB-CHC-1159982") == (
+        "does not start with an org-id.guide prefix; 'GB-CHC-1159982' inside it would be one")
+    assert p("ZZ-RUBBISH-GB-CHC-1") == "'ZZ-RUBBISH' is not an org-id.guide prefix"
+
+
+def test_unknown_prefix_is_a_located_warning_and_the_load_goes_on(tmp_path):
+    import shutil
+
+    from ecosystem.pipeline import prepare
+
+    src = pathlib.Path(__file__).parents[1] / "fixtures" / "template" / "small"
+    shutil.copytree(src, tmp_path / "t")
+    orgs = tmp_path / "t" / "organisations.csv"
+    orgs.write_text("id,name,sector\nC1,Council,public\nRUBBISH1-GB-CHC-1159982,Provider One,vcse\n"
+                    "GB-CHC-1000001,Provider Two,vcse\n", encoding="utf-8")
+    for name in ("services.csv", "funding.csv", "partnerships.csv"):
+        f = tmp_path / "t" / name
+        f.write_text(f.read_text(encoding="utf-8").replace("P1", "RUBBISH1-GB-CHC-1159982")
+                     .replace("P2", "GB-CHC-1000001"), encoding="utf-8")
+    tables = prepare([tmp_path / "t"], fmt="template")
+    assert sorted(tables.tables["organisations"]["id"]) == ["C1", "GB-CHC-1000001", "RUBBISH1-GB-CHC-1159982"]
+    found = [w for w in tables.warnings if "org-id.guide" in w]
+    assert len(found) == 1
+    assert "organisations.csv" in found[0] and "row 3" in found[0] and "column id" in found[0]
+    assert "'RUBBISH1-GB-CHC-1159982'" in found[0] and "'GB-CHC-1159982' inside it would be one" in found[0]
+    # --strict makes implausible values errors, but an unknown prefix stays a warning
+    assert len([w for w in prepare([tmp_path / "t"], fmt="template", options={"strict": True}).warnings
+                if "org-id.guide" in w]) == 1
