@@ -159,6 +159,11 @@ def place_kind(code: str) -> str | None:
     return GSS_KINDS.get(str(code)[:3].upper())
 
 
+def _a(kind: str) -> str:
+    """``a ward``, ``an LSOA``, ``an output area``."""
+    return ("an " if kind[0] in "aeiouAEIOU" or kind in ("LSOA", "MSOA") else "a ") + kind
+
+
 def unplaced_fix(u: dict[str, Any], *, limit: int = 8) -> list[str]:
     """What would place the unplaced organisations, one sentence per remedy (empty when none are unplaced).
 
@@ -183,7 +188,7 @@ def unplaced_fix(u: dict[str, Any], *, limit: int = 8) -> list[str]:
                    f"{', '.join(ds[:limit])}{more}: {with_pc:,} of the {n:,} give a postcode")
     codes = list(u.get("unknown_places") or [])
     if codes:
-        shown = [f"{c} (a {place_kind(c)})" if place_kind(c) else c for c in codes[:limit]]
+        shown = [f"{c} ({_a(place_kind(c))})" if place_kind(c) else c for c in codes[:limit]]
         more = f" and {len(codes) - limit} more" if len(codes) > limit else ""
         it = "it" if len(codes) == 1 else "them"
         out.append(f"load boundaries for {', '.join(shown)}{more}: their funding names {it} as a beneficiary place")
