@@ -168,6 +168,28 @@ def configure(*, host: str = "127.0.0.1", port: int = 8050, public_url: str | No
     return _CONFIG
 
 
+def home_secret(home: Any) -> bytes:
+    """The key that signs the dashboard's cookies, kept in ECOMAP_HOME (0600) so a restart keeps members and logins."""
+    import pathlib
+
+    path = pathlib.Path(home) / "dashboard-secret"
+    try:
+        data = path.read_bytes()
+        if len(data) >= 32:
+            return data
+    except OSError:
+        pass
+    data = secrets.token_bytes(32)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(fd, "wb") as f:
+            f.write(data)
+    except OSError as e:  # a read-only home: cookies then last as long as this process
+        log.warning("could not keep the dashboard's cookie key in %s: %s", path, e)
+    return data
+
+
 def host_allowed(host_header: str | None, cfg: Config | None = None) -> bool:
     cfg = cfg or _CONFIG
     if not host_header:

@@ -104,8 +104,10 @@ def run_server(host: str = "127.0.0.1", port: int = 8050, query: Mapping[str, st
     once here carries it. ``public_url`` is the address people use (for
     the links it shows and the names it answers to).
     """
+    from ecosystem.server import default_home
+
     cfg = access.configure(host=host, port=port, public_url=public_url, token=token or os.environ.get("ECOMAP_TOKEN"),
-                           upload_mb=upload_mb)
+                           upload_mb=upload_mb, secret=access.home_secret(default_home()))
     app = create_app(source, query=query)
     import threading
 
@@ -120,7 +122,6 @@ def run_server(host: str = "127.0.0.1", port: int = 8050, query: Mapping[str, st
         print("  the address carries the login token: share it only with people who may see and change the data; "
               "board members need only their workshop's board link", file=sys.stderr)
     from ecosystem import workshop as ws
-    from ecosystem.server import default_home
 
     ws.record_dashboard(default_home(), cfg.base_url)  # `ecomap workshop new` prints links to this address
     if threading.current_thread() is threading.main_thread():  # a plain kill tidies up as Ctrl+C does

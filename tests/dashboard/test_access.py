@@ -217,3 +217,12 @@ def test_the_list_of_workshops_needs_the_login(lan):
     assert page.status_code == 401 and b"needs its login token" in page.data
     lan.get("/?token=" + LOGIN)
     assert lan.get("/workshop").status_code == 200
+
+
+def test_the_cookie_key_is_kept_private_in_the_home_so_a_restart_keeps_members(tmp_path):
+    import os
+
+    first = access.home_secret(tmp_path / "home")
+    assert len(first) == 32 and access.home_secret(tmp_path / "home") == first
+    assert oct(os.stat(tmp_path / "home" / "dashboard-secret").st_mode & 0o777) == "0o600"
+    assert access.home_secret(tmp_path / "other") != first
