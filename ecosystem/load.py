@@ -24,7 +24,7 @@ import pandas as pd
 
 from ecosystem import model as m
 from ecosystem.placement import place_organisations
-from ecosystem.store import GraphStore
+from ecosystem.store import GraphStore, StoreWriteError
 from queries import query
 
 log = logging.getLogger(__name__)
@@ -169,6 +169,7 @@ def write_tables(store: GraphStore, tables: m.CanonicalTables, *, source: str, f
     done = 0
     steps = _split_funds(store, steps, source)
     places_written = sorted({r["key"] for name, rows in steps if name == "merge_places" for r in rows})
+    mark = store.log_mark()  # a full disk refuses the load here, before anything is written
     with store.transaction() as tx:
         if len(last):
             tx.run(query("delete_source_funds").text, {"source": source}).consume()
@@ -202,6 +203,12 @@ def write_tables(store: GraphStore, tables: m.CanonicalTables, *, source: str, f
             "hash": digest, "counts": json.dumps(counts), "status": "complete",
             "warnings": list(tables.warnings)[:200],
         }}).consume()
+    failures = store.write_failures_since(mark)
+    if failures:  # committed, but the store could not write its files: never reported as a success
+        log.info("the store could not write load run %s of %s: %s", run, source, failures[0])
+        raise StoreWriteError(f"the store could not write its files during this load ({failures[0][:200]}); "
+                              f"the load of {source!r} may be incomplete. Free disk space under {store.location}, "
+                              "run `ecomap db stop`, then load the source again (its next load replaces it)")
     return {"run": run, "source": source, "status": "loaded", "counts": counts, "rows_written": total,
             "placed": placed}
 

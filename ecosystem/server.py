@@ -352,7 +352,12 @@ def restore(src: pathlib.Path, home: pathlib.Path | None = None) -> None:
         shutil.rmtree(db, ignore_errors=True)
         if had:
             os.replace(aside, db)
-            ensure_running(home)
+            try:
+                ensure_running(home)
+            except Exception as again:  # e.g. a full disk: the data is back in place, the store not running
+                raise BackupError(f"the backup could not be restored ({e}); the database that was there is back "
+                                  f"in place but the store does not start ({again}); free disk space and run "
+                                  "`ecomap db status`") from None
         raise BackupError(f"the backup could not be restored ({e}); the store is as it was") from None
     shutil.rmtree(aside, ignore_errors=True)
 

@@ -29,6 +29,16 @@ class StoreUnavailable(RuntimeError):
     """The store could not be reached."""
 
 
+class StoreWriteError(RuntimeError):
+    """The store reported that it could not write its files (a full disk) while a load was written."""
+
+
+#: what the embedded store logs when it cannot write its files
+WRITE_FAILURES = ("No space left on device", "Disk quota exceeded", "Read-only file system")
+#: below this many free bytes on the database's disk a load is refused before it writes
+MIN_FREE = 1 << 20
+
+
 def _to_python(v: Any) -> Any:
     """Driver values as Python ones: neo4j dates and times become datetime objects."""
     if hasattr(v, "to_native"):
@@ -236,6 +246,56 @@ class GraphStore:
             finally:
                 with contextlib.suppress(Exception):
                     tx.close()
+
+    # ---------------------------------------------------------------- write health
+    def _log_files(self) -> list[pathlib.Path]:
+        if self.kind != "embedded" or self.home is None:
+            return []
+        return [self.home / "server.log",
+                *sorted(p for p in (self.home / "log").glob("arcadedb.log*") if not p.name.endswith(".lck"))]
+
+    def _free_bytes(self) -> int | None:
+        import shutil
+
+        if self.kind != "embedded" or self.home is None:
+            return None
+        folder = self.home / "arcadedb" / "databases"
+        try:
+            return shutil.disk_usage(folder if folder.exists() else self.home).free
+        except OSError:
+            return None
+
+    def log_mark(self) -> dict[str, int]:
+        """Where the embedded store's logs end now (for :meth:`write_failures_since`); checks free space.
+
+        Raises :class:`StoreWriteError` when the database's disk is (nearly) full, before anything is written.
+        """
+        free = self._free_bytes()
+        if free is not None and free < MIN_FREE:
+            raise StoreWriteError(f"no space left on the disk holding the store ({free:,} bytes free under "
+                                  f"{self.home}); nothing was written: free some space and load again")
+        out = {}
+        for p in self._log_files():
+            with contextlib.suppress(OSError):
+                out[str(p)] = p.stat().st_size
+        return out
+
+    def write_failures_since(self, mark: dict[str, int]) -> list[str]:
+        """Lines the embedded store logged since ``mark`` saying it could not write its files, and a full disk."""
+        found: list[str] = []
+        for p in self._log_files():
+            try:
+                with open(p, "rb") as f:
+                    f.seek(mark.get(str(p), 0))
+                    data = f.read(8 << 20)
+            except OSError:
+                continue
+            found += [ln.strip() for ln in data.decode("utf-8", "replace").splitlines()
+                      if any(w in ln for w in WRITE_FAILURES)]
+        free = self._free_bytes()
+        if free == 0:
+            found.append(f"No space left on device: 0 bytes free on the disk holding {self.home}")
+        return found
 
     # ---------------------------------------------------------------- schema
     def ensure_schema(self) -> None:

@@ -154,6 +154,7 @@ def _assume_months(text: str) -> int:
 
 def cmd_load(args) -> int:
     from ecosystem import pipeline
+    from ecosystem.store import StoreWriteError
 
     options = _load_options(args)
     store = None if args.dry_run and args.no_store else open_store()
@@ -191,6 +192,12 @@ def cmd_load(args) -> int:
             close()
             _err(f"ecomap: {e}")
             return EXIT_INPUT
+        except StoreWriteError as e:  # a full disk: a failed load, never a success
+            close()
+            if args.json:
+                print_json({"status": "failed", "error": str(e)})
+            _err(f"the load failed: {e}")
+            return EXIT_ERROR
         except Exception as e:
             close()
             _err(f"the load failed and was rolled back; the store is as it was before. Reason: {e}")

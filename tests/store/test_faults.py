@@ -201,3 +201,35 @@ def test_query_runs_only_named_queries_from_the_folder(tmp_path, capsys):
 def test_query_chunk_must_be_a_positive_whole_number(value, capsys):
     assert cli.main(["query", "export_nodes", "--param", f"chunk={value}"]) == 2
     assert "chunk is a whole number of rows" in capsys.readouterr().err
+
+
+@embedded
+def test_a_load_is_failed_when_the_store_cannot_write_its_files(store, ecomap_home, template_dir, capsys,
+                                                                  monkeypatch):
+    """The store's own error path: the line ArcadeDB logs when the disk fills after the write-ahead log."""
+    from ecosystem.pipeline import load
+    from ecosystem.store import StoreWriteError
+
+    def disk_fills(done, total):
+        with open(ecomap_home / "server.log", "a") as f:
+            f.write("SEVERE [PageManager] Error on flushing page: java.io.IOException: No space left on device\n")
+
+    with pytest.raises(StoreWriteError, match="No space left on device"):
+        load(store, [template_dir], source="small", progress=disk_fills)
+    # and through the command line: exit 1, "the load failed", never "loaded source"
+    monkeypatch.setattr("ecosystem.store.GraphStore.write_failures_since",
+                        lambda self, mark: ["java.io.IOException: No space left on device"])
+    assert cli.main(["load", str(template_dir), "--source", "other"]) == 1
+    err = capsys.readouterr().err
+    assert "the load failed" in err and "No space left on device" in err and "loaded source" not in err
+
+
+@embedded
+def test_a_full_disk_refuses_the_load_before_writing(store, template_dir, capsys, monkeypatch):
+    from ecosystem.export import export
+
+    before = export(store, "json")
+    monkeypatch.setattr("ecosystem.store.GraphStore._free_bytes", lambda self: 4096)
+    assert cli.main(["load", str(template_dir)]) == 1
+    assert "no space left on the disk holding the store" in capsys.readouterr().err
+    assert export(store, "json") == before
