@@ -155,6 +155,7 @@ def _load(path: pathlib.Path) -> CanonicalTables:
     skipped = {"terminated postcodes": 0, "rows without a valid postcode": 0, "repeated postcodes": 0}
     bad_rows: list[str] = []
     n_rows = 0
+    seen_codes: dict[str, list[str]] = {}
     with path.open("r", encoding="utf-8-sig", newline="") as f:
         reader = csv.reader(f)
         next(reader, None)
@@ -176,8 +177,12 @@ def _load(path: pathlib.Path) -> CanonicalTables:
                 if len(bad_rows) < _MAX_WARNINGS:
                     bad_rows.append(f"row {r} ({row[pc] if pc < len(row) else ''!r})")
                 continue
-            codes = []
-            if len(row) >= width:
+            raw_key = "\x1f".join([row[j] for j in gss]) if len(row) >= width else None
+            codes = seen_codes.get(raw_key) if raw_key is not None else None
+            if codes is not None:
+                pass
+            elif len(row) >= width:
+                codes = []
                 for j in gss:
                     v = row[j]
                     if not _CODE.fullmatch(v):
@@ -186,7 +191,11 @@ def _load(path: pathlib.Path) -> CanonicalTables:
                             continue
                     if v not in codes:
                         codes.append(v)
+                if len(seen_codes) > 20000:  # neighbouring postcodes repeat their codes: a small cache will do
+                    seen_codes.clear()
+                seen_codes[raw_key] = codes
             else:
+                codes = []
                 for j in gss:
                     v = row[j].strip().upper() if j < len(row) else ""
                     if _CODE.fullmatch(v) and v not in codes:
