@@ -41,12 +41,12 @@ UNITS = [a + b for a in LETTERS for b in LETTERS]  # 400 units per sector
 
 
 def _gss_folder(src: pathlib.Path, dst: pathlib.Path) -> None:
-    """Copy a generated folder with SYN-W000001 → E0590000001 (ward) and SYN-LA0001 → E0899990001 (LA)."""
+    """Copy a generated folder with SYN-W000001 → E05000001 (ward) and SYN-LA0001 → E08990001 (LA)."""
     dst.mkdir(parents=True, exist_ok=True)
     for f in src.glob("*.csv"):
         text = f.read_text(encoding="utf-8")
-        text = re.sub(r"SYN-W(\d{6})", r"E0590\1", text)
-        text = re.sub(r"SYN-LA(\d{4})", r"E089999\1", text)
+        text = re.sub(r"SYN-W(\d{6})", r"E05\1", text)
+        text = re.sub(r"SYN-LA(\d{4})", r"E0899\1", text)
         (dst / f.name).write_text(text, encoding="utf-8")
 
 

@@ -127,7 +127,7 @@ def prepare(paths: Sequence[str | pathlib.Path], *, fmt: str = "auto", store: Gr
         from loaders import mapped
 
         mapped.drop_known_categories(tables, known.get("categories", set()))
-        issues += mapped.areas_from_postcodes(tables, lambda pcs: _smallest(store, pcs))
+        issues += mapped.areas_from_postcodes(tables, lambda pcs: _smallest(store, pcs), no_store=store is None)
     from ecosystem import vintages
 
     issues += vintages.generation_issues(store, tables, source)

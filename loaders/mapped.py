@@ -260,7 +260,7 @@ def load(path: pathlib.Path, *, as_table: str = "services", mapping: Any = None,
                             "categories": table_frame(list(categories.values()), "categories")})
 
 
-def areas_from_postcodes(tables: CanonicalTables, smallest: Any) -> list[Issue]:
+def areas_from_postcodes(tables: CanonicalTables, smallest: Any, *, no_store: bool = False) -> list[Issue]:
     """Fill the areas of mapped services that have none from their postcode; issues for those left without.
 
     ``smallest(postcodes) -> {postcode: place code}`` answers from the store's lookups and places.
@@ -281,9 +281,14 @@ def areas_from_postcodes(tables: CanonicalTables, smallest: Any) -> list[Issue]:
             if code:
                 a = [code]
             else:
-                why = (f"postcode {pc} is in no loaded place (load a postcode lookup that covers it, and the "
-                       f"places), or map areas=<column> or areas='CODE'") if isinstance(pc, str) else \
-                    "no areas and no postcode: map areas=<column>, areas='CODE' or postcode=<column>"
+                if not isinstance(pc, str):
+                    why = "no areas and no postcode: map areas=<column>, areas='CODE' or postcode=<column>"
+                elif no_store:
+                    why = (f"postcode {pc}: with --no-store the loaded postcode lookups cannot be asked; drop "
+                           f"--no-store, or map areas=<column> or areas='CODE'")
+                else:
+                    why = (f"postcode {pc} is in no loaded place (load a postcode lookup that covers it, and the "
+                           f"places), or map areas=<column> or areas='CODE'")
                 issues.append(Issue(rec.get("_file"), rec.get("_sheet"), rec.get("_row"),
                                     rec.get("_postcode_column"), pc, "areas", why))
         areas.append(a)

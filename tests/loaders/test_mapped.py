@@ -116,3 +116,15 @@ def test_xlsx_first_sheet(tmp_path):
     ct = mapped.load(path, mapping="name=Provider name,category=Service type,areas=Area")
     assert list(ct["services"]["areas"])[0] == ["E05015247"]
     assert list(ct["services"]["_sheet"]) == ["Providers 2024", "Providers 2024"]
+
+
+def test_areas_from_postcodes_fill_or_locate_what_is_missing(tmp_path):
+    f = tmp_path / "list.csv"
+    f.write_text("Name,Kind,Postcode\nA,Advice,m15 4ab\nB,Advice,ZZ9 9ZZ\n")
+    ct = mapped.load(f, mapping="name=Name,category=Kind,postcode=Postcode")
+    issues = mapped.areas_from_postcodes(ct, lambda pcs: {"M15 4AB": "E05015247"} if "M15 4AB" in pcs else {})
+    assert list(ct["services"]["areas"]) == [["E05015247"], []]
+    assert [(i.row, i.column, i.value) for i in issues] == [(3, "Postcode", "ZZ9 9ZZ")]
+    ct = mapped.load(f, mapping="name=Name,category=Kind,postcode=Postcode")
+    issues = mapped.areas_from_postcodes(ct, lambda pcs: {}, no_store=True)
+    assert len(issues) == 2 and "--no-store" in issues[0].message
