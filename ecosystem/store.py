@@ -23,6 +23,9 @@ from ecosystem import server
 from queries import query
 
 log = logging.getLogger(__name__)
+# Neo4j sends a notification for every property key a query names that no node has yet (normal in a sparse
+# or new graph); the driver would log each one as a warning on the user's terminal
+logging.getLogger("neo4j.notifications").setLevel(logging.ERROR)
 
 
 class StoreUnavailable(RuntimeError):
