@@ -70,7 +70,7 @@ def controls(prefix: str, view: View, *, places: list[dict], categories: list[di
         ], className="col-md-3"))
     cols.append(html.Div([
         html.Label("As of", htmlFor=f"{prefix}-as-of", className="form-label small mb-0"),
-        dcc.Input(id=f"{prefix}-as-of", type="date", value=view.as_of.isoformat(), debounce=True,
+        dcc.Input(id=f"{prefix}-as-of", type="date", value=view.as_of.isoformat(), debounce=False,
                   className="form-control", required=True),
     ], className="col-md-2"))
     if scenarios is not None:
@@ -79,7 +79,7 @@ def controls(prefix: str, view: View, *, places: list[dict], categories: list[di
             dcc.Dropdown(id=f"{prefix}-scenario", options=scenarios, value=view.scenario or "", clearable=False),
         ], className="col-md-3"))
     cols += extra or []
-    return html.Div([dcc.Location(id=f"{prefix}-url", refresh=False),
+    return html.Div([dcc.Store(id=f"{prefix}-url"),
                      html.Div(cols, className="row g-2 align-items-end")],
                     className="ecomap-controls mb-3", role="search", **{"aria-label": "View"})
 

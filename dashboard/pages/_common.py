@@ -5,7 +5,7 @@ from __future__ import annotations
 import dataclasses
 from typing import Any
 
-from dash import Input, Output, callback, dcc, html
+from dash import Input, Output, callback, clientside_callback, dcc, html
 
 from dashboard import state
 from dashboard.components.layout import category_options, controls, message, messages, place_options, scenario_options
@@ -56,21 +56,41 @@ def search_for(place: Any, category: Any, as_of: Any, scenario: Any) -> str:
     return view.search()
 
 
+#: keeps the address bar in step with the view without telling Dash's page router: a dcc.Location that
+#: changed its search made the router draw the whole page again, doubling every filter change
+_REPLACE_URL = """
+function(place, category, as_of, scenario) {
+    const p = new URLSearchParams();
+    if (place) p.set("place", place);
+    if (category) p.set("category", category);
+    if (as_of) p.set("as_of", String(as_of).slice(0, 10));
+    if (scenario) p.set("scenario", scenario);
+    const s = p.toString();
+    const url = window.location.pathname + (s ? "?" + s : "");
+    if (url !== window.location.pathname + window.location.search) {
+        window.history.replaceState(window.history.state, "", url);
+    }
+    return url;
+}
+"""
+
+
 def sync_url(prefix: str, *, category: bool = True, scenario: bool = True):
-    """Keep the page's URL in step with its controls, so any view is a shareable link."""
+    """Keep the page's URL in step with its controls, so any view is a shareable link.
+
+    The address is replaced in the browser (``history.replaceState``), the
+    same query string :func:`search_for` builds, and ``{prefix}-url`` holds it.
+    """
     inputs = [Input(f"{prefix}-place", "value")]
     inputs.append(Input(f"{prefix}-category", "value") if category else None)
     inputs.append(Input(f"{prefix}-as-of", "value"))
     inputs.append(Input(f"{prefix}-scenario", "value") if scenario else None)
     used = [i for i in inputs if i is not None]
-
-    @callback(Output(f"{prefix}-url", "search"), *used, prevent_initial_call=True)
-    def _sync(*values):
-        it = iter(values)
-        vals = [next(it) if i is not None else None for i in inputs]
-        return search_for(*vals)
-
-    return _sync
+    names = ["place", "category", "as_of", "scenario"]
+    args = ", ".join(n if i is not None else "null" for n, i in zip(names, inputs))
+    params = ", ".join(n for n, i in zip(names, inputs) if i is not None)
+    js = f"function({params}) {{ return ({_REPLACE_URL.strip()})({args}); }}"
+    clientside_callback(js, Output(f"{prefix}-url", "data"), *used, prevent_initial_call=True)
 
 
 def fail(e: BaseException, n_outputs: int = 1) -> tuple:

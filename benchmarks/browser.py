@@ -1,0 +1,195 @@
+"""What a person waits for in a real browser: pages and filter changes in headless Chromium.
+
+Starts ``ecomap serve`` over a store (``--home``; it must already hold the
+data: the demo, or ``ecomap generate --scale la`` loaded) on a free port on
+127.0.0.1, then drives Debian's chromium with Playwright:
+
+* every page of the dashboard, ``--repeat`` times after one first visit,
+  timed from navigation until the page has settled (its body is filled and
+  no Dash component is still loading);
+* a filter change on the overview (the category dropdown), timed from the
+  choice until the page has settled again;
+
+and prints p50/p95 per page and interaction in milliseconds, with the
+targets (a page ≤ 1 s p95 warm, ≤ 3 s on the first visit; a filter change
+on the demo ≤ 300 ms). ``--demo-start`` also times ``ecomap demo`` on a new
+ECOMAP_HOME until its first page answers (target ≤ 6 s, store start
+included), against ``ecomap db status`` (the store's own start) in the
+same run.
+
+    python benchmarks/browser.py --home ~/.local/share/ecomap [--repeat 5] [--demo-start]
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import pathlib
+import shutil
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+
+ROOT = pathlib.Path(__file__).resolve().parent.parent
+CHROMIUM = "/usr/bin/chromium"
+ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+        "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+
+#: route -> the element whose filling means the page has drawn
+PAGES = {
+    "/": "#overview-body", "/gaps": "#gaps-body", "/duplication": "#duplication-body",
+    "/fragility": "#fragility-body", "/network": "#network-body", "/funding": "#funding-body",
+    "/scenario": "#scenario-body", "/data": "#data-store",
+}
+
+SETTLED = """sel => {
+  const body = document.querySelector(sel);
+  if (!body || !body.innerText.trim()) return false;
+  return !document.querySelector('[data-dash-is-loading="true"]');
+}"""
+
+WATCH = """() => {
+  window.__sawLoading = false;
+  new MutationObserver(ms => { for (const m of ms) {
+      if (m.target.getAttribute && m.target.getAttribute('data-dash-is-loading') === 'true') window.__sawLoading = true;
+  } }).observe(document.body, {attributes: true, subtree: true, attributeFilter: ['data-dash-is-loading']});
+}"""
+
+AGAIN = """() => window.__sawLoading && !document.querySelector('[data-dash-is-loading="true"]')"""
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def wait_http(url: str, timeout: float = 120.0) -> float:
+    t = time.perf_counter()
+    while time.perf_counter() - t < timeout:
+        try:
+            with urllib.request.urlopen(url, timeout=5) as r:
+                if r.status == 200:
+                    return time.perf_counter() - t
+        except OSError:
+            time.sleep(0.05)
+    raise TimeoutError(url)
+
+
+def pct(xs: list[float], q: float) -> float:
+    xs = sorted(xs)
+    return xs[min(len(xs) - 1, int(round(q * (len(xs) - 1))))]
+
+
+def ecomap(*args: str) -> list[str]:
+    return [sys.executable, "-m", "ecosystem", *args]
+
+
+def serve(home: pathlib.Path) -> tuple[subprocess.Popen, str]:
+    port = free_port()
+    env = {**os.environ, "ECOMAP_HOME": str(home)}
+    proc = subprocess.Popen(ecomap("serve", "--port", str(port)), env=env, cwd=ROOT,
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    base = f"http://127.0.0.1:{port}"
+    wait_http(base + "/")
+    return proc, base
+
+
+def pages(base: str, query: str, repeat: int, category_label: str | None) -> dict[str, list[float]]:
+    from playwright.sync_api import sync_playwright
+
+    out: dict[str, list[float]] = {}
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+        page = browser.new_page(viewport={"width": 1366, "height": 900})
+        page.set_default_timeout(180_000)
+        for route, sel in PAGES.items():
+            times = []
+            for _ in range(repeat + 1):
+                t = time.perf_counter()
+                page.goto(base + route + query)
+                try:
+                    page.wait_for_function(SETTLED, arg=sel, polling=25)
+                except Exception:
+                    print(f"{route}: did not settle", file=sys.stderr, flush=True)
+                    raise
+                times.append(time.perf_counter() - t)
+            out[route] = times
+        if category_label:
+            labels = category_label.split("|")
+            page.goto(base + "/" + query)
+            page.wait_for_function(SETTLED, arg="#overview-body", polling=25)
+            times = []
+            for i in range(repeat + 1):
+                page.evaluate(WATCH)
+                page.click("#overview-category")
+                page.keyboard.type(labels[i % len(labels)])
+                t = time.perf_counter()
+                page.keyboard.press("Enter")
+                page.wait_for_function(AGAIN, polling=10)
+                times.append(time.perf_counter() - t)
+            out["filter change (overview category)"] = times
+        browser.close()
+    return out
+
+
+def demo_start() -> tuple[float, float]:
+    """Seconds from ``ecomap demo`` on a new home to its first page, and the store's own start in the same run."""
+    home = pathlib.Path(tempfile.mkdtemp(prefix="ecomap-bench-demo-"))
+    env = {**os.environ, "ECOMAP_HOME": str(home)}
+    t = time.perf_counter()
+    subprocess.run(ecomap("db", "status"), env=env, cwd=ROOT, check=True, capture_output=True)
+    store_start = time.perf_counter() - t
+    subprocess.run(ecomap("db", "stop"), env=env, cwd=ROOT, capture_output=True)
+    shutil.rmtree(home, ignore_errors=True)
+    home.mkdir()
+    port = free_port()
+    t = time.perf_counter()
+    proc = subprocess.Popen(ecomap("demo", "--port", str(port)), env=env, cwd=ROOT,
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        took = wait_http(f"http://127.0.0.1:{port}/") + 0.0
+        took = time.perf_counter() - t
+    finally:
+        proc.terminate()
+        proc.wait(timeout=30)
+        subprocess.run(ecomap("db", "stop"), env=env, cwd=ROOT, capture_output=True)
+        shutil.rmtree(home, ignore_errors=True)
+    return took, store_start
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--home", required=True, help="ECOMAP_HOME of a store holding the data to show")
+    ap.add_argument("--query", default="", help="the view, e.g. '?place=E08000009&as_of=2026-11-21'")
+    ap.add_argument("--category", help="category names to choose in turn on the overview, separated by | "
+                                       "(filter-change timing), e.g. 'Food support|Youth services'")
+    ap.add_argument("--repeat", type=int, default=5)
+    ap.add_argument("--demo-start", action="store_true")
+    args = ap.parse_args(argv)
+    if args.demo_start:
+        took, store = demo_start()
+        print(f"ecomap demo on a new ECOMAP_HOME to its first page: {took:6.2f} s (target ≤ 6 s); "
+              f"the store alone starts in {store:.2f} s (ratio {took / store:.2f})", flush=True)
+    proc, base = serve(pathlib.Path(args.home))
+    try:
+        res = pages(base, args.query, args.repeat, args.category)
+    finally:
+        proc.terminate()
+        proc.wait(timeout=30)
+    print(f"{'page or interaction':<36}{'first':>8}{'p50':>8}{'p95':>8}   ms ({args.repeat} warm visits)")
+    warm_all = []
+    for name, times in res.items():
+        first, warm = times[0], times[1:] or times
+        warm_all += warm
+        print(f"{name:<36}{first * 1000:8.0f}{statistics.median(warm) * 1000:8.0f}{pct(warm, 0.95) * 1000:8.0f}")
+    print("targets: page p95 ≤ 1,000 ms warm and ≤ 3,000 ms first; filter change on the demo ≤ 300 ms")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
