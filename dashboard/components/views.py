@@ -427,8 +427,9 @@ def fragility_view(res: Result, frames: an.Frames) -> list:
     dep = a.funding_dependency
     providers = set(a.provision["provider"]) if len(a.provision) else set()
     cards = figure_cards([
-        ("Dependent providers", f"{int(dep['dependent'].sum()) if len(dep) else 0:,}",
-         f"of {len(dep):,} funded: one funder gives half or more"),
+        ("Dependent providers", f"{dep.loc[dep['dependent'].astype(bool), 'provider'].nunique() if len(dep) else 0:,}",
+         f"of {dep['provider'].nunique() if len(dep) else 0:,} funded: one funder gives half or more"
+         + (" (in a currency)" if a.several_currencies else "")),
         ("Funding cliffs", fmt_totals(total_pairs(a.funding_cliffs)),
          f"{len(a.funding_cliffs):,} flow(s) ending within {a.horizon} months, no follow-on"),
         ("Short-term funding", pct(a.short_term_share), "of active money in flows of 12 months or less"
@@ -439,7 +440,8 @@ def fragility_view(res: Result, frames: an.Frames) -> list:
          "categories with HHI above 2,500"),
     ])
     top = dep.sort_values(["top_share", "amount"], ascending=[False, False]).head(25)
-    dep_fig = fg.hbar([names.organisation(p) for p in top["provider"]], [float(x) for x in top["top_share"]],
+    dep_fig = fg.hbar([names.organisation(p) + ("" if c == DEFAULT_CURRENCY else f" ({c})")
+                       for p, c in zip(top["provider"], top["currency"])], [float(x) for x in top["top_share"]],
                       x_title="largest funder's share", fmt=".0%", highlight=[bool(x) for x in top["dependent"]])
     dep_df = pd.DataFrame({
         "Provider": [org_link(names, p, view) for p in dep["provider"]],
