@@ -33,7 +33,7 @@ def run(*args):
     (["--fail-on", "new-unserved"], "--fail-on compares with an earlier report: give --previous DIR too"),
     (["--fail-on", "everything", "--previous", "x"], "--fail-on 'everything': unknown everything"),
     (["--place", "NOWHERE"], "--place 'NOWHERE': no such place in the store"),
-    (["--horizon", "-1"], "--horizon must be 0 or more months"),
+    (["--horizon", "-1"], "--horizon -1: use 0 to 1,200 months"),
 ])
 def test_bad_arguments_exit_2_with_a_message(loaded, tmp_path, capsys, args, message):
     out = tmp_path / "out"
