@@ -192,8 +192,8 @@ def test_network_search_box_focuses_one_organisation_and_the_view_by_category(br
     page.wait_for_selector("#network-graph canvas", state="attached")
     page.wait_for_function("() => document.querySelector('#network-body').innerText.includes('links drawn')")
     page.click("#network-focus")
-    page.keyboard.type("Sale Community Wellbeing")
-    page.keyboard.press("Enter")
+    page.get_by_placeholder("Search").fill("Sale Community Wellbeing")
+    page.get_by_text("Illustrative: Sale Community Wellbeing Trust", exact=True).filter(visible=True).click()
     page.wait_for_function("() => document.querySelector('#network-body').innerText"
                            ".includes('Illustrative: Sale Community Wellbeing Trust: ')")
     body = page.inner_text("#network-body")
