@@ -296,14 +296,25 @@ def cmd_db_stop(args) -> int:
     return EXIT_OK
 
 
+def confirmed(yes: bool, question: str, *, refusal: str, declined: str) -> bool:
+    """True when ``--yes`` was given or the user types 'yes' to ``question``.
+
+    With no terminal to ask, a usage error saying ``refusal``; a typed 'no' says ``declined``.
+    """
+    if yes:
+        return True
+    if not sys.stdin.isatty():
+        raise UsageError(refusal)
+    if input(f"{question} Type 'yes': ").strip().lower() != "yes":
+        _err(declined)
+        return False
+    return True
+
+
 def cmd_db_wipe(args) -> int:
-    if not args.yes:
-        if not sys.stdin.isatty():
-            raise UsageError("refusing to wipe without --yes (no terminal to ask)")
-        answer = input("Delete everything in the store? Type 'yes': ")
-        if answer.strip().lower() != "yes":
-            _err("nothing deleted")
-            return EXIT_OK
+    if not confirmed(args.yes, "Delete everything in the store?", declined="nothing deleted",
+                     refusal="refusing to wipe without --yes (no terminal to ask)"):
+        return EXIT_OK
     with open_store() as store:
         store.wipe()
     _err("the store is empty")

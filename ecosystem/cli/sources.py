@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-import sys
 
-from ecosystem.cli import EXIT_OK, UsageError, _err, open_store, print_json
+from ecosystem.cli import EXIT_OK, UsageError, _err, confirmed, open_store, print_json
 
 
 def _when(iso) -> str:
@@ -57,11 +56,8 @@ def cmd_db_unload(args) -> int:
         if not args.yes:
             _err(f"unloading {args.source!r} deletes {_describe(preview['delete'])} and "
                  f"{preview['runs']} load run(s); shared with other sources (kept): {_describe(preview['release'])}")
-            if not sys.stdin.isatty():
-                raise UsageError(f"refusing to unload {args.source!r} without --yes (no terminal to ask)")
-            answer = input(f"Take source {args.source!r} out of the store? Type 'yes': ")
-            if answer.strip().lower() != "yes":
-                _err("nothing unloaded")
+            if not confirmed(False, f"Take source {args.source!r} out of the store?", declined="nothing unloaded",
+                             refusal=f"refusing to unload {args.source!r} without --yes (no terminal to ask)"):
                 return EXIT_OK
         from ecosystem.pipeline import SourceBusy
 
@@ -123,13 +119,10 @@ def cmd_db_restore(args) -> int:
         server.check_backup(args.path)
     except server.BackupError as e:
         raise UsageError(str(e)) from None
-    if not args.yes:
-        if not sys.stdin.isatty():
-            raise UsageError(f"refusing to replace the store with {args.path} without --yes (no terminal to ask)")
-        answer = input(f"Replace everything in the store with the backup {args.path}? Type 'yes': ")
-        if answer.strip().lower() != "yes":
-            _err("nothing restored")
-            return EXIT_OK
+    if not confirmed(args.yes, f"Replace everything in the store with the backup {args.path}?",
+                     declined="nothing restored",
+                     refusal=f"refusing to replace the store with {args.path} without --yes (no terminal to ask)"):
+        return EXIT_OK
     try:
         server.restore(args.path)
     except server.BackupError as e:
