@@ -160,6 +160,27 @@ def _boundaries(store, codes: list[str]) -> dict[str, Any]:
     return out
 
 
+def cliff_outlook(G: nx.MultiDiGraph, cliffs: list[dict[str, Any]], place: str | None, as_of: dt.date,
+                  horizon: int) -> list[dict[str, Any]]:
+    """Funding cliffs ending within 12 months, each with ``within_months`` (3, 6 or 12).
+
+    ``cliffs``: the analysis's cliffs at ``horizon`` months (reused when the
+    horizon is already 12). A longer horizon's cliffs are a superset: the
+    successor test does not depend on it.
+    """
+    outlook_h = max(max(CLIFF_BANDS), int(horizon))
+    wide = (cliffs if outlook_h == horizon else
+            records(an.funding_cliffs(G, place=place, as_of=as_of, horizon=outlook_h)))
+    limits = {b: m.add_months(as_of, b) for b in CLIFF_BANDS}
+    outlook = []
+    for r in wide:
+        end = dt.date.fromisoformat(r["end"])
+        within = next((b for b in CLIFF_BANDS if end <= limits[b]), None)
+        if within is not None:
+            outlook.append({**r, "within_months": within})
+    return outlook
+
+
 def build(app, place: str | None, as_of: dt.date, *, horizon: int = 6, oversupply: float = 1.5,
           dependency_threshold: float = 0.5, unmet_threshold: float = UNMET_THRESHOLD,
           generated: dt.datetime | None = None) -> Report:
@@ -214,18 +235,7 @@ def build(app, place: str | None, as_of: dt.date, *, horizon: int = 6, oversuppl
             names["places"].setdefault(str(code), str(tree.nodes[code]["name"]))
 
     analysis = a.to_json_dict()
-    # the 12-month outlook: cliffs at a longer horizon are a superset (the successor test does not depend on it)
-    outlook_h = max(max(CLIFF_BANDS), int(horizon))
-    wide = (analysis["funding_cliffs"] if outlook_h == horizon else
-            records(an.funding_cliffs(G, place=place, as_of=as_of, horizon=outlook_h)))
-    limits = {b: m.add_months(as_of, b) for b in CLIFF_BANDS}
-    outlook = []
-    for r in wide:
-        end = dt.date.fromisoformat(r["end"])
-        within = next((b for b in CLIFF_BANDS if end <= limits[b]), None)
-        if within is None:
-            continue
-        outlook.append({**r, "within_months": within})
+    outlook = cliff_outlook(G, analysis["funding_cliffs"], place, as_of, horizon)
 
     if place is None:
         leaves = sorted({str(c) for c in tree.nodes if tree.in_degree(c) == 0}, key=str)

@@ -170,3 +170,78 @@ def choropleth(boundaries: dict[str, dict[str, Any]], values: dict[str, float], 
                      f'{lo:,.0f}–{c:,.0f}</text>')
         lo = c
     return _svg(width, height, "".join(parts), label)
+
+
+#: line colours for a trend chart (ColorBrewer Dark2: colour-blind safe) and the dash patterns that tell them apart
+LINE_COLOURS = ("#1b9e77", "#d95f02", "#7570b3", "#e7298a", "#66a61e")
+LINE_DASHES = ("", "6 3", "2 3", "8 3 2 3", "1 2")
+
+
+def line_chart(x_labels: Sequence[str], lines: Sequence[tuple[str, Sequence[float | None]]], *, label: str,
+               value_format=lambda v: f"{v:,.0f}", width: int = 720, height: int = 240,
+               marker: int | None = None) -> str:
+    """Lines over the same x positions: ``lines`` are (name, values), a ``None`` value a gap in the line.
+
+    Every point has a tooltip and the last value of each line is written at
+    its end; lines differ by dash pattern as well as colour. ``marker``: the
+    index of an x position to mark with a vertical rule (the statement's date).
+    """
+    pts = [v for _, vals in lines for v in vals if v is not None]
+    if not x_labels or not pts:
+        return ""
+    left, right, top, bottom = 70, 150, 12, 34
+    span_x = width - left - right
+    span_y = height - top - bottom
+    hi = max(max(pts), 0.0) or 1.0
+    lo = min(min(pts), 0.0)
+    step = span_x / max(len(x_labels) - 1, 1)
+
+    def x(i: int) -> float:
+        return left + (i * step if len(x_labels) > 1 else span_x / 2)
+
+    def y(v: float) -> float:
+        return top + span_y * (hi - v) / ((hi - lo) or 1.0)
+
+    parts = []
+    for k in range(5):  # gridlines and their values
+        v = lo + (hi - lo) * k / 4
+        parts.append(f'<line x1="{left}" x2="{left + span_x}" y1="{y(v):.1f}" y2="{y(v):.1f}" stroke="#e3e6e8"/>'
+                     f'<text x="{left - 6}" y="{y(v) + 4:.1f}" text-anchor="end" font-size="10" fill="#5b6770">'
+                     f'{_e(value_format(v))}</text>')
+    every = max(1, math.ceil(len(x_labels) / 8))
+    for i, xl in enumerate(x_labels):
+        if i % every == 0 or i == len(x_labels) - 1:
+            parts.append(f'<text x="{x(i):.1f}" y="{height - 12}" text-anchor="middle" font-size="10">{_e(xl)}</text>')
+    if marker is not None and 0 <= marker < len(x_labels):
+        parts.append(f'<line x1="{x(marker):.1f}" x2="{x(marker):.1f}" y1="{top}" y2="{top + span_y}" '
+                     f'stroke="#888" stroke-dasharray="3 3"><title>{_e(x_labels[marker])}</title></line>')
+    ends = []
+    for j, (name, vals) in enumerate(lines):
+        colour, dash = LINE_COLOURS[j % len(LINE_COLOURS)], LINE_DASHES[j % len(LINE_DASHES)]
+        runs: list[list[tuple[float, float]]] = [[]]
+        for i, v in enumerate(vals):
+            if v is None:
+                runs.append([])
+            else:
+                runs[-1].append((x(i), y(float(v))))
+        for run in runs:
+            if len(run) > 1:
+                d = " ".join(f"{px:.1f},{py:.1f}" for px, py in run)
+                parts.append(f'<polyline points="{d}" fill="none" stroke="{colour}" stroke-width="2"'
+                             + (f' stroke-dasharray="{dash}"' if dash else "") + "/>")
+        for i, v in enumerate(vals):
+            if v is not None:
+                parts.append(f'<circle cx="{x(i):.1f}" cy="{y(float(v)):.1f}" r="3" fill="{colour}">'
+                             f'<title>{_e(f"{name}, {x_labels[i]}: {value_format(float(v))}")}</title></circle>')
+        last = next(((i, v) for i, v in reversed(list(enumerate(vals))) if v is not None), None)
+        if last is not None:
+            ends.append([y(float(last[1])), name, colour, value_format(float(last[1]))])
+    ends.sort()
+    for k in range(1, len(ends)):  # keep the end labels apart
+        ends[k][0] = max(ends[k][0], ends[k - 1][0] + 13)
+    for ly, name, colour, text in ends:
+        parts.append(f'<line x1="{left + span_x + 6}" x2="{left + span_x + 20}" y1="{ly:.1f}" y2="{ly:.1f}" '
+                     f'stroke="{colour}" stroke-width="3"/>'
+                     f'<text x="{left + span_x + 24}" y="{ly + 4:.1f}" font-size="11">'
+                     f'{_e(_trunc(name, 12))} {_e(text)}</text>')
+    return _svg(width, height, "".join(parts), label)

@@ -141,12 +141,8 @@ def _figures(report: Report) -> dict[str, str]:
     return out
 
 
-def render_html(report: Report) -> str:
-    """The report as one HTML document (a string) with no reference to anything outside it."""
-    doc = report.doc
-    figs = _figures(report)
-    secs = sections(doc, has_map="map" in figs)
-    nav = "".join(f'<a href="#{s.id}">{_e(s.title)}</a>' for s in secs)
+def render_sections(secs, figs: dict[str, str]) -> str:
+    """The ``<section>`` elements of ``secs``; ``figs`` maps figure keys to their HTML (inline SVG)."""
     parts = []
     for s in secs:
         body = []
@@ -163,11 +159,25 @@ def render_html(report: Report) -> str:
             elif kind == "figure":
                 body.append(figs.get(value, ""))
         parts.append(f'<section id="{_e(s.id)}"><h2>{_e(s.title)}</h2>{"".join(body)}</section>')
+    return "".join(parts)
+
+
+def page(heading: str, sub: str, secs, figs: dict[str, str], *, tab_title: str, footer: str) -> str:
+    """One self-contained HTML document: a header, a contents line, the sections and a footer (all text escaped)."""
+    nav = "".join(f'<a href="#{_e(s.id)}">{_e(s.title)}</a>' for s in secs)
     return ("<!DOCTYPE html>\n<html lang=\"en-GB\"><head><meta charset=\"utf-8\">"
             "<meta name=\"viewport\" content=\"width=device-width,initial-scale=1\">"
-            f"<title>{_e(title(doc))} ({_e(doc['as_of'])})</title><style>{CSS}</style></head><body><main>"
-            f"<header><h1>{_e(title(doc))}</h1><p>{_e(subtitle(doc))}</p></header><nav>{nav}</nav>"
-            + "".join(parts) +
-            f"<footer>Made by ecomap {_e(doc.get('tool_version'))} from data version "
-            f"{_e(doc['data']['version'])}. Figures are people a year unless marked £.</footer>"
-            "</main></body></html>\n")
+            f"<title>{_e(tab_title)}</title><style>{CSS}</style></head><body><main>"
+            f"<header><h1>{_e(heading)}</h1><p>{_e(sub)}</p></header><nav>{nav}</nav>"
+            + render_sections(secs, figs) +
+            f"<footer>{_e(footer)}</footer></main></body></html>\n")
+
+
+def render_html(report: Report) -> str:
+    """The report as one HTML document (a string) with no reference to anything outside it."""
+    doc = report.doc
+    figs = _figures(report)
+    secs = sections(doc, has_map="map" in figs)
+    return page(title(doc), subtitle(doc), secs, figs, tab_title=f"{title(doc)} ({doc['as_of']})",
+                footer=f"Made by ecomap {doc.get('tool_version')} from data version {doc['data']['version']}. "
+                       f"Figures are people a year unless marked £.")

@@ -28,11 +28,10 @@ def _table(t: Table) -> list[str]:
     return lines + [""]
 
 
-def render_md(report: Report) -> str:
-    """The report as one Markdown document (GitHub-flavoured tables)."""
-    doc = report.doc
-    out = [f"# {_md(title(doc))}", "", _md(subtitle(doc)), ""]
-    for s in sections(doc, figures=False):
+def document(heading: str, sub: str, secs, tail: str) -> str:
+    """Sections as one Markdown document (GitHub-flavoured tables); every text escaped."""
+    out = [f"# {_md(heading)}", "", _md(sub), ""]
+    for s in secs:
         out += [f"## {_md(s.title)}", ""]
         for kind, value in s.blocks:
             if kind == "p":
@@ -43,5 +42,11 @@ def render_md(report: Report) -> str:
                 out += [f"- {_md(i)}" for i in value] + [""]
             elif kind == "table":
                 out += _table(value)
-    out += ["_Maps and charts are in report.html._", ""]
+    out += [tail, ""]
     return "\n".join(out)
+
+
+def render_md(report: Report) -> str:
+    """The report as one Markdown document (GitHub-flavoured tables)."""
+    doc = report.doc
+    return document(title(doc), subtitle(doc), sections(doc, figures=False), "_Maps and charts are in report.html._")
