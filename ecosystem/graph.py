@@ -75,6 +75,12 @@ def graph_from_tables(tables: m.CanonicalTables) -> nx.MultiDiGraph:
             props[m.BENEFICIARY_PLACES] = list(dict.fromkeys(rec["places"]))
         G.add_edge((m.ORGANISATION, rec["funder"]), (m.ORGANISATION, rec["recipient"]), key=rec["id"],
                    type=m.FUNDS, **props)
+    for rec in tables.records("procurements"):
+        # buyer, category and places stay properties, as the store keeps them (empty lists left out)
+        props = {k: v for k, v in _props(rec).items() if not (isinstance(v, list) and not v)}
+        if props.get("places"):
+            props["places"] = list(dict.fromkeys(props["places"]))
+        G.add_node((m.PROCUREMENT, rec["id"]), label=m.PROCUREMENT, **props)
     for rec in tables.records("partnerships"):
         props = _props(rec, ["a", "b"])
         G.add_edge((m.ORGANISATION, rec["a"]), (m.ORGANISATION, rec["b"]), key=f"{m.PARTNERS_WITH}:{rec['kind']}",

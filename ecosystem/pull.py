@@ -164,6 +164,9 @@ def pull_graph(store: GraphStore, *, place: str | None = None) -> nx.MultiDiGrap
         props = _clean(props)
         G.add_edge((m.ORGANISATION, a), (m.ORGANISATION, b), key=partnership_key(props["kind"]),
                    type=m.PARTNERS_WITH, **props)
+    # every procurement (a few hundred at most): the analysis chooses those that concern the place
+    for pid, props in _chunks(store, "pull_procurements", {}):
+        G.add_node((m.PROCUREMENT, pid), label=m.PROCUREMENT, **_clean(props))
     _set_roles(G)
     log.info("pulled %d nodes and %d edges%s", G.number_of_nodes(), G.number_of_edges(),
              f" for {place}" if place else "")
@@ -180,7 +183,8 @@ def pull_frames(store: GraphStore, *, place: str | None = None):
     """
     import pandas as pd
 
-    from ecosystem.analysis._tables import Frames, _obj, funding_frame, to_timestamps, unplaced_frame
+    from ecosystem.analysis._tables import (Frames, _obj, funding_frame, procurement_frame, sectors_frame,
+                                            to_timestamps, unplaced_frame)
 
     tree = place_tree(store)
     codes = _scope(tree, place)
@@ -189,10 +193,10 @@ def pull_frames(store: GraphStore, *, place: str | None = None):
                                           for _, d in tree.nodes(data=True)]}, columns=["code", "population"])
     part_of = pd.DataFrame(list(tree.edges), columns=["child", "parent"])
     if codes is None:
-        flows, svc, areas, needs, based, parts, org_rows, unplaced = _together(store, [
+        flows, svc, areas, needs, based, parts, org_rows, unplaced, sector_rows, procs = _together(store, [
             ("frames_funding", {}), ("frames_services", {}), ("frames_service_areas", {}), ("frames_needs", {}),
             ("frames_based_in", {}), ("frames_partnerships", {}), ("frames_organisations", {}),
-            ("frames_unplaced", {})])
+            ("frames_unplaced", {}), ("frames_sectors", {}), ("frames_procurements", {})])
         orgs = set(org_rows)
     else:
         # the organisations that belong to the place, each found from an index: services serving its
@@ -215,6 +219,9 @@ def pull_frames(store: GraphStore, *, place: str | None = None):
         extra = sorted(orgs - based_ids)
         if extra:
             based += list(_chunks(store, "frames_based_in_of", {"ids": extra}))
+        sector_rows, procs = _together(store, [
+            ("frames_sectors_of", {"ids": sorted((orgs | {r[1] for r in svc}) - {None})}),
+            ("frames_procurements", {})])
 
     services = pd.DataFrame(svc, columns=["service", "provider", "category", "capacity", "start", "end"])
     services["capacity"] = pd.to_numeric(services["capacity"], errors="coerce").astype(float)
@@ -241,6 +248,8 @@ def pull_frames(store: GraphStore, *, place: str | None = None):
         based_in=_obj(pd.DataFrame(based, columns=["organisation", "place"]).drop_duplicates(), "organisation", "place"),
         organisations=sorted(orgs, key=str),
         unplaced=unplaced_frame(unplaced),
+        sectors=sectors_frame([tuple(r) for r in sector_rows], orgs),
+        procurements=procurement_frame(procs),
     )
 
 

@@ -21,9 +21,10 @@ import shutil
 import tempfile
 import threading
 from collections import OrderedDict
-from typing import Any
+from typing import Any, Iterable
 
 import networkx as nx
+import pandas as pd
 
 from ecosystem import analysis as an
 from ecosystem.pull import pull_frames, pull_graph
@@ -95,8 +96,9 @@ class _LRU:
 
 #: bumped when the shape of what is cached changes (pulled tables, analyses), so an upgraded ecomap never
 #: unpickles tables of an older shape: 2 = funding frames carry beneficiary places and assumed ends;
-#: 3 = analyses carry the duplication summary tables; 4 = analyses count the unplaced
-CACHE_FORMAT = 4
+#: 3 = analyses carry the duplication summary tables; 4 = analyses count the unplaced;
+#: 5 = frames carry sectors and procurements, analyses the market tables
+CACHE_FORMAT = 5
 
 
 def _code_fingerprint() -> str:
@@ -296,6 +298,19 @@ class Ecomap:
         return self._cached(self._analyses, version, key, lambda: an.analyse_frames(
             self.frames(place, version=version), place=place, as_of=as_of, horizon=horizon,
             oversupply=oversupply, dependency_threshold=dependency_threshold), kind=an.Analysis)
+
+    def series(self, place: str | None, dates: Iterable[dt.date], *, category: str | None = None,
+               horizon: int = 6, oversupply: float = 1.5) -> pd.DataFrame:
+        """The headline figures at each of ``dates`` (:func:`ecosystem.analysis.series`), from one pull.
+
+        Cached per data version like :meth:`analysis`.
+        """
+        version = self.version()
+        dates = [an._tables.as_date(d) for d in dates]
+        key = ("series", place, tuple(d.isoformat() for d in dates), category, horizon, oversupply)
+        return self._cached(self._analyses, version, key, lambda: an.series(
+            self.frames(place, version=version), dates, place=place, category=category, horizon=horizon,
+            oversupply=oversupply), kind=pd.DataFrame)
 
     def run_scenario(self, options: an.ScenarioOptions) -> an.ScenarioResult:
         version = self.version()

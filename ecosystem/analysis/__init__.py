@@ -10,6 +10,9 @@ deterministic order. The definitions are SPEC §5's; one module per question:
 * :mod:`~ecosystem.analysis.fragility` — funding dependency, sole and critical providers,
   funding cliffs, short-term funding, articulation points and bridges
 * :mod:`~ecosystem.analysis.concentration` — HHI of providers' shares of supply
+* :mod:`~ecosystem.analysis.market` — market shaping: diversity of providers by sector,
+  funding security (short-term and multi-year shares), the procurement pipeline against
+  gaps and cliffs, and the headline figures over a series of dates
 * :mod:`~ecosystem.analysis.unplaced` — organisations and active flows with no place at all
 * :mod:`~ecosystem.analysis.scenarios` — what-if on a copy, with a diff
 
@@ -33,6 +36,14 @@ from ecosystem.analysis.fragility import (
     short_term_share,
     sole_providers,
 )
+from ecosystem.analysis.market import (
+    SECTORS,
+    diversity,
+    funding_security,
+    parse_series,
+    pipeline,
+    series,
+)
 from ecosystem.analysis.unplaced import unplaced, unplaced_fix, unplaced_sentence
 from ecosystem.analysis.scenarios import ScenarioError, ScenarioOptions, ScenarioResult, run_options, run_scenario
 
@@ -40,5 +51,6 @@ __all__ = [
     "Analysis", "analyse", "analyse_frames", "summary_text", "findings", "Frames", "extract",
     "coverage", "duplication", "overlaps", "overlap_summary", "category_digest", "funding_dependency", "sole_providers", "critical_providers",
     "funding_cliffs", "short_term_share", "articulation_points", "bridges", "concentration",
+    "SECTORS", "diversity", "funding_security", "pipeline", "series", "parse_series",
     "unplaced", "unplaced_fix", "unplaced_sentence", "ScenarioError", "ScenarioOptions", "ScenarioResult", "run_scenario", "run_options",
 ]

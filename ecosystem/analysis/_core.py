@@ -15,6 +15,7 @@ from ecosystem.analysis import concentration as _conc
 from ecosystem.analysis import coverage as _cov
 from ecosystem.analysis import duplication as _dup
 from ecosystem.analysis import fragility as _frag
+from ecosystem.analysis import market as _mkt
 from ecosystem.analysis import unplaced as _unpl
 from ecosystem.analysis._tables import Context, Frames, as_date, extract, prepare, py, records
 from ecosystem.model import DEFAULT_CURRENCY, money
@@ -36,10 +37,13 @@ TABLES: dict[str, list[str]] = {
     "funding_cliffs": _frag.CLIFF_COLUMNS,
     "concentration": _conc.COLUMNS,
     "funding_currencies": _frag.CURRENCY_COLUMNS,
+    "diversity": _mkt.DIVERSITY_COLUMNS,
+    "funding_security": _mkt.FUNDING_SECURITY_COLUMNS,
+    "pipeline": _mkt.PIPELINE_COLUMNS,
 }
 
 #: tables whose ``amount`` column is money (``decimal.Decimal``), each row in its ``currency``
-MONEY_TABLES = ("funding_dependency", "funding_cliffs", "funding_currencies")
+MONEY_TABLES = ("funding_dependency", "funding_cliffs", "funding_currencies", "funding_security")
 
 PROVISION_COLUMNS = ["place", "category", "service", "provider", "supply", "capacity_known"]
 
@@ -67,7 +71,12 @@ class Analysis:
     amount (:func:`~ecosystem.analysis.unplaced.unplaced`). Scalars: ``short_term_share`` (0–1 or None, in
     ``currency``, the main currency of the active funding),
     ``articulation_points`` (sorted organisation ids), ``bridges`` (sorted
-    ``[a, b]`` pairs), and the options used.
+    ``[a, b]`` pairs), and the options used. Market shaping
+    (:mod:`~ecosystem.analysis.market`): ``diversity`` (supply and providers
+    by sector per place and category), ``funding_security`` (short-term and
+    multi-year shares per currency, overall and per funder), ``pipeline``
+    (procurements starting after ``as_of`` with the gaps and cliffs each may
+    answer).
     """
 
     as_of: dt.date
@@ -102,6 +111,10 @@ class Analysis:
     funding_currencies: pd.DataFrame = dataclasses.field(
         default_factory=lambda: pd.DataFrame(columns=_frag.CURRENCY_COLUMNS))
     currency: str | None = None
+    diversity: pd.DataFrame = dataclasses.field(default_factory=lambda: pd.DataFrame(columns=_mkt.DIVERSITY_COLUMNS))
+    funding_security: pd.DataFrame = dataclasses.field(
+        default_factory=lambda: pd.DataFrame(columns=_mkt.FUNDING_SECURITY_COLUMNS))
+    pipeline: pd.DataFrame = dataclasses.field(default_factory=lambda: pd.DataFrame(columns=_mkt.PIPELINE_COLUMNS))
 
     @property
     def several_currencies(self) -> bool:
@@ -171,6 +184,20 @@ class Analysis:
                 t["amount"] = pd.Series([money(v) for v in t["amount"]], index=t.index, dtype=object)
                 if "currency" in t.columns:
                     t["currency"] = t["currency"].where(t["currency"].notna(), DEFAULT_CURRENCY)
+        pipe = frames["pipeline"]
+        if len(pipe):
+            for c in ("start", "end"):
+                pipe[c] = pd.Series([as_date(v, c) if v is not None else None for v in pipe[c]], index=pipe.index,
+                                    dtype=object)
+            pipe["value"] = pd.to_numeric(pipe["value"], errors="coerce").astype(float)
+            for c in ("places", "gaps", "cliffs"):
+                pipe[c] = pd.Series([list(v or []) for v in pipe[c]], index=pipe.index, dtype=object)
+        for name, cols in (("diversity", ("share", "supply")),
+                           ("funding_security", ("short_term_share", "multi_year_share"))):
+            t = frames[name]
+            if len(t):
+                for c in cols:
+                    t[c] = pd.to_numeric(t[c], errors="coerce").astype(float)
         cov = frames["coverage"]
         if len(cov):
             cov["coverage"] = cov["coverage"].astype(float)
@@ -284,6 +311,10 @@ def analyse_context(ctx: Context, *, horizon: int = 6, oversupply: float = 1.5, 
     lap("structural")
     conc = _conc.concentration_from(ctx)
     lap("concentration")
+    diversity = _mkt.diversity_from(ctx)
+    security = _mkt.funding_security_from(ctx)
+    pipe = _mkt.pipeline_from(ctx, cov, cliffs)
+    lap("market")
     provision = ctx.contrib[PROVISION_COLUMNS].reset_index(drop=True)
     unplaced_table = _unpl.unplaced_organisations_table(ctx)
     unplaced = _unpl.unplaced_from(ctx, unplaced_table)
@@ -295,4 +326,5 @@ def analyse_context(ctx: Context, *, horizon: int = 6, oversupply: float = 1.5, 
         concentration=conc, short_term_share=short, articulation_points=aps, bridges=brs, provision=provision,
         unplaced=unplaced, unplaced_organisations=unplaced_table,
         timings=timings, funding_currencies=currencies, currency=_frag.main_currency(currencies), **ovl_summary,
+        diversity=diversity, funding_security=security, pipeline=pipe,
     )

@@ -84,6 +84,13 @@ class Frames:
     place at all (see :func:`unplaced_organisations`), when the tables come
     from a pull of one place (which does not see every organisation);
     ``None`` when the tables hold the whole graph, so it is worked out from them.
+    ``sectors``: organisation, sector — one row per organisation of
+    ``organisations``, the sector one of :data:`SECTOR_VALUES` (``unknown``
+    when none is given or it is not one of the four).
+    ``procurements``: procurement, buyer, title, category (category code,
+    ``unclassified`` when none), start, end (datetime64), value (float, NaN
+    when none), currency, places (tuple of place codes, empty when none),
+    stage, route — the Procurement nodes (see :func:`procurement_frame`).
     """
 
     places: pd.DataFrame
@@ -96,6 +103,8 @@ class Frames:
     based_in: pd.DataFrame
     organisations: list[str]
     unplaced: pd.DataFrame | None = None
+    sectors: pd.DataFrame = dataclasses.field(default_factory=lambda: sectors_frame((), ()))
+    procurements: pd.DataFrame = dataclasses.field(default_factory=lambda: procurement_frame(()))
 
     def copy(self) -> "Frames":
         def dup(v: Any) -> Any:
@@ -107,6 +116,59 @@ class Frames:
 
 
 UNPLACED_COLUMNS = ["organisation", "postcode"]
+
+#: the sectors of the diversity analysis, in display order (``unknown``: none given)
+SECTOR_VALUES = (*m.SECTORS, "unknown")
+SECTOR_COLUMNS = ["organisation", "sector"]
+PROCUREMENT_COLUMNS = ["procurement", "buyer", "title", "category", "start", "end", "value", "currency", "places",
+                       "stage", "route"]
+#: the category of a procurement whose CPV code the category map does not map (as the loaders write it)
+UNCLASSIFIED = "unclassified"
+
+
+def _sector(v: Any) -> str:
+    if isinstance(v, str):
+        v = v.strip().lower()
+        if v in m.SECTORS:
+            return v
+    return "unknown"
+
+
+def sectors_frame(given: Iterable[tuple[Any, Any]], organisations: Iterable[str]) -> pd.DataFrame:
+    """The ``sectors`` frame: one row per id of ``organisations`` (sorted), its sector from ``given``.
+
+    ``given``: (organisation id, sector) pairs; a missing sector, or one that
+    is not vcse, private, public or other, is ``unknown``.
+    """
+    known = {o: s for o, s in given}
+    ids = sorted(organisations, key=str)
+    return pd.DataFrame({"organisation": pd.Series(ids, dtype=object),
+                         "sector": pd.Series([_sector(known.get(o)) for o in ids], dtype=object)},
+                        columns=SECTOR_COLUMNS)
+
+
+def procurement_frame(rows: Iterable[Iterable[Any]]) -> pd.DataFrame:
+    """The ``procurements`` frame from rows in :data:`PROCUREMENT_COLUMNS` order.
+
+    Dates become ``datetime64`` (missing or unreadable: NaT), ``value`` a
+    float (NaN when none), ``currency`` the ISO 4217 code (GBP when none),
+    ``category`` the code (``unclassified`` when none), ``places`` a tuple of
+    codes (empty when none); sorted by procurement id.
+    """
+    df = pd.DataFrame([tuple(r) for r in rows], columns=PROCUREMENT_COLUMNS)
+    df["procurement"] = df["procurement"].astype(str)
+    df["start"] = to_timestamps(df["start"])
+    df["end"] = to_timestamps(df["end"])
+    df["value"] = pd.to_numeric(df["value"], errors="coerce").astype(float)
+    cur = df["currency"]
+    df["currency"] = cur.where(cur.notna() & (cur != ""), m.DEFAULT_CURRENCY).astype(object)
+    cat = df["category"]
+    df["category"] = cat.where(cat.notna() & (cat != ""), UNCLASSIFIED).astype(object)
+    df["places"] = pd.Series([tuple(dict.fromkeys(v)) if isinstance(v, (list, tuple)) else ()
+                              for v in df["places"]], index=df.index, dtype=object)
+    for c in ("buyer", "title", "stage", "route"):
+        df[c] = df[c].astype(object).where(df[c].notna(), None)
+    return df.sort_values("procurement", kind="stable").reset_index(drop=True)
 
 
 def unplaced_organisations(frames: Frames, postcodes: dict[str, Any] | None = None) -> pd.DataFrame:
@@ -210,12 +272,21 @@ def funding_frame(rows: Iterable[Iterable[Any]]) -> pd.DataFrame:
     return _obj(fund, "funding", "funder", "recipient", "service", "currency")
 
 
+def procurement_row(key: Any, props: dict[str, Any]) -> tuple:
+    """A Procurement node's id and properties as a :func:`procurement_frame` row."""
+    return (key, props.get("buyer"), props.get("title"), props.get("category"), props.get("start"),
+            props.get("end"), props.get("value"), props.get("currency"), props.get("places"), props.get("stage"),
+            props.get("route"))
+
+
 def extract(G: nx.MultiDiGraph) -> Frames:
     """Walk ``G`` once and return its :class:`Frames`."""
     place_rows: dict[str, float] = {}
     svc_nodes: dict[str, tuple] = {}
     need_people: dict[str, float] = {}
     orgs: set[str] = set()
+    sector_given: dict[str, Any] = {}
+    procs: list[tuple] = []
     for n, d in G.nodes(data=True):
         label = _label(n, d)
         if label == m.PLACE:
@@ -226,6 +297,10 @@ def extract(G: nx.MultiDiGraph) -> Frames:
             need_people[_key(n)] = _num(d.get("people"))
         elif label == m.ORGANISATION:
             orgs.add(_key(n))
+            if d.get("sector") is not None:
+                sector_given[_key(n)] = d["sector"]
+        elif label == m.PROCUREMENT:
+            procs.append(procurement_row(_key(n), d))
 
     part_of, serves, delivers, in_cat, need_in, need_for, based_in = [], [], [], [], [], [], []
     funding, partners = [], []
@@ -312,6 +387,8 @@ def extract(G: nx.MultiDiGraph) -> Frames:
         based_in=_obj(pd.DataFrame(based_in, columns=["organisation", "place"]), "organisation", "place"),
         organisations=sorted(orgs, key=str),
         unplaced=None if given is None else unplaced_frame(given),
+        sectors=sectors_frame(sector_given.items(), orgs),
+        procurements=procurement_frame(procs),
     )
     if frames.unplaced is None:
         postcodes = {_key(n): d.get("postcode") for n, d in G.nodes(data=True)

@@ -28,8 +28,15 @@ def _value(v: Any) -> Any:
     if v is None:
         return ""
     if isinstance(v, (list, tuple)):
-        return "; ".join(str(x) for x in v)
+        return "; ".join(_item(x) for x in v)
     return v
+
+
+def _item(x: Any) -> str:
+    """One item of a list cell; a record (a pipeline gap) as ``key=value`` pairs."""
+    if isinstance(x, dict):
+        return " ".join(f"{k}={'' if w is None else w}" for k, w in x.items())
+    return str(x)
 
 
 def _rows(records: list[dict[str, Any]], columns: list[str], names: dict[str, dict[str, str]]

@@ -24,7 +24,7 @@ def _frame(name: str, rows: Iterable[dict]) -> pd.DataFrame:
 
 def tables(*, places: Iterable[dict] = (), services: Iterable[dict] = (), needs: Iterable[dict] = (),
            funding: Iterable[dict] = (), partnerships: Iterable[dict] = (), organisations: Iterable[dict] = (),
-           categories: Iterable[dict] = ()) -> m.CanonicalTables:
+           categories: Iterable[dict] = (), procurements: Iterable[dict] = ()) -> m.CanonicalTables:
     """Canonical tables with sensible defaults: names, categories and organisations filled in."""
     places = [{"name": p["code"], "level": "ward" if p.get("parent") else "la", **p} for p in places]
     services = [dict(s) for s in services]
@@ -42,19 +42,28 @@ def tables(*, places: Iterable[dict] = (), services: Iterable[dict] = (), needs:
         f["amount"] = m.money(f["amount"])
         f.setdefault("start", None)
         f.setdefault("end", None)
+    procurements = [dict(p) for p in procurements]
+    for i, p in enumerate(procurements, start=1):
+        p.setdefault("id", f"P{i}")
+        p.setdefault("title", p["id"])
+        if isinstance(p.get("places"), str):
+            p["places"] = p["places"].split(";")
+        if p.get("value") is not None:
+            p["value"] = m.money(p["value"])
     cats = {c["code"] for c in categories}
     categories = list(categories) + [{"code": c, "name": c} for c in
                                      sorted({s["category"] for s in services} | {n["category"] for n in needs})
                                      if c not in cats]
     orgs = {o["id"] for o in organisations}
     referenced = ({s["provider"] for s in services} | {f["funder"] for f in funding}
-                  | {f["recipient"] for f in funding} | {p["a"] for p in partnerships} | {p["b"] for p in partnerships})
+                  | {f["recipient"] for f in funding} | {p["a"] for p in partnerships} | {p["b"] for p in partnerships}
+                  | {p["buyer"] for p in procurements})
     organisations = list(organisations) + [{"id": o, "name": o} for o in sorted(referenced) if o not in orgs]
     return m.CanonicalTables({
         "places": _frame("places", places), "categories": _frame("categories", categories),
         "organisations": _frame("organisations", organisations), "services": _frame("services", services),
         "needs": _frame("needs", needs), "funding": _frame("funding", funding),
-        "partnerships": _frame("partnerships", partnerships),
+        "partnerships": _frame("partnerships", partnerships), "procurements": _frame("procurements", procurements),
     })
 
 

@@ -26,7 +26,8 @@ def _same(a: an.Analysis, b: an.Analysis) -> None:
 
 
 def _frames_equal(f, g) -> None:
-    for name in ("places", "part_of", "services", "service_areas", "needs", "funding", "partnerships", "based_in"):
+    for name in ("places", "part_of", "services", "service_areas", "needs", "funding", "partnerships", "based_in",
+                 "sectors", "procurements"):
         x, y = getattr(f, name), getattr(g, name)
         cols = list(x.columns)
         x = x.sort_values(cols, key=lambda s: s.astype(str)).reset_index(drop=True)

@@ -168,3 +168,21 @@ def test_a_load_from_the_command_line_warms_the_cache_in_the_background(store, t
 
     monkeypatch.setattr(service, "pull_frames", lambda *a, **k: pytest.fail("pulled although prepared"))
     assert today.analysis(today.default_place(), dt.date.today()).place == "LA"
+
+
+def test_series_is_made_from_one_pull_and_kept_on_disk(store, template_dir, tmp_path, monkeypatch):
+    pipeline.load(store, [template_dir], fmt="template", source="small")
+    import ecosystem.service as service
+    from ecosystem.analysis import market
+
+    pulls = []
+    real = service.pull_frames
+    monkeypatch.setattr(service, "pull_frames", lambda *a, **k: pulls.append(1) or real(*a, **k))
+    dates = market.parse_series("2024-06-01:2026-06-01:12m")
+    first = Ecomap(store, cache_dir=tmp_path / "cache").series("LA", dates)
+    assert pulls == [1] and list(first["as_of"]) == dates
+    again = Ecomap(store, cache_dir=tmp_path / "cache").series("LA", dates)  # a new process: from disk
+    assert pulls == [1]
+    assert again.equals(first)
+    a = Ecomap(store).analysis("LA", dates[1])
+    assert first["unmet"].iloc[1] == a.totals()["unmet"]
