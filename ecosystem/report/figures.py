@@ -177,6 +177,16 @@ LINE_COLOURS = ("#1b9e77", "#d95f02", "#7570b3", "#e7298a", "#66a61e")
 LINE_DASHES = ("", "6 3", "2 3", "8 3 2 3", "1 2")
 
 
+def _nice_range(lo: float, hi: float, ticks: int = 4) -> tuple[float, float, float]:
+    """(low, high, step) covering ``lo``–``hi`` in about ``ticks`` steps of 1, 2, 2.5 or 5 × a power of ten."""
+    if hi <= lo:
+        hi = lo + 1.0
+    raw = (hi - lo) / ticks
+    mag = 10 ** math.floor(math.log10(raw))
+    step = next(k * mag for k in (1, 2, 2.5, 5, 10) if k * mag >= raw)
+    return math.floor(lo / step) * step, math.ceil(hi / step) * step, step
+
+
 def line_chart(x_labels: Sequence[str], lines: Sequence[tuple[str, Sequence[float | None]]], *, label: str,
                value_format=lambda v: f"{v:,.0f}", width: int = 720, height: int = 240,
                marker: int | None = None) -> str:
@@ -192,8 +202,7 @@ def line_chart(x_labels: Sequence[str], lines: Sequence[tuple[str, Sequence[floa
     left, right, top, bottom = 70, 150, 12, 34
     span_x = width - left - right
     span_y = height - top - bottom
-    hi = max(max(pts), 0.0) or 1.0
-    lo = min(min(pts), 0.0)
+    lo, hi, tick = _nice_range(min(min(pts), 0.0), max(max(pts), 0.0))
     step = span_x / max(len(x_labels) - 1, 1)
 
     def x(i: int) -> float:
@@ -203,8 +212,8 @@ def line_chart(x_labels: Sequence[str], lines: Sequence[tuple[str, Sequence[floa
         return top + span_y * (hi - v) / ((hi - lo) or 1.0)
 
     parts = []
-    for k in range(5):  # gridlines and their values
-        v = lo + (hi - lo) * k / 4
+    for k in range(int(round((hi - lo) / tick)) + 1):  # gridlines at round values
+        v = lo + k * tick
         parts.append(f'<line x1="{left}" x2="{left + span_x}" y1="{y(v):.1f}" y2="{y(v):.1f}" stroke="#e3e6e8"/>'
                      f'<text x="{left - 6}" y="{y(v) + 4:.1f}" text-anchor="end" font-size="10" fill="#5b6770">'
                      f'{_e(value_format(v))}</text>')
