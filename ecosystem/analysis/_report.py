@@ -41,7 +41,7 @@ def _table(df: pd.DataFrame, top: int) -> str:
 
 
 _NAMED_COLUMNS = ("place", "category", "provider", "organisation", "top_funder", "funder", "recipient", "service_a",
-                  "service_b", "top_provider", "provider_a", "provider_b", "service", "area")
+                  "service_b", "top_provider", "provider_a", "provider_b", "service", "area", "buyer")
 
 
 def with_names(analysis: Analysis, names: dict[str, str]) -> Analysis:
@@ -153,7 +153,70 @@ def summary_text(analysis: Analysis, top: int = 10, *, names: dict[str, str] | N
                          "top_share": k["top_share"].map(_pct)})
     out += ["", f"Concentration (HHI > 2,500): {len(k)} of {len(a.concentration)} place/category markets",
             _table(view, top)]
+    out += [""] + market_text(a, top=top, names=names)
     return "\n".join(out)
+
+
+_SECTOR_LABELS = {"vcse": "VCSE", "private": "private", "public": "public", "other": "other", "unknown": "unknown"}
+
+
+def market_text(a: Analysis, *, top: int = 10, names: dict[str, str] | None = None) -> list[str]:
+    """The summary's "Market" paragraph: who provides by sector, how secure the money is, what is being procured.
+
+    ``a`` is already named (:func:`with_names`) when ``names`` is given; the
+    places inside the pipeline's gaps are named here.
+    """
+    from ecosystem.analysis.market import SECTORS
+
+    names = names or {}
+    out = ["Market: who provides, how secure the money is, what is being procured"]
+    d = a.diversity
+    if len(d):
+        by = d.groupby("sector")["supply"].sum()
+        total = float(by.sum())
+        if total > 0:
+            out.append("Supply by provider sector (all categories, known capacity): " + " · ".join(
+                f"{_SECTOR_LABELS[s]} {_pct(by[s] / total)}" for s in SECTORS if s in by.index and by[s] > 0))
+        wide = {}
+        for r in d.itertuples(index=False):
+            wide.setdefault((r.place, r.category), {})[r.sector] = f"{_pct(r.share)} ({r.providers})"
+        rows = [{"place": pl, "category": c, **{_SECTOR_LABELS[s]: v.get(s, "") for s in SECTORS}}
+                for (pl, c), v in wide.items()]
+        view = pd.DataFrame(rows)
+        view = view[[c for c in view.columns if c in ("place", "category") or (view[c] != "").any()]]
+        out += ["Share of supply by sector, per category (providers in brackets)", _table(view, top)]
+    else:
+        out.append("Supply by provider sector: no active services")
+    fs = a.funding_security
+    tot = fs[fs["funder"].isna()] if len(fs) else fs
+    if len(tot):
+        for r in tot.itertuples(index=False):
+            out.append(f"Funding security: {fmt_money(r.amount, r.currency)} of active funding in {r.flows} flow(s): "
+                       f"{_pct(r.short_term_share)} short-term (12 months or less), {_pct(r.multi_year_share)} "
+                       "multi-year (36 months or more, or open-ended)")
+        per = fs[fs["funder"].notna()]
+        view = pd.DataFrame({"funder": per["funder"],
+                             "funding": [fmt_money(v, c) for v, c in zip(per["amount"], per["currency"])],
+                             "flows": per["flows"], "short_term": per["short_term_share"].map(_pct),
+                             "multi_year": per["multi_year_share"].map(_pct)})
+        out.append(_table(view, top))
+    else:
+        out.append("Funding security: no active funding")
+    pipe = a.pipeline
+    answering = int(sum(1 for g, c in zip(pipe["gaps"], pipe["cliffs"]) if g or c)) if len(pipe) else 0
+    out.append(f"Pipeline: {len(pipe)} procurement(s) expected to start after {a.as_of.isoformat()}, "
+               f"{answering} answering a gap or a funding cliff")
+    if len(pipe):
+        def gaps(g: list) -> str:
+            shown = ", ".join(f"{names.get(x['place'], x['place'])} ({_n(x['unmet'])} unmet)" for x in g[:3])
+            return shown + (f" … +{len(g) - 3}" if len(g) > 3 else "") if g else ""
+
+        view = pd.DataFrame({"title": pipe["title"].map(lambda v: v or ""), "buyer": pipe["buyer"],
+                             "category": pipe["category"], "start": pipe["start"].map(py),
+                             "value": [fmt_money(v, c) for v, c in zip(pipe["value"], pipe["currency"])],
+                             "gaps": pipe["gaps"].map(gaps), "cliffs": pipe["cliffs"].map(lambda c: len(c))})
+        out.append(_table(view, top))
+    return out
 
 
 def findings(analysis: Analysis, *, max_per_kind: int | None = None,

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pathlib
 
-from ecosystem.cli import EXIT_OK, UsageError, _err, check_horizon, check_place, open_store, parse_date_arg, \
-    print_json
+from ecosystem.cli import EXIT_OK, FIRST_DAY, LAST_DAY, UsageError, _err, check_horizon, check_place, open_store, \
+    parse_date_arg, print_json
 from ecosystem.money import fmt as fmt_money
 
 
@@ -19,10 +19,92 @@ def _add_common(p) -> None:
     p.add_argument("--json", action="store_true", help="print the SPEC §6 JSON object")
 
 
+def parse_series_arg(text: str) -> list:
+    """``--series FROM:TO:STEP`` as its dates; a bad string is a usage error naming the bad part."""
+    from ecosystem.analysis.market import parse_series
+
+    try:
+        dates = parse_series(text)
+    except ValueError as e:
+        raise UsageError(f"--series {text!r}: {e}") from None
+    if dates[0] < FIRST_DAY or dates[-1] > LAST_DAY:
+        raise UsageError(f"--series {text!r}: use dates from {FIRST_DAY} to {LAST_DAY}")
+    return dates
+
+
+def check_category(store, category: str | None) -> None:
+    """Raise a usage error (exit 2) when ``--category`` names no category in the store."""
+    if category is None:
+        return
+    known = set(store.run("list_categories")["code"])
+    if category not in known:
+        raise UsageError(f"--category {category!r}: no such category in the store (see `ecomap query list_categories`)")
+
+
+def cmd_series(args) -> int:
+    from ecosystem.analysis._tables import records
+    from ecosystem.service import Ecomap, default_cache_dir
+
+    for flag, given in (("--as-of", args.as_of), ("--write-back", args.write_back), ("--no-pairs", args.no_pairs)):
+        if given:
+            raise UsageError(f"--series and {flag} do not go together: a series gives its own dates")
+    dates = parse_series_arg(args.series)
+    check_horizon(args.horizon)
+    with open_store() as store:
+        app = Ecomap(store, cache_dir=default_cache_dir())
+        check_place(app.store, args.place)
+        check_category(app.store, args.category)
+        s = app.series(args.place, dates, category=args.category, horizon=args.horizon, oversupply=args.oversupply)
+        names = app.names() if not args.json and not args.codes else {}
+    if args.json:
+        print_json({"place": args.place, "category": args.category, "series": records(s)})
+    else:
+        print(series_text(s, place=args.place, category=args.category, names=names))
+    return EXIT_OK
+
+
+def _pct(v) -> str:
+    return "–" if v is None or v != v else f"{100 * v:.0f}%"
+
+
+def series_text(s, *, place: str | None = None, category: str | None = None,
+                names: dict[str, str] | None = None) -> str:
+    """The series as a table for people: names first, the code in brackets."""
+    names = names or {}
+
+    def nm(x) -> str:
+        n = names.get(x) if isinstance(x, str) else None
+        return f"{n} ({x})" if n and n != x else str(x)
+
+    head = "Headline figures " + (f"for {nm(place)}" if place else "for every place")
+    if category:
+        head += f", {nm(category)} only"
+    cols = ["as of", "need", "unmet", "unserved", "VCSE", "private", "public", "other", "unknown", "funding",
+            "short-term", "multi-year"]
+    rows = []
+    for r in s.itertuples(index=False):
+        rows.append([r.as_of.isoformat(), f"{r.demand:,.0f}", f"{r.unmet:,.0f}", f"{r.unserved:,}",
+                     *(f"{getattr(r, 'providers_' + k):,}" for k in ("vcse", "private", "public", "other", "unknown")),
+                     fmt_money(r.funding, r.currency) if r.currency else "–", _pct(r.short_term_share),
+                     _pct(r.multi_year_share)])
+    widths = [max(len(c), *(len(x[i]) for x in rows)) if rows else len(c) for i, c in enumerate(cols)]
+    line = lambda xs: "  ".join(x.ljust(w) if i == 0 else x.rjust(w) for i, (x, w) in enumerate(zip(xs, widths)))
+    out = [head, "need, unmet: people a year · unserved: cells (place and category) with need and no service · "
+                 "VCSE … unknown: providers by sector",
+           "funding: active funding, and its shares lasting 12 months or less (short-term) and 36 months or more "
+           "or open-ended (multi-year)", line(cols)]
+    out += [line(x) for x in rows]
+    return "\n".join(out)
+
+
 def cmd_analyse(args) -> int:
     from ecosystem import analysis as an
     from ecosystem.service import Ecomap, default_cache_dir
 
+    if args.series is not None:
+        return cmd_series(args)
+    if args.category is not None:
+        raise UsageError("--category works with --series (the trend of one category)")
     as_of = parse_date_arg(args.as_of)
     check_horizon(args.horizon)
     with open_store() as store:
@@ -182,9 +264,14 @@ def scenario_text(result, *, names: dict[str, str] | None = None) -> str:
 
 
 def register(sp, sub) -> None:
-    a = sub(sp, "analyse", cmd_analyse, "coverage, duplication, fragility and concentration for a place",
-            "ecomap analyse --place E08000009 --as-of 2026-11-21 --json")
+    a = sub(sp, "analyse", cmd_analyse, "coverage, duplication, fragility, concentration and market shaping for a place",
+            "ecomap analyse --place E08000009 --as-of 2026-11-21 --json\n"
+            "  ecomap analyse --place E08000009 --series 2022-04-01:2026-04-01:12m")
     _add_common(a)
+    a.add_argument("--series", metavar="FROM:TO:STEP",
+                   help="the headline figures (need, unmet, providers by sector, funding by security) at each date "
+                        "from FROM to TO every STEP (Nd, Nm or Ny), e.g. 2022-04-01:2026-04-01:12m; at most 240 dates")
+    a.add_argument("--category", metavar="CODE", help="with --series: one category's figures only")
     a.add_argument("--top", type=int, default=10, help="rows per section in the readable summary")
     a.add_argument("--no-pairs", action="store_true",
                    help="with --json, leave out `overlaps` (the list of overlapping pairs; the summary tables stay)")

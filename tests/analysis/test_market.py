@@ -352,3 +352,16 @@ def test_series_for_one_category(G):
     assert r["providers_unknown"] == 1 and r["providers_private"] == 0
     # U receives no funding
     assert r["currency"] is None and r["funding"] is None and math.isnan(r["short_term_share"])
+
+
+def test_summary_text_has_a_market_paragraph_in_names(a):
+    names = {"C": "Borough Council", "T": "Town Trust", "MH": "Mental health", "W1": "North ward"}
+    text = an.summary_text(a, names=names)
+    market = text[text.index("Market:"):]
+    # MH supply 70 vcse, 50 private, 0 public; FOOD 10 unknown: 130 in all
+    assert "VCSE 54% · private 38% · unknown 8%" in market
+    assert "£16,300 of active funding in 7 flow(s): 10% short-term (12 months or less), 49% multi-year" in market
+    assert "US$100 of active funding in 1 flow(s): 100% short-term" in market
+    assert "Pipeline: 5 procurement(s) expected to start after 2025-01-01, 4 answering a gap or a funding cliff" \
+        in market
+    assert "Borough Council" in market and "North ward (150 unmet)" in market and "Mental health" in market
