@@ -15,6 +15,7 @@ import datetime as dt
 import decimal
 import functools
 import pathlib
+import sys
 from typing import Any, Iterable
 
 import numpy as np
@@ -309,7 +310,8 @@ class Issue:
             where.append(f"row {self.row}")
         if self.column:
             where.append(f"column {self.column}")
-        value = "" if self.value is None else f" (value {self.value!r})"
+        shown = str(self.value) if isinstance(self.value, decimal.Decimal) else repr(self.value)  # a number, as typed
+        value = "" if self.value is None else f" (value {shown})"
         return f"{', '.join(where)}: {self.message}{value}"
 
 
@@ -499,6 +501,10 @@ def minor_units(currency: str | None) -> int:
     return 2 if found is None or found[1] is None else found[1]
 
 
+#: the largest amount a store keeps as a finite number (a float's maximum)
+_MONEY_MAX = decimal.Decimal(repr(sys.float_info.max))
+
+
 class MoneyError(ValueError):
     """An amount that is not a finite number with at most four decimal places."""
 
@@ -535,7 +541,7 @@ def money(v: Any) -> decimal.Decimal | None:
             d = decimal.Decimal(s)
         except decimal.InvalidOperation:
             raise MoneyError("not a number") from None
-    if not d.is_finite():
+    if not d.is_finite() or abs(d) > _MONEY_MAX:  # 1e400 is a finite Decimal, but infinity once stored
         raise MoneyError("not a finite number")
     if d.as_tuple().exponent < -MONEY_PLACES and d != d.quantize(decimal.Decimal(1).scaleb(-MONEY_PLACES)):
         raise MoneyError(f"more than {MONEY_PLACES} decimal places")
