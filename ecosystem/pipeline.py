@@ -105,6 +105,10 @@ def prepare(paths: Sequence[str | pathlib.Path], *, fmt: str = "auto", store: Gr
         seen = {(i.source, i.sheet, i.row, i.column) for i in e.issues}
         more = [i for i in check_tables(e.tables.tables, source=source, known=known)
                 if (i.source, i.sheet, i.row, i.column) not in seen]
+        if strict:  # implausible values are errors under --strict: reported with the others, not after them
+            pops = options.get("population") if isinstance(options.get("population"), dict) else None
+            more += [i for i in implausible(e.tables.tables, source=source, populations=pops)
+                     if (i.source, i.sheet, i.row, i.column) not in seen]
         raise m.ValidationError(e.issues + more, e.warnings) from None
     empty = nothing_to_load(paths, tables)
     if empty is not None:
