@@ -410,6 +410,19 @@ def cmd_db_copy(args) -> int:
     return EXIT_OK
 
 
+def _too_big(v: Any) -> bool:
+    """Whether a JSON value holds a whole number outside the 64-bit range Bolt carries."""
+    if isinstance(v, bool):
+        return False
+    if isinstance(v, int):
+        return not -2**63 <= v < 2**63
+    if isinstance(v, list):
+        return any(_too_big(x) for x in v)
+    if isinstance(v, dict):
+        return any(_too_big(x) for x in v.values())
+    return False
+
+
 def cmd_query(args) -> int:
     import queries
 
@@ -425,12 +438,14 @@ def cmd_query(args) -> int:
     params: dict[str, Any] = {}
     for kv in args.param or []:
         k, sep, v = kv.partition("=")
-        if not sep:
+        if not sep or not k.strip():
             raise UsageError(f"--param {kv!r}: use NAME=VALUE")
         try:
             params[k] = json.loads(v)
         except ValueError:
             params[k] = v
+        if _too_big(params[k]):  # the store's whole numbers are 64-bit
+            raise UsageError(f"--param {kv!r}: a whole number there must be from -2^63 to 2^63-1")
     if "chunk" in q.params:
         params.setdefault("chunk", 10000)
         if isinstance(params["chunk"], bool) or not isinstance(params["chunk"], int) or params["chunk"] < 1:
