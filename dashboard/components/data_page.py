@@ -215,6 +215,33 @@ def load_result_view(result: dict[str, Any]) -> Any:
                     className="alert alert-success", role="status", id="data-load-result")
 
 
+#: the command line's advice when no format was recognised, and the page's words for it
+_FORMAT_ADVICE = re.compile(r"\. Pass --format [a-z0-9|]+$")
+PAGE_FORMAT_ADVICE = ". Choose its format in the Format list above and upload it again."
+
+
+def page_text(text: Any, folder: pathlib.Path) -> Any:
+    """A loader's message as the page shows it: uploaded files by their own names (not the server's temporary
+    folder) and the page's advice where the command line's would be."""
+    if not isinstance(text, str):
+        return text
+    return _FORMAT_ADVICE.sub(PAGE_FORMAT_ADVICE, text.replace(str(folder).rstrip("/") + "/", ""))
+
+
+def for_the_page(error: Any, folder: pathlib.Path) -> Any:
+    """A :class:`~ecosystem.model.ValidationError` with every issue and warning put as :func:`page_text` puts it."""
+    import dataclasses
+
+    from ecosystem.model import ValidationError
+
+    def mend(text: Any) -> Any:
+        return page_text(text, folder)
+
+    issues = [dataclasses.replace(i, source=mend(i.source) if i.source != str(folder) else "the upload",
+                                  message=mend(i.message)) for i in error.issues]
+    return ValidationError(issues, [mend(w) for w in error.warnings])
+
+
 def issues_view(summary: str, issues: pd.DataFrame) -> Any:
     return html.Div([
         html.Div(summary.splitlines()[0] if summary else "The file was rejected; nothing was loaded.",

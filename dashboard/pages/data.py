@@ -146,6 +146,7 @@ def _load(folder: pathlib.Path, paths: list[pathlib.Path], fmt: str, source: str
     from ecosystem import pipeline
 
     result = pipeline.load(state.service().store, dp.load_paths(paths, folder), fmt=fmt, source=source)
+    result = {**result, "warnings": [dp.page_text(w, folder) for w in result.get("warnings") or []]}
     if result.get("status") == "loaded":  # prepare the first view for the new data, as a CLI load does
         threading.Thread(target=state.warm, name="ecomap-warm", daemon=True).start()
     return dp.load_result_view(result), (loaded if isinstance(loaded, int) else 0) + 1
@@ -178,6 +179,7 @@ def upload(contents, filenames, fmt, source, loaded):
         key = _hold(folder, paths, fmt, name)
         return dp.replace_view(name, existing, dp.table_counts(tables)), dash.no_update, key, None
     except m.ValidationError as e:
+        e = dp.for_the_page(e, folder / "files")
         return dp.issues_view(e.summary(), e.issues_frame()), dash.no_update, None, None
     except Exception as e:
         return message(state.friendly_error(e)), dash.no_update, None, None
@@ -206,6 +208,7 @@ def replace(confirm, cancel, key, loaded):
         view, bumped = _load(folder / "files", paths, fmt, source, loaded)
         return view, bumped, None
     except m.ValidationError as e:
+        e = dp.for_the_page(e, folder / "files")
         return dp.issues_view(e.summary(), e.issues_frame()), dash.no_update, None
     except Exception as e:
         return message(state.friendly_error(e)), dash.no_update, None
