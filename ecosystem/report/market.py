@@ -117,7 +117,9 @@ def build_market(app, place: str | None, as_of: dt.date, *, categories: list[str
         ``concentration``, ``series``, ``money``, ``cliffs``, ``pipeline``,
         ``intentions``), ``funding_security`` and ``funding_currencies`` (the
         whole place), ``intentions`` (actions about the place and no
-        category), ``leaves``, ``names``, ``data``, ``workshop_error``.
+        category), ``other_pipeline`` (when no categories were chosen: the
+        procurements ahead in a category with no need or provision here, or
+        unclassified), ``leaves``, ``names``, ``data``, ``workshop_error``.
     """
     from ecosystem.pull import place_tree
 
@@ -136,6 +138,7 @@ def build_market(app, place: str | None, as_of: dt.date, *, categories: list[str
     elif place not in tree:
         raise ReportError(f"--place {place!r}: no such place in the store (see `ecomap query pull_places`)")
     known = _category_codes(store)
+    chosen = bool(categories)
     if categories:
         bad = [c for c in categories if c not in known]
         if bad:
@@ -232,6 +235,8 @@ def build_market(app, place: str | None, as_of: dt.date, *, categories: list[str
         "funding_currencies": aj["funding_currencies"],
         "unplaced": aj.get("unplaced"),
         "intentions": general,
+        # with every category: the procurements ahead in none of the statement's categories (unclassified ones too)
+        "other_pipeline": [] if chosen else [r for r in aj["pipeline"] if r["category"] not in set(categories)],
         "leaves": leaves,
         "names": names,
         "data": {"store": store.kind, "location": store.location, "version": version, "sources": sources,
@@ -321,7 +326,7 @@ def need_blocks(doc: dict[str, Any], mk: dict[str, Any], n: Namer, idx: int) -> 
         blocks.append(("p", " ".join(words)))
     blocks.append(("figure", f"trend-{idx}"))
     blocks.append(("table", _table(
-        ["Date", "Need", "Supply", "Unmet", "Places with no service"],
+        ["Date", "Need", "Supply", "Unmet", "Areas with no service"],
         [[r["as_of"], people(r["demand"]), people(r["supply"]), people(r["unmet"]), str(r.get("unserved") or 0)]
          for r in rows], numeric=(1, 2, 3, 4), nowrap=(0,), empty="No trend could be computed.")))
     return blocks
@@ -517,6 +522,27 @@ def place_money_section(doc: dict[str, Any], n: Namer) -> Section:
     return Section("money", "How the money flows across the place", blocks)
 
 
+def other_pipeline_section(doc: dict[str, Any], n: Namer) -> Section | None:
+    rows = doc.get("other_pipeline") or []
+    if not rows:
+        return None
+    blocks: list[tuple[str, Any]] = [
+        ("p", f"Procurements expected to start after {doc['as_of']} for the place whose kind of support has no "
+              f"recorded need or provision here, so no section above covers them.")]
+    if any(r["category"] == "unclassified" for r in rows):
+        blocks.append(("p", "'Unclassified' ones come from contracts data whose CPV codes the category map does not "
+                            "map yet; map them with `ecomap categories map` and load again to place them under a "
+                            "kind of support."))
+    blocks.append(("table", _table(
+        ["Procurement", "Kind of support", "Buyer", "Stage", "Expected start", "Value", "Where"],
+        [[str(r.get("title") or r["procurement"]), n.cell("categories", r["category"]),
+          n.cell("organisations", r.get("buyer")), str(r.get("stage") or "–"), str(r.get("start") or "–"),
+          money(r.get("value"), r.get("currency")),
+          n.many("places", r.get("places") or []) if r.get("places") else f"all of {doc['place_name']}"]
+         for r in rows], numeric=(5,), nowrap=(4,))))
+    return Section("other-procurements", "Other procurements ahead", blocks)
+
+
 def intentions_section(doc: dict[str, Any], n: Namer) -> Section:
     blocks: list[tuple[str, Any]] = []
     if doc.get("workshop_error"):
@@ -586,7 +612,8 @@ def sections(doc: dict[str, Any]) -> list[Section]:
     cliffs = {r["funding"]: r for mk in doc["markets"] for r in mk["cliffs"]}
     out = [summary_section(doc, n), place_money_section(doc, n)]
     out += [market_section(doc, mk, n, i, cliffs) for i, mk in enumerate(doc["markets"])]
-    out += [intentions_section(doc, n), methods_section(doc, n)]
+    other = other_pipeline_section(doc, n)
+    out += ([other] if other else []) + [intentions_section(doc, n), methods_section(doc, n)]
     return out
 
 

@@ -40,7 +40,10 @@ def _procurement(template_dir):
     (template_dir / "procurements.csv").write_text(
         "id,buyer,title,category,start,end,value,places,stage\n"
         "PR1,C1,Talking therapies <north>,mh,2027-01-01,2029-12-31,2000,W1,tender\n"
-        "PR0,C1,Already started,mh,2026-01-01,,100,,award\n", encoding="utf-8")
+        "PR0,C1,Already started,mh,2026-01-01,,100,,award\n"
+        "PR3,C1,Supported housing,hous,2027-04-01,,,LA,planning\n", encoding="utf-8")
+    with open(template_dir / "categories.csv", "a", encoding="utf-8") as f:
+        f.write("hous,Housing support\n")  # no need or provision: PR3 is an "other" procurement
 
 
 @pytest.fixture
@@ -116,7 +119,11 @@ def test_hand_computed_statement(small, tmp_path, capsys):
 
     md = _md_sections(out)
     assert list(md) == ["About this statement", "How the money flows across the place", "Mental health",
-                        "Commissioning intentions for the whole place", "Methods and data"]
+                        "Other procurements ahead", "Commissioning intentions for the whole place",
+                        "Methods and data"]
+    assert [r["procurement"] for r in doc["other_pipeline"]] == ["PR3"]
+    assert "| Supported housing | Housing support | Council | planning | 2027-04-01 | – | Town |" in \
+        md["Other procurements ahead"]
     sec = md["Mental health"]
     for heading in ("Need now and its trend", "Supply and gaps by area", "Who provides",
                     "How the money flows, and how secure it is", "What ends soon", "What is being procured",
@@ -156,6 +163,7 @@ def test_a_chosen_category_and_series(small, tmp_path, capsys):
     assert printed["categories"] == ["mh"] and printed["place"] == "W1"
     doc = _doc(out)
     assert doc["dates"] == ["2025-07-01", "2026-01-01", "2026-07-01"]
+    assert doc["other_pipeline"] == []  # categories chosen: nothing else is the statement's business
     t = doc["markets"][0]["totals"]
     assert (t["demand"], t["supply"], t["unmet"]) == pytest.approx((70, 30, 40))
 
@@ -246,3 +254,31 @@ def test_pdf_is_printed(small, tmp_path):
     pdf = (out / "market-position.pdf").read_bytes()
     assert pdf[:5] == b"%PDF-" and len(pdf) > 5000
     assert sorted(os.listdir(out)) == ["market-position.json", "market-position.pdf"]  # printed from a temporary copy
+
+
+def test_money_in_two_currencies_is_given_per_currency(store, template_dir, tmp_path):
+    """F3: €300 from C1 to P2, 2026-01-01 – 2026-12-31 (12 months: short-term; not a cliff, F2 from the same
+    funder to the same recipient is open-ended). Euros are never added to pounds."""
+    (template_dir / "funding.csv").write_text(
+        "id,funder,recipient,amount,start,end,service,currency\n"
+        "F1,C1,P1,1000,2025-01-01,2026-12-31,S1,GBP\n"
+        "F2,C1,P2,500,2025-01-01,,,GBP\n"
+        "F3,C1,P2,300,2026-01-01,2026-12-31,,EUR\n", encoding="utf-8")
+    load(store, [template_dir], fmt="template", source="small")
+    out = tmp_path / "o"
+    assert run("--out", str(out), "--format", "md") == 0
+    doc = _doc(out)
+    mk = doc["markets"][0]
+    assert [(r["currency"], r["funding"], r["short_term_share"], r["multi_year_share"]) for r in mk["money"]] == [
+        ("GBP", 1500, 0, pytest.approx(1 / 3)), ("EUR", 300, 1, 0)]
+    totals = [(r["currency"], r["amount"]) for r in doc["funding_security"] if r["funder"] is None]
+    assert totals == [("GBP", 1500), ("EUR", 300)]
+    assert [c["funding"] for c in mk["cliffs"]] == ["F1"]
+    md = _md_sections(out)
+    assert "The providers of this support receive £1,500 in active funding: 0% of it in awards of 12 months or " \
+           "less and 33% in awards of three years or more (or with no end date); and €300 in active funding: 100% " \
+           "of it in awards of 12 months or less and 0% in awards of three years or more" in md["Mental health"]
+    place = md["How the money flows across the place"]
+    assert "£1,500 in 2 active award(s)" in place and "€300 in 1 active award(s)" in place
+    assert "The amounts are in more than one currency; each is given on its own and none is converted." in place
+    assert "£1,800" not in (out / "market-position.md").read_text(encoding="utf-8")

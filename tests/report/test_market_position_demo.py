@@ -280,13 +280,17 @@ def test_what_is_being_procured(statement, raw):
     places = set(raw["places"]["code"])
     ahead = p[[bool(s) and _date(s) > AS_OF for s in p["start"]]]
     expected = {}
-    for pid, cat, pl in zip(ahead["id"], ahead["category"], ahead["places"]):
+    based = dict(zip(raw["organisations"]["id"], raw["organisations"]["place"]))
+    for pid, cat, pl, buyer in zip(ahead["id"], ahead["category"], ahead["places"], ahead["buyer"]):
         codes = [c for c in pl.split(";") if c]
-        if not codes or set(codes) & places:
+        if set(codes) & places or (not codes and based.get(buyer) in places):  # no places: a buyer based here
             expected.setdefault(cat, set()).add(pid)
     got = {mk["category"]: {r["procurement"] for r in mk["pipeline"]} for mk in statement["doc"]["markets"]
            if mk["pipeline"]}
-    assert {c: v for c, v in expected.items() if c in statement["doc"]["categories"]} == got
+    cats = statement["doc"]["categories"]
+    assert {c: v for c, v in expected.items() if c in cats} == got
+    assert {r["procurement"] for r in statement["doc"]["other_pipeline"]} == \
+        {pid for c, v in expected.items() if c not in cats for pid in v}
     for cat, ids in got.items():
         sec = _section(statement, raw, cat)
         for pid in ids:
@@ -342,7 +346,8 @@ def test_renders_in_headless_chromium_without_fetching_anything(statement):
             page.goto(path.as_uri())
             ids = page.eval_on_selector_all("section", "els => els.map(e => e.id)")
             n = len(statement["doc"]["markets"])
-            assert ids == ["summary", "money", *[f"market-{i}" for i in range(n)], "intentions", "methods"]
+            other = ["other-procurements"] if statement["doc"]["other_pipeline"] else []
+            assert ids == ["summary", "money", *[f"market-{i}" for i in range(n)], *other, "intentions", "methods"]
             # a trend chart, a map and a sector chart per market with providers
             assert page.locator("section[id^=market-] svg[aria-label^='Need, supply and unmet']").count() == n
             assert page.locator("svg[aria-label^='Map of unmet need']").count() == n
