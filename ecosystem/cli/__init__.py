@@ -247,6 +247,8 @@ def cmd_template(args) -> int:
 def cmd_generate(args) -> int:
     from ecosystem.generate import generate
 
+    if args.seed < 0:
+        raise UsageError(f"--seed {args.seed}: use a whole number, 0 or more")
     counts = generate(args.scale, args.seed, pathlib.Path(args.out))
     if args.json:
         print_json(counts)

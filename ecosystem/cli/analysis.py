@@ -185,6 +185,8 @@ def cmd_scenario(args) -> int:
                     caps[sid] = float(v) if v.strip() else None
                 except ValueError:
                     raise UsageError(f"--capacity {kv!r}: {v!r} is not a number") from None
+                if caps[sid] is not None and not 0 <= caps[sid] < float("inf"):  # as the dashboard's table refuses
+                    raise UsageError(f"--capacity {kv!r}: a capacity is a number of people, 0 or more")
             added = _read_services(args.add_service) if args.add_service else None
             options = an.ScenarioOptions.make(
                 as_of=parse_date_arg(args.as_of), remove_providers=args.remove_provider or (),
