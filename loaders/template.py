@@ -66,8 +66,10 @@ def _read_csv(path: pathlib.Path) -> tuple[list[str], list[list[str]]]:
     try:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError as e:
-        raise ValidationError([Issue(path.name, None, None, None, None, "encoding",
-                                     f"not UTF-8 text (byte {e.start}); save the file as CSV UTF-8")]) from None
+        line = raw.count(b"\n", 0, e.start) + 1  # the row, unless a quoted value above spans lines
+        raise ValidationError([Issue(path.name, None, line, None, "0x" + raw[e.start:e.end].hex(), "encoding",
+                                     f"not UTF-8 text (byte {e.start:,}, on line {line}); save the file as "
+                                     "CSV UTF-8 (in Excel: Save As, CSV UTF-8)")]) from None
     try:
         return read_csv_text(text)
     except CsvError as e:
