@@ -52,6 +52,8 @@ CASES = {
     "huge_amount": (["--strict"], 2, ["funding.csv, row 3, column amount", "over £1bn", "(value 1.2e+29)"]),
     # 1e400 is a number as text, but infinity once stored: refused, not loaded as "£inf" with a warning
     "amount_too_large_to_store": ([], 2, ["funding.csv, row 3, column amount", "not a finite number", "'1e400'"]),
+    # a CSV saved by Excel as Windows-1252 (the dash and é): the line and the byte are named
+    "windows_1252_encoding": ([], 2, ["organisations.csv, row 3", "not UTF-8 text", "CSV UTF-8", "'0x96'"]),
     # NaN is a missing value, and the amount is required
     "nan_amount": ([], 2, ["funding.csv, row 3, column amount", "amount is required"]),
     # under --strict an implausible value is an error, reported with the file's own errors in one pass
