@@ -1,0 +1,120 @@
+"""Command benchmark: `ecomap report` and `ecomap scenario` at la scale, as a user runs them.
+
+Generates and loads the la-scale synthetic folder into a new embedded store
+(or uses ``--home DIR`` that already holds it, with ``--no-load``), then runs
+each command in a new process, ``--repeat`` times, and prints each run's
+seconds, the median and the fastest:
+
+* ``ecomap report --place SYN-LA0001 --out DIR --format html,md,csv`` — with
+  ``ECOMAP_CACHE=off`` (pull and analysis every time) and with the cache warm
+  (target ≤ 5 s);
+* ``ecomap scenario --remove-provider P --place SYN-LA0001`` — P the
+  provider with the most services — with the cache warm and off (target ≤ 2 s);
+* the baseline, in the same run: ``ecomap db status`` (starting Python,
+  importing ecomap and reaching the running store), which every command pays.
+
+The store is started once before timing, as it is on a machine where the
+dashboard or an earlier command left it running.
+
+    python benchmarks/commands.py [--home DIR --no-load] [--repeat 3] [--place SYN-LA0001]
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import pathlib
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+
+ROOT = pathlib.Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+AS_OF = "2026-11-21"
+
+
+def run(cmd: list[str], env: dict[str, str]) -> float:
+    t = time.perf_counter()
+    r = subprocess.run([sys.executable, "-m", "ecosystem", *cmd], env=env, capture_output=True, text=True)
+    took = time.perf_counter() - t
+    if r.returncode != 0:
+        raise SystemExit(f"{' '.join(cmd)} exited {r.returncode}:\n{r.stderr[-2000:]}")
+    return took
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--home", help="ECOMAP_HOME of a store (default: a new temporary one)")
+    ap.add_argument("--no-load", action="store_true", help="the store already holds the la-scale data")
+    ap.add_argument("--repeat", type=int, default=3)
+    ap.add_argument("--place", default="SYN-LA0001")
+    args = ap.parse_args()
+
+    work = pathlib.Path(tempfile.mkdtemp(prefix="ecomap-bench-cmd-"))
+    home = pathlib.Path(args.home) if args.home else work / "home"
+    env = {**os.environ, "ECOMAP_HOME": str(home)}
+    env.pop("NEO4J_URI", None)
+    try:
+        if not args.no_load:
+            from ecosystem.generate import generate
+
+            generate("la", 1, work / "la")
+            t = time.perf_counter()
+            subprocess.run([sys.executable, "-m", "ecosystem", "load", str(work / "la"), "--source", "la"],
+                           env=env, check=True, capture_output=True)
+            print(f"load (not part of the target)   {time.perf_counter() - t:6.2f} s")
+        run(["db", "status"], env)  # the store is running from here on
+        import csv
+
+        counts: dict[str, int] = {}
+        folder = work / "la"
+        if not folder.exists():
+            from ecosystem.generate import generate
+
+            generate("la", 1, folder)
+        with (folder / "services.csv").open(encoding="utf-8") as f:
+            for r in csv.DictReader(f):
+                counts[r["provider"]] = counts.get(r["provider"], 0) + 1
+        provider = max(sorted(counts), key=lambda p: counts[p])
+        out = work / "report"
+        cases = [
+            ("baseline: ecomap db status", ["db", "status"], {}),
+            ("report, ECOMAP_CACHE=off", ["report", "--place", args.place, "--as-of", AS_OF, "--out", str(out),
+                                           "--format", "html,md,csv"], {"ECOMAP_CACHE": "off"}),
+            ("report, cache warm", ["report", "--place", args.place, "--as-of", AS_OF, "--out", str(out),
+                                     "--format", "html,md,csv"], {}),
+            ("scenario, ECOMAP_CACHE=off", ["scenario", "--remove-provider", provider, "--place", args.place,
+                                             "--as-of", AS_OF], {"ECOMAP_CACHE": "off"}),
+            ("scenario, cache warm", ["scenario", "--remove-provider", provider, "--place", args.place,
+                                       "--as-of", AS_OF], {}),
+        ]
+        # warm the disk cache for this data once
+        run(cases[2][1], env)
+        run(cases[4][1], env)
+        times: dict[str, list[float]] = {name: [] for name, _, _ in cases}
+        for _ in range(args.repeat):  # interleaved, so a busy moment hits every case alike
+            for name, cmd, extra in cases:
+                times[name].append(run(cmd, {**env, **extra}))
+        base = min(times[cases[0][0]])
+        targets = {"report": 5.0, "scenario": 2.0}
+        print(f"place {args.place}, provider removed {provider} ({counts[provider]} services), as of {AS_OF}")
+        for name, ts in times.items():
+            kind = name.split(",")[0]
+            target = targets.get(kind)
+            verdict = "" if target is None else f"   target ≤ {target:.0f} s: {'met' if min(ts) <= target else 'MISSED'}"
+            print(f"{name:<28} " + ", ".join(f"{t:5.2f}" for t in ts) + f" s   median {statistics.median(ts):5.2f} s"
+                  f"   fastest {min(ts):5.2f} s ({min(ts) / base:4.1f}x baseline){verdict}")
+        print(f"load average while measuring: {os.getloadavg()[0]:.1f} (1 min), {os.getloadavg()[2]:.1f} (15 min) "
+              f"on {os.cpu_count()} cores")
+    finally:
+        if not args.home:
+            subprocess.run([sys.executable, "-m", "ecosystem", "db", "stop"], env=env, capture_output=True)
+        shutil.rmtree(work, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()
