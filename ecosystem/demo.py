@@ -48,7 +48,8 @@ def describe(summary: dict[str, Any]) -> str:
     lines = [head, f"Store: {summary['kind']} at {summary['store']}",
              f"  {n.get('Place', 0)} places, {n.get('Category', 0)} categories, {n.get('Organisation', 0)} organisations, "
              f"{n.get('Service', 0)} services, {n.get('Need', 0)} needs",
-             f"  {r.get('FUNDS', 0)} funding flows, {r.get('PARTNERS_WITH', 0)} partnerships",
+             f"  {r.get('FUNDS', 0)} funding flows, {r.get('PARTNERS_WITH', 0)} partnerships, "
+             f"{n.get('Procurement', 0)} procurements",
              f"Try: ecomap analyse --place {summary['place']} --as-of {summary['as_of']}"]
     return "\n".join(lines)
 

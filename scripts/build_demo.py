@@ -447,6 +447,7 @@ ORGANISATIONS = [
     (19, "Illustrative: Gorse Hill Community Kitchen", "vcse", 45_000, "M32", "GHC"),
     (20, "Illustrative: Manor Lane Youth Project", "vcse", 85_000, "M33", "MAN"),
     (21, "Illustrative: Altrincham Young People's Trust", "vcse", 210_000, "WA14", "BRH"),
+    (22, "Illustrative: Mersey Meadows Housing Association", "other", 8_000_000, "M41", "FLX"),
 ]
 
 LA = [LA_CODE]  # a service naming the borough serves all of its wards
@@ -501,6 +502,7 @@ SERVICES = [
     ("S70", "Money and Debt Advice", 12, "MONEY", LA, 3000, "adults", "2024-04-01", None, 160_000),
     ("S71", "Debt Advice Outreach", 12, "MONEY", ["OLD", "BUC"], 300, "adults", "2025-11-01", None, 25_000),
     ("S72", "Borough Home Support Reablement", 1, "OLDER", ["BUC"], 300, "aged 75+", "2027-02-01", None, 40_000),
+    ("S42", "Tenancy Wellbeing Support West", 22, "MENTAL", WEST, 300, "adults 16-64", "2025-04-01", None, 60_000),
 ]
 
 FUNDING = [
@@ -556,6 +558,28 @@ FUNDING = [
     ("F049", 5, 18, 4_000, "2024-01-01", "2024-12-31", None, "grant", "Small grants"),
     ("F050", 1, 9, 70_000, "2022-04-01", "2025-03-31", None, "sla", "Family hubs"),
     ("F051", 2, 1, 40_000, "2027-02-01", "2028-01-31", "S72", "contract", "Reablement"),
+    ("F052", 1, 22, 60_000, "2025-04-01", None, "S42", "sla", "Tenancy sustainment"),
+]
+
+PROCUREMENTS = [
+    # id, buyer n, title, category, start, end, value, places, stage, route — each designed to answer something:
+    # PR01 the unserved northern YOUTH cells, PR02 Bucklow-St Martins' unserved OLDER cell, PR03 the cliff of
+    # DEMO-F002 (the council's later life grant to GB-DEMO-006 for S14), PR05 the cliff of DEMO-F003 (core
+    # costs of GB-DEMO-006, whose S02 is HEALTH), PR06 the cliff of DEMO-F022 (S31, YOUTH); PR04 plans the
+    # mental health contract after DEMO-F029; PR07 was awarded and has started, so it is not in the pipeline.
+    ("PR01", 1, "North Trafford youth work", "YOUTH", "2027-04-01", "2030-03-31", 270_000, NORTH, "tender", "open"),
+    ("PR02", 1, "Older people's support in Bucklow-St Martins", "OLDER", "2027-06-01", "2030-05-31", 120_000,
+     ["BUC"], "planning", None),
+    ("PR03", 1, "Later life grants 2027 to 2030", "OLDER", "2027-04-01", "2030-03-31", 180_000, [], "tender",
+     "open"),
+    ("PR04", 2, "Community mental health support from 2028", "MENTAL", "2028-04-01", "2033-03-31", 2_000_000, [],
+     "planning", None),
+    ("PR05", 3, "Sale community wellbeing grants 2027", "HEALTH", "2027-01-01", "2027-12-31", 30_000, SALE,
+     "tender", "open"),
+    ("PR06", 3, "Partington young people's fund 2027/28", "YOUTH", "2027-04-01", "2028-03-31", 20_000, ["BUC"],
+     "planning", None),
+    ("PR07", 1, "Money and debt advice (awarded)", "MONEY", "2026-04-01", "2029-03-31", 160_000, [], "award",
+     "open"),
 ]
 
 PARTNERSHIPS = [
@@ -601,7 +625,12 @@ def build_fictional() -> dict[str, pd.DataFrame]:
     partnerships = pd.DataFrame([{
         "a": _org(a), "b": _org(b), "kind": kind, "start": start, "end": end, "lead": lead,
     } for a, b, kind, start, end, lead in PARTNERSHIPS])
-    return {"organisations": orgs, "services": services, "funding": funding, "partnerships": partnerships}
+    procurements = pd.DataFrame([{
+        "id": f"DEMO-{pid}", "buyer": _org(b), "title": f"Illustrative: {title}", "category": cat, "start": start,
+        "end": end, "value": value, "places": _areas(places) if places else None, "stage": stage, "route": route,
+    } for pid, b, title, cat, start, end, value, places, stage, route in PROCUREMENTS])
+    return {"organisations": orgs, "services": services, "funding": funding, "partnerships": partnerships,
+            "procurements": procurements}
 
 
 # --------------------------------------------------------------------------
@@ -773,6 +802,75 @@ def expected_findings(t: dict[str, pd.DataFrame], as_of: dt.date = AS_OF) -> dic
     }
 
 
+SECTOR_ORDER = ("vcse", "private", "public", "other", "unknown")
+
+
+def funding_length(start: Any, end: Any) -> str:
+    """A flow's length class: ``short`` (12 months or less), ``middle``, ``multi`` (36 months or more,
+    ``end`` being the last day), ``open`` (no end), ``unknown`` (no start)."""
+    s, e = _date(start), _date(end)
+    if e is None:
+        return "open"
+    if s is None:
+        return "unknown"
+    if e <= _add_months(s, 12):
+        return "short"
+    if e + dt.timedelta(days=1) >= _add_months(s, 36):
+        return "multi"
+    return "middle"
+
+
+def market_findings(t: dict[str, pd.DataFrame], as_of: dt.date = AS_OF) -> dict[str, Any]:
+    """Market shaping worked through from SPEC §5 independently of ecosystem.analysis.
+
+    ``diversity``: per category, (sector, supply, providers) in sector order (every demo service
+    serves Trafford's wards only, so a service's whole capacity is Trafford's supply);
+    ``lengths``: active funding per length class (amount, flows); ``security``: the short-term and
+    multi-year shares of active funding; ``pipeline``: procurements starting after ``as_of`` with
+    the gaps (ward, status, unmet; largest first) and cliffs each may answer.
+    """
+    found = expected_findings(t, as_of)
+    cov = found["coverage"]
+    sector = dict(zip(t["organisations"]["id"], t["organisations"]["sector"].map(lambda v: _nz(v) or "unknown")))
+    svc = t["services"]
+    act = svc[[_active(a, b, as_of) for a, b in zip(svc["start"], svc["end"])]]
+    diversity: dict[str, list[tuple[str, float, int]]] = {}
+    for cat, grp in act.groupby("category"):
+        rows = []
+        for sec in SECTOR_ORDER:
+            mine = grp[grp["provider"].map(sector) == sec]
+            if len(mine):
+                rows.append((sec, float(mine["capacity"].fillna(0).sum()), int(mine["provider"].nunique())))
+        diversity[cat] = rows
+    fund = t["funding"]
+    act_f = fund[[_active(a, b, as_of) for a, b in zip(fund["start"], fund["end"])]]
+    lengths: dict[str, tuple[float, int]] = {}
+    for f in act_f.itertuples():
+        k = funding_length(f.start, f.end)
+        amount, n = lengths.get(k, (0.0, 0))
+        lengths[k] = (amount + float(f.amount), n + 1)
+    total = float(act_f["amount"].sum())
+    security = {"amount": total, "short_term_share": lengths.get("short", (0.0, 0))[0] / total,
+                "multi_year_share": (lengths.get("multi", (0.0, 0))[0] + lengths.get("open", (0.0, 0))[0]) / total}
+    cat_of = dict(zip(svc["id"], svc["category"]))
+    wards = sorted(t["places"].loc[t["places"]["level"] == "ward", "code"])
+    pipeline = []
+    for p in t["procurements"].itertuples():
+        if _date(p.start) is None or _date(p.start) <= as_of:
+            continue
+        codes = (_nz(p.places) or "").split(";") if _nz(p.places) else []
+        leaves = set(wards) if not codes or LA_CODE in codes else set(codes)
+        g = cov[(cov["category"] == p.category) & cov["status"].isin(["unserved", "under"])
+                & cov["place"].isin(leaves)].sort_values(["unmet", "place"], ascending=[False, True])
+        cliffs = sorted(c["funding"] for c in found["funding_cliffs"]
+                        if c["funder"] == p.buyer and any(cat_of.get(x) == p.category for x in c["services"]))
+        pipeline.append({"procurement": p.id, "title": p.title, "buyer": p.buyer, "category": p.category,
+                         "start": p.start, "gaps": [(r.place, r.status, r.unmet) for r in g.itertuples()],
+                         "cliffs": cliffs})
+    pipeline.sort(key=lambda r: (r["start"], r["procurement"]))
+    return {"diversity": diversity, "lengths": lengths, "security": security, "pipeline": pipeline}
+
+
 # --------------------------------------------------------------------------
 # Writing the folder
 # --------------------------------------------------------------------------
@@ -785,6 +883,7 @@ COLUMNS = {
     "funding": ["id", "funder", "recipient", "amount", "start", "end", "service", "kind", "programme",
                 "currency", "route"],
     "partnerships": ["a", "b", "kind", "start", "end", "lead"],
+    "procurements": ["id", "buyer", "title", "category", "start", "end", "value", "places", "stage", "route"],
 }
 
 
@@ -829,9 +928,10 @@ def readme(tables: dict[str, pd.DataFrame], f: dict[str, Any], trail: pd.DataFra
     add("| `needs.csv` | people in need per ward and category | HEALTH, OLDER, EARLY, YOUTH are **real counts**; "
         "MENTAL, FOOD, MONEY and CARERS apply **illustrative rates invented for the demo** to real populations "
         "(the `source` column of every row says which) |")
-    add("| `organisations.csv`, `services.csv`, `funding.csv`, `partnerships.csv` | "
+    add("| `organisations.csv`, `services.csv`, `funding.csv`, `partnerships.csv`, `procurements.csv` | "
         f"{len(tables['organisations'])} organisations, {len(tables['services'])} services, "
-        f"{len(tables['funding'])} funding flows, {len(tables['partnerships'])} partnerships | "
+        f"{len(tables['funding'])} funding flows, {len(tables['partnerships'])} partnerships, "
+        f"{len(tables['procurements'])} planned or open procurements | "
         "**entirely fictional** |")
     add("")
     add("Every organisation, service and funding programme name begins with **\"Illustrative:\"** and every "
@@ -942,6 +1042,7 @@ def readme(tables: dict[str, pd.DataFrame], f: dict[str, Any], trail: pd.DataFra
     add("\n  By hand, EARLY: the council (6,500 + 7,000) and GB-DEMO-009 (900 + no capacity) -> shares "
         "93.75% and 6.25% -> 8,789.1 + 39.1 = 8,828.1.")
     add("")
+    market(add, tables, name, org)
     add("## Sources, licences and attribution\n")
     add("All from Trafford Data Lab repositories (see `SOURCES.md` in the project's sample data), "
         "published under the **Open Government Licence v3.0**:\n")
@@ -958,6 +1059,48 @@ def readme(tables: dict[str, pd.DataFrame], f: dict[str, Any], trail: pd.DataFra
     add("\nContains National Statistics and OS data © Crown copyright and database right 2023. "
         "Source: Office for National Statistics licensed under the Open Government Licence v3.0.\n")
     return "\n".join(lines) + "\n"
+
+
+LENGTH_LABELS = {"short": "12 months or less (short-term)", "middle": "more than 12 and less than 36 months",
+                 "multi": "36 months or more (multi-year)", "open": "open-ended (multi-year)",
+                 "unknown": "no start date (length unknown)"}
+
+
+def market(add, tables: dict[str, pd.DataFrame], name: dict[str, str], org: dict[str, str]) -> None:
+    """The README's market shaping section, from :func:`market_findings`."""
+    mk = market_findings(tables)
+    cats = dict(zip(tables["categories"]["code"], tables["categories"]["name"]))
+    add("## Market shaping (as of 2026-11-21)\n")
+    add("Computed by `market_findings()` in the build script from the SPEC §5 definitions, independently of "
+        "`ecosystem.analysis`. Providers come from all four sectors: "
+        + ", ".join(f"{s} {n}" for s, n in tables["organisations"]["sector"].value_counts().sort_index().items())
+        + " organisations (the housing association GB-DEMO-022 is `other`).\n")
+    add("**Diversity** (Trafford, share of active supply by provider sector; providers in brackets):\n")
+    add("| category | " + " | ".join(SECTOR_ORDER[:4]) + " |\n|---|" + "---|" * 4)
+    for cat, rows in sorted(mk["diversity"].items()):
+        total = sum(v for _, v, _ in rows)
+        cells = {s: (f"{v / total:.1%}" if total else "–") + f" ({n})" for s, v, n in rows}
+        add(f"| {cat} | " + " | ".join(cells.get(s, "") for s in SECTOR_ORDER[:4]) + " |")
+    add("\n**Funding security** (active flows by length; a flow's `end` is its last day):\n")
+    add("| length | flows | amount |\n|---|---|---|")
+    for k in ("short", "middle", "multi", "open", "unknown"):
+        if k in mk["lengths"]:
+            amount, n = mk["lengths"][k]
+            add(f"| {LENGTH_LABELS[k]} | {n} | £{amount:,.0f} |")
+    sec = mk["security"]
+    add(f"\nShort-term share {sec['short_term_share']:.4f}, multi-year share {sec['multi_year_share']:.4f} of "
+        f"£{sec['amount']:,.0f}.\n")
+    add("**Pipeline** (`procurements.csv`, all fictional): procurements expected to start after the as-of date, "
+        "with the gaps and funding cliffs each may answer. DEMO-PR07 was awarded and started in April 2026, "
+        "so it is not listed.\n")
+    add("| procurement | buyer | category | start | gaps (ward: status, unmet) | cliffs |\n|---|---|---|---|---|---|")
+    for p in mk["pipeline"]:
+        gaps = "; ".join(f"{name[w]}: {st}, {u:,.1f}" for w, st, u in p["gaps"][:5])
+        if len(p["gaps"]) > 5:
+            gaps += f"; … {len(p['gaps']) - 5} more"
+        add(f"| {p['procurement']} {p['title'].removeprefix('Illustrative: ')} | {p['buyer']} | "
+            f"{cats[p['category']]} | {p['start']} | {gaps or 'none'} | {', '.join(p['cliffs']) or 'none'} |")
+    add("")
 
 
 def write(out: pathlib.Path, tables: dict[str, pd.DataFrame], text: str) -> None:

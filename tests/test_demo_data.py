@@ -55,10 +55,13 @@ def test_referential_integrity(t):
     named = t["funding"][t["funding"]["service"] != ""]
     assert (named["service"].map(provider) == named["recipient"]).all()
     assert set(t["partnerships"]["a"]) | set(t["partnerships"]["b"]) <= orgs
+    assert t["procurements"]["id"].is_unique
+    assert set(t["procurements"]["buyer"]) <= orgs and set(t["procurements"]["category"]) <= cats
+    assert {c for a in t["procurements"]["places"] if a for c in a.split(";")} <= places
 
 
 def test_dates_ordered_and_numbers_not_negative(t):
-    for name in ("services", "funding", "partnerships"):
+    for name in ("services", "funding", "partnerships", "procurements"):
         df = t[name]
         both = df[(df["start"] != "") & (df["end"] != "")]
         assert (both["start"].map(dt.date.fromisoformat) <= both["end"].map(dt.date.fromisoformat)).all(), name
@@ -78,7 +81,8 @@ def test_sizes_are_as_briefed(t):
 
 def test_fictional_parts_are_labelled(t):
     assert t["organisations"]["id"].str.startswith("GB-DEMO-").all()
-    for name, col in [("organisations", "name"), ("services", "name"), ("funding", "programme")]:
+    for name, col in [("organisations", "name"), ("services", "name"), ("funding", "programme"),
+                      ("procurements", "title")]:
         assert t[name][col].str.startswith("Illustrative: ").all(), name
     text = (DEMO / "README.md").read_text(encoding="utf-8")
     assert "Contains National Statistics and OS data © Crown copyright and database right" in text
@@ -206,3 +210,71 @@ def test_network_and_concentration(findings):
     assert conc["EARLY"]["hhi"] == pytest.approx(93.75**2 + 6.25**2, abs=0.1)
     assert conc["MONEY"]["concentrated"] and not conc["OLDER"]["concentrated"]
     assert findings["critical_providers"][0]["provider"] == "GB-DEMO-001"
+
+
+# --------------------------------------------------------------------------
+# Market shaping: the build script's independent figures, and the analysis agreeing with them
+# --------------------------------------------------------------------------
+@pytest.fixture(scope="module")
+def market(t):
+    spec = importlib.util.spec_from_file_location("build_demo", ROOT / "scripts" / "build_demo.py")
+    mod = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(mod)
+    tables = {k: v.replace("", None) for k, v in t.items()}
+    tables["places"]["population"] = tables["places"]["population"].astype(float)
+    for name, col in [("services", "capacity"), ("needs", "people"), ("funding", "amount")]:
+        tables[name][col] = pd.to_numeric(tables[name][col])
+    return mod.market_findings(tables, dt.date(2026, 11, 21)), mod.expected_findings(tables, dt.date(2026, 11, 21))
+
+
+@pytest.fixture(scope="module")
+def analysed():
+    from ecosystem import analysis as an
+    from ecosystem.graph import graph_from_tables
+    from ecosystem.pipeline import prepare
+
+    return an.analyse(graph_from_tables(prepare([DEMO], fmt="template")), place=TRAFFORD,
+                      as_of=dt.date(2026, 11, 21))
+
+
+def test_every_sector_and_funding_length_has_something_to_say(market):
+    mk, _ = market
+    sectors = {s for rows in mk["diversity"].values() for s, _, _ in rows}
+    assert {"vcse", "private", "public", "other"} <= sectors
+    assert {"short", "middle", "multi", "open"} <= set(mk["lengths"])
+    # the short-term amount is the one the fragility figures promise
+    assert mk["lengths"]["short"][0] == 614_000
+
+
+def test_the_pipeline_answers_the_designed_gaps_and_cliffs(market, t):
+    mk, found = market
+    p = {r["procurement"]: r for r in mk["pipeline"]}
+    later = t["procurements"][t["procurements"]["start"] > "2026-11-21"]
+    assert set(p) == set(later["id"]) and "DEMO-PR07" not in p
+    assert p["DEMO-PR03"]["cliffs"] == ["DEMO-F002"] and p["DEMO-PR02"]["cliffs"] == ["DEMO-F002"]
+    assert p["DEMO-PR05"]["cliffs"] == ["DEMO-F003"] and p["DEMO-PR06"]["cliffs"] == ["DEMO-F022"]
+    cov = found["coverage"].set_index(["place", "category"])
+    buc = cov.loc[("E05015244", "OLDER")]
+    assert p["DEMO-PR02"]["gaps"] == [("E05015244", "unserved", buc["demand"])]
+    north = {"E05015253", "E05015247", "E05015250", "E05015256", "E05015251"}
+    assert {w for w, s, _ in p["DEMO-PR01"]["gaps"]} == north
+    assert all(s == "unserved" for _, s, _ in p["DEMO-PR01"]["gaps"])
+
+
+def test_the_analysis_finds_the_demos_market_figures(market, analysed):
+    mk, _ = market
+    d = analysed.diversity
+    for cat, rows in mk["diversity"].items():
+        mine = d[d["category"] == cat]
+        assert [(r.sector, r.providers) for r in mine.itertuples()] == [(s, n) for s, _, n in rows], cat
+        assert mine["supply"].tolist() == pytest.approx([v for _, v, _ in rows]), cat
+    total = analysed.funding_security.iloc[0]
+    assert total["funder"] is None and float(total["amount"]) == mk["security"]["amount"]
+    assert total["short_term_share"] == pytest.approx(mk["security"]["short_term_share"], abs=1e-9)
+    assert total["multi_year_share"] == pytest.approx(mk["security"]["multi_year_share"], abs=1e-9)
+    pipe = analysed.pipeline
+    assert list(pipe["procurement"]) == [r["procurement"] for r in mk["pipeline"]]
+    for r, g, c in zip(mk["pipeline"], pipe["gaps"], pipe["cliffs"]):
+        assert [(x["place"], x["status"]) for x in g] == [(w, s) for w, s, _ in r["gaps"]], r["procurement"]
+        assert [x["unmet"] for x in g] == pytest.approx([u for _, _, u in r["gaps"]])
+        assert c == r["cliffs"], r["procurement"]

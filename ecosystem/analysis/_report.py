@@ -157,6 +157,11 @@ def summary_text(analysis: Analysis, top: int = 10, *, names: dict[str, str] | N
     return "\n".join(out)
 
 
+def _share(v: float) -> str:
+    """A share for people, ``<1%`` rather than ``0%`` when there is some."""
+    return "<1%" if 0 < v < 0.005 else _pct(v)
+
+
 _SECTOR_LABELS = {"vcse": "VCSE", "private": "private", "public": "public", "other": "other", "unknown": "unknown"}
 
 
@@ -176,7 +181,7 @@ def market_text(a: Analysis, *, top: int = 10, names: dict[str, str] | None = No
         total = float(by.sum())
         if total > 0:
             out.append("Supply by provider sector (all categories, known capacity): " + " · ".join(
-                f"{_SECTOR_LABELS[s]} {_pct(by[s] / total)}" for s in SECTORS if s in by.index and by[s] > 0))
+                f"{_SECTOR_LABELS[s]} {_share(by[s] / total)}" for s in SECTORS if s in by.index and by[s] > 0))
         wide = {}
         for r in d.itertuples(index=False):
             wide.setdefault((r.place, r.category), {})[r.sector] = f"{_pct(r.share)} ({r.providers})"

@@ -21,8 +21,11 @@ def test_db_status_json_counts(demo, capsys):
     assert cli.main(["db", "status", "--json"]) == 0
     out = json.loads(capsys.readouterr().out)
     assert out["running"] is True and out["kind"] in ("embedded", "neo4j")
-    assert out["nodes"]["Place"] == 22 and out["nodes"]["Service"] == 33 and out["nodes"]["LoadRun"] == 1
-    assert out["relationships"]["FUNDS"] == 51 and out["relationships"]["PARTNERS_WITH"] == 16
+    rows = {name: sum(1 for _ in (DEMO_DIR / f"{name}.csv").open(encoding="utf-8")) - 1
+            for name in ("services", "funding", "procurements")}
+    assert out["nodes"]["Place"] == 22 and out["nodes"]["Service"] == rows["services"] and out["nodes"]["LoadRun"] == 1
+    assert out["nodes"]["Procurement"] == rows["procurements"] > 0
+    assert out["relationships"]["FUNDS"] == rows["funding"] and out["relationships"]["PARTNERS_WITH"] == 16
 
 
 def test_db_export_json_to_file(demo, tmp_path, capsys):
@@ -38,7 +41,8 @@ def test_db_export_json_to_file(demo, tmp_path, capsys):
 def test_query_runs_a_named_read_query(demo, capsys):
     assert cli.main(["query", "count_nodes", "--json"]) == 0
     rows = json.loads(capsys.readouterr().out)
-    assert {"label": "Organisation", "count": 21} in rows
+    orgs = sum(1 for _ in (DEMO_DIR / "organisations.csv").open(encoding="utf-8")) - 1
+    assert {"label": "Organisation", "count": orgs} in rows
     assert cli.main(["query", "place_boundaries", "--param", 'codes=["E05015239"]', "--json"]) == 0
     rows = json.loads(capsys.readouterr().out)
     assert rows[0]["code"] == "E05015239" and json.loads(rows[0]["boundary"])["type"] in ("Polygon", "MultiPolygon")

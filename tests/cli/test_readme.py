@@ -31,8 +31,8 @@ def test_exactly_two_setup_commands_and_ci_runs_the_test_one():
 def test_demo_and_analysis_output_match_the_readme(store, capsys):
     assert cli.main(["demo", "--no-serve"]) == 0
     out = capsys.readouterr().out
-    for line in ("22 places, 8 categories, 21 organisations, 33 services, 148 needs",
-                 "51 funding flows, 16 partnerships"):
+    for line in ("22 places, 8 categories, 22 organisations, 34 services, 148 needs",
+                 "52 funding flows, 16 partnerships, 7 procurements"):
         assert line in out and line in README
     assert cli.main(["analyse", "--place", "E08000009", "--as-of", "2026-11-21", "--top", "3"]) == 0
     out = capsys.readouterr().out

@@ -48,3 +48,24 @@ def test_contracts_finder_loads_procurements_and_flows_and_reloads_unchanged(sto
     assert sum(1 for f in funds if f["places"]) == n_placed == 48
     again = load(store, [CF25], fmt="ocds", source="cf25")
     assert again["status"] == "unchanged"
+
+
+@needs_data
+def test_contracts_finder_tenders_make_the_pipeline(store):
+    from ecosystem import analysis as an
+    from ecosystem.pull import pull_frames
+
+    releases = json.loads(CF25.read_text(encoding="utf-8"))["releases"]
+    as_of = max(r["date"] for r in releases)[:10]
+    load(store, [CF25], fmt="ocds", source="cf25")
+    with store.session() as s:
+        starts = {r["id"]: r["start"] for r in s.run("MATCH (p:Procurement) RETURN p.id AS id, p.start AS start")}
+    later = sorted((str(v.to_native()), k) for k, v in starts.items() if v is not None and str(v.to_native()) > as_of)
+    a = an.analyse_frames(pull_frames(store), place=None, as_of=as_of)
+    p = a.pipeline
+    assert list(p["procurement"]) == [k for _, k in later] and len(p) > 30
+    transport = p.set_index("procurement").loc["ocds-b5fd17-0064608c-a004-4bf1-bea8-bcc569de6670"]
+    assert transport["category"] == "transport" and transport["places"] == ["E92000001"]
+    # no needs are loaded, so no procurement answers a gap; an unclassified one never does
+    assert all(g == [] for g in p["gaps"])
+    assert (p["category"] == "unclassified").sum() > 0
