@@ -69,3 +69,16 @@ def test_every_command_in_the_table_has_help_with_an_example(capsys):
         text = capsys.readouterr().out
         assert code == 0, name
         assert "example:" in text and "ecomap" in text.split("example:")[1], name
+
+
+def test_the_series_example_matches_the_readme(store, capsys):
+    assert cli.main(["demo", "--no-serve"]) == 0
+    capsys.readouterr()
+    assert cli.main(["analyse", "--place", "E08000009", "--series", "2024-04-01:2026-04-01:12m"]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    section = README.split("## Market shaping", 1)[1].split("\n## ", 1)[0]
+    assert "    " + lines[0] in section.splitlines()
+    for line in lines[3:]:
+        assert "    " + line in section.splitlines(), line
+    for key in ("diversity", "funding_security", "pipeline"):
+        assert f"| `{key}` |" in section
