@@ -416,7 +416,7 @@ def cliff_blocks(doc: dict[str, Any], mk: dict[str, Any], n: Namer) -> list[tupl
 def _gap_words(gaps: list[dict[str, Any]], n: Namer, k: int = 3) -> str:
     if not gaps:
         return "–"
-    words = [f"{n('places', g['place'])} ({STATUS_WORDS.get(g['status'], g['status'])}, {people(g.get('unmet'))} "
+    words = [f"{n('places', g['place'])} ({STATUS_WORDS.get(g['status'], g['status'])}, {whole(g.get('unmet'))} "
              f"unmet)" for g in gaps[:k]]
     more = f" and {len(gaps) - k} more" if len(gaps) > k else ""
     return "; ".join(words) + more
@@ -434,11 +434,11 @@ def pipeline_blocks(doc: dict[str, Any], mk: dict[str, Any], n: Namer, *, cliffs
     def cliff_words(ids: list[str]) -> str:
         if not ids:
             return "–"
-        return "; ".join(f"{n('organisations', cliffs[i]['recipient'])} ({i}, ends {cliffs[i]['end']})"
-                         if i in cliffs else i for i in ids)
+        return "; ".join(f"{n('organisations', cliffs[i]['recipient'])} ({money(cliffs[i]['amount'], cliffs[i].get('currency'))}, "
+                         f"ends {cliffs[i]['end']})" if i in cliffs else i for i in ids)
 
     return [("p", lead), ("table", _table(
-        ["Procurement", "Buyer", "Stage", "Expected start", "Ends", "Value", "Where", "Gaps it may answer",
+        ["Procurement", "Buyer", "Stage", "Starts", "Ends", "Value", "Where", "Gaps it may answer",
          "Funding cliffs it may answer"],
         [[str(r.get("title") or r["procurement"]), n.cell("organisations", r.get("buyer")),
           str(r.get("stage") or "–"), str(r.get("start") or "–"), str(r.get("end") or "–"),

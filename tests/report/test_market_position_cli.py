@@ -139,8 +139,9 @@ def test_hand_computed_statement(small, tmp_path, capsys):
     assert "The providers of this support receive £1,500 in active funding: 0% of it in awards of 12 months or " \
            "less and 33% in awards of three years or more" in sec
     assert "| 2026-12-31 | Council | Provider One | £1,000 | Talk |" in sec
-    assert "Talking therapies &lt;north&gt;" in sec  # user text inert in Markdown
-    assert "North (under-served, 40 unmet)" in sec and "Provider One (F1, ends 2026-12-31)" in sec
+    assert "| Talking therapies &lt;north&gt; | Council | tender | 2027-01-01 | 2029-12-31 | £2,000 | North |" \
+        in sec  # user text inert in Markdown
+    assert "North (under-served, 40 unmet)" in sec and "Provider One (£1,000, ends 2026-12-31)" in sec
     assert "Recommission talking therapies in North" in sec and "An idea the board dropped" not in sec
     assert "About somewhere else" not in (out / "market-position.md").read_text(encoding="utf-8")
     assert "- Unmet need:" in md["Methods and data"] and "- Concentration:" in md["Methods and data"]
