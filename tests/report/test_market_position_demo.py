@@ -271,12 +271,7 @@ def test_what_ends_soon(statement, raw):
 
 def test_what_is_being_procured(statement, raw):
     p = raw["procurements"]
-    if not len(p):  # a demo without procurements: every market says so
-        assert not any(mk["pipeline"] for mk in statement["doc"]["markets"])
-        for cat in statement["doc"]["categories"]:
-            assert "No procurement for this kind of support is recorded as starting after" in \
-                _section(statement, raw, cat)
-        return
+    assert len(p), "the demo has procurements"
     places = set(raw["places"]["code"])
     ahead = p[[bool(s) and _date(s) > AS_OF for s in p["start"]]]
     expected = {}
@@ -297,6 +292,10 @@ def test_what_is_being_procured(statement, raw):
             title = p.loc[p["id"] == pid, "title"].iloc[0]
             assert _md(title) in sec
         assert f"{len(ids)} procurement{'' if len(ids) == 1 else 's'} expected to start after" in sec
+    for cat in set(cats) - set(got):
+        assert "No procurement for this kind of support is recorded as starting after" in _section(statement, raw, cat)
+    assert got and any(r["gaps"] for v in statement["doc"]["markets"] for r in v["pipeline"])
+    assert any(r["cliffs"] for v in statement["doc"]["markets"] for r in v["pipeline"])
 
 
 def test_trend_matches_the_raw_tables_on_each_date(statement, raw):
