@@ -43,6 +43,7 @@ ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-f
 PAGES = {
     "/": "#overview-body", "/gaps": "#gaps-body", "/duplication": "#duplication-body",
     "/fragility": "#fragility-body", "/network": "#network-body", "/funding": "#funding-body",
+    "/market": "#market-trend-body",
     "/scenario": "#scenario-body", "/data": "#data-store",
 }
 

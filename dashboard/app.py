@@ -24,8 +24,8 @@ log = logging.getLogger(__name__)
 
 ASSETS = pathlib.Path(__file__).parent / "assets"
 NAV = [("/", "Overview"), ("/gaps", "Gaps"), ("/duplication", "Duplication"), ("/fragility", "Fragility"),
-       ("/network", "Network"), ("/funding", "Funding"), ("/scenario", "Scenario"), ("/data", "Data"),
-       ("/workshop", "Workshop")]
+       ("/network", "Network"), ("/funding", "Funding"), ("/market", "Market"), ("/scenario", "Scenario"),
+       ("/data", "Data"), ("/workshop", "Workshop")]
 
 _APP: Dash | None = None
 

@@ -347,6 +347,16 @@ def analysis_for(view: View) -> Result:
     return Result(view, svc.analysis(view.place, view.as_of), nm)
 
 
+def series_for(view: View, dates: list[dt.date]) -> pd.DataFrame:
+    """The headline figures of ``view``'s place and category at each of ``dates`` (``Ecomap.series``, cached there).
+
+    The stored data's, never a scenario's: a scenario is a change to one
+    date's analysis, not to the past.
+    """
+    view = resolve_place(view)
+    return service().series(view.place, dates, category=view.category)
+
+
 def warm() -> None:
     """Compute the default view's analysis now (run_server does it in the background at start-up)."""
     try:

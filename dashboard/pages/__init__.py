@@ -10,7 +10,7 @@ import importlib
 
 import dash
 
-PAGES = ("overview", "gaps", "duplication", "fragility", "network", "funding", "scenario", "organisation",
+PAGES = ("overview", "gaps", "duplication", "fragility", "network", "funding", "market", "scenario", "organisation",
          "service", "data", "workshop", "not_found_404")
 
 

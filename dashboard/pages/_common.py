@@ -16,7 +16,8 @@ def view_from(kwargs: dict[str, Any]) -> tuple[state.View, list[str]]:
 
 
 def frame(prefix: str, title: str, kwargs: dict[str, Any], *, intro: str | None = None, category: bool = True,
-          scenario: bool = True, extra: list | None = None, before_body: list | None = None) -> html.Div:
+          scenario: bool = True, extra: list | None = None, before_body: list | None = None,
+          after_body: list | None = None) -> html.Div:
     """Title, intro, view controls, a message area and the body the page's callback fills."""
     view, notes = view_from(kwargs)
     places: list = []
@@ -47,6 +48,7 @@ def frame(prefix: str, title: str, kwargs: dict[str, Any], *, intro: str | None 
         html.Div(id=f"{prefix}-message", **{"aria-live": "polite"}),
         *(before_body or []),
         dcc.Loading(html.Div(id=f"{prefix}-body"), type="default", delay_show=300),
+        *(after_body or []),
     ])
 
 
