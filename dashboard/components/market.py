@@ -34,6 +34,8 @@ SECTOR_LABELS = {"vcse": "Voluntary and community (VCSE)", "private": "Private",
                  "other": "Other", "unknown": "Sector not recorded"}
 SECTOR_COLOURS = {"vcse": "#009E73", "private": "#E69F00", "public": "#0072B2", "other": "#CC79A7",
                   "unknown": "#999999"}
+#: a legend above the plot, in the order the bars stack (plotly reverses it for stacked bars otherwise)
+TOP_LEGEND = dict(orientation="h", x=0, y=1.0, xanchor="left", yanchor="bottom", traceorder="normal")
 STAGE_LABELS = {"planning": "Planning", "tender": "Tender", "award": "Award"}
 GAP_STATUS = {"unserved": "unserved", "under": "under-served"}
 
@@ -98,6 +100,12 @@ def trend_options() -> list[dict[str, str]]:
 # --------------------------------------------------------------------------
 # diversity
 # --------------------------------------------------------------------------
+def _with_top_legend(fig: go.Figure, height: int) -> go.Figure:
+    fig = fg._base(fig, None, height)
+    fig.update_layout(margin=dict(l=10, r=10, t=50, b=10))
+    return fig
+
+
 def diversity_rows(diversity: pd.DataFrame, category: str | None) -> pd.DataFrame:
     """The diversity rows of the view (one category when chosen), in the analysis's order."""
     if diversity is None or not len(diversity):
@@ -149,13 +157,15 @@ def diversity_figure(rows: pd.DataFrame, names: Names, *, value: str = "share") 
         fig.add_bar(y=[fg._esc(y) for y in ys], x=xs, orientation="h", name=sector_label(sector),
                     marker_color=SECTOR_COLOURS[sector], customdata=[int(v) for v in sub["providers"]],
                     hovertemplate=hover + "<extra></extra>")
-    fig.update_layout(barmode="stack", legend=dict(orientation="h", y=-0.12, x=0),
+    fig.update_layout(barmode="stack", legend=TOP_LEGEND,
                       xaxis_title="share of supply (apportioned capacity)" if value == "share" else "providers")
     if value == "share":
-        fig.update_xaxes(tickformat=".0%", range=[0, 1])
+        fig.update_xaxes(tickformat=".0%", range=[0, 1.0001], dtick=0.2)
+    else:
+        fig.update_xaxes(tickformat=",d", rangemode="tozero", dtick=1 if max(rows["providers"]) <= 10 else None)
     fig.update_yaxes(autorange="reversed", automargin=True, categoryorder="array",
                      categoryarray=[fg._esc(y) for y in order])
-    return fg._base(fig, None, max(280, 30 * len(order) + 140))
+    return _with_top_legend(fig, max(280, 30 * len(order) + 140))
 
 
 def diversity_note(rows: pd.DataFrame) -> str | None:
@@ -191,6 +201,8 @@ def diversity_section(res: Result) -> list:
                          filename="ecomap-diversity",
                          description="Each bar is one category's supply for the place, split by the sector of the "
                                      "providers giving it (capacity apportioned over the places a service covers)."))
+    if not len(rows):
+        return out
     out.append(chart("market-providers", diversity_figure(rows, names, value="providers"),
                      table if not has_share else data_table(
                          "market-providers-table", diversity_table(rows, names)[["Place", "Category", "Sector",
@@ -227,15 +239,15 @@ def concentration_section(res: Result) -> list:
     said = (f"{n:,} of {len(conc):,} categor{'y is' if len(conc) == 1 else 'ies are'} concentrated (HHI above 2,500: "
             "a few providers give most of the supply)." if len(conc) else
             "No supply with known capacity here, so concentration cannot be measured.")
+    head = [html.H2("How concentrated", className="h4 mt-3", id="market-concentration-heading"),
+            html.P(said, className="mb-2", id="market-concentration-said")]
+    if not len(conc):
+        return head
     fig = fg.hbar(_bar_labels(conc, names), [float(x) for x in conc["hhi"]],
                   x_title="HHI of providers' shares of supply (0–10,000; concentrated above 2,500)",
-                  highlight=[bool(x) for x in conc["concentrated"]]) if len(conc) else \
-        fg.empty_figure("No supply with known capacity here.")
-    if len(conc):
-        fig.add_vline(x=2500, line_dash="dot", line_color="#555")
-    return [
-        html.H2("How concentrated", className="h4 mt-3", id="market-concentration-heading"),
-        html.P(said, className="mb-2"),
+                  highlight=[bool(x) for x in conc["concentrated"]])
+    fig.add_vline(x=2500, line_dash="dot", line_color="#555")
+    return head + [
         chart("market-concentration", fig,
               data_table("market-concentration-table", concentration_table(conc, names, view),
                          caption="Concentration (HHI of providers' supply)", markdown=["Largest provider"],
@@ -293,11 +305,11 @@ def security_figure(sec: pd.DataFrame, names: Names, currency: str) -> go.Figure
                              ("36 months or more, or open-ended", multi, "#009E73")):
         fig.add_bar(y=[fg._esc(x) for x in labels], x=xs, orientation="h", name=name, marker_color=colour,
                     customdata=amounts, hovertemplate="%{y}: %{x:.0%} of %{customdata}<extra>" + name + "</extra>")
-    fig.update_layout(barmode="stack", legend=dict(orientation="h", y=-0.15, x=0),
+    fig.update_layout(barmode="stack", legend=TOP_LEGEND,
                       xaxis_title=f"share of active funding in {currency}, by how long each flow lasts")
-    fig.update_xaxes(tickformat=".0%", range=[0, 1])
+    fig.update_xaxes(tickformat=".0%", range=[0, 1.0001], dtick=0.2)
     fig.update_yaxes(autorange="reversed", automargin=True)
-    return fg._base(fig, None, max(260, 28 * len(labels) + 140))
+    return _with_top_legend(fig, max(260, 28 * len(labels) + 140))
 
 
 def security_cards(sec: pd.DataFrame) -> list[tuple[str, str, str | None]]:
@@ -402,10 +414,10 @@ def pipeline_section(res: Result) -> list:
     out: list = [html.H2("What is being procured", className="h4 mt-3", id="market-pipeline-heading")]
     of = "" if view.category is None else f" in {names.category(view.category)}"
     if not len(pipe):
-        out.append(html.P(
+        out.append(html.P([
             f"No procurement{of} is recorded as starting after {view.as_of:%-d %B %Y}. Add a procurements table "
-            "to the template (id, buyer, title, category, start) or load OCDS planning or tender releases; "
-            "`ecomap categories map` sorts their CPV codes into categories.", className="mb-3",
+            "to the template (id, buyer, title, category, start) or load OCDS planning or tender releases; ",
+            html.Code("ecomap categories map"), " sorts their CPV codes into categories."], className="mb-3",
             id="market-pipeline-empty"))
         return out
     answering = sum(1 for g, c in zip(pipe["gaps"], pipe["cliffs"]) if (g is not None and len(g)) or
@@ -423,20 +435,30 @@ def pipeline_section(res: Result) -> list:
 # --------------------------------------------------------------------------
 # the trend (small line charts)
 # --------------------------------------------------------------------------
-def _line_figure(x: list, lines: list[tuple[str, list, str]], *, y_title: str, fmt: str = ",.0f",
-                 percent: bool = False) -> go.Figure:
+def _line_figure(x: list, lines: list[tuple], *, fmt: str = ",.0f", percent: bool = False,
+                 counts: bool = False) -> go.Figure:
+    """One small line chart: a line per (name, values, colour[, dash]) over the dates ``x``, legend under it."""
     fig = go.Figure()
-    for name, ys, colour in lines:
-        fig.add_scatter(x=x, y=ys, mode="lines+markers", name=name, line=dict(color=colour, width=2),
+    for name, ys, colour, *dash in lines:
+        fig.add_scatter(x=x, y=ys, mode="lines+markers", name=name,
+                        line=dict(color=colour, width=2, dash=dash[0] if dash else "solid"),
                         hovertemplate="%{x|%-d %b %Y}: %{y:" + fmt + "}<extra>" + fg._esc(name) + "</extra>")
-    fig.update_layout(yaxis_title=y_title, legend=dict(orientation="h", y=-0.25, x=0), hovermode="x unified")
+    yearly = len({(d.month, d.day) for d in x}) == 1
+    ticks = dict(tickvals=x, ticktext=[f"{d:%Y}" if yearly else f"{d:%b %y}" for d in x]) if len(x) <= 5 else \
+        dict(tickformat="%Y" if yearly else "%b %y", nticks=5)
+    fig.update_xaxes(tickangle=0, **ticks)
+    fig.update_yaxes(rangemode="tozero", title=None)
     if percent:
-        fig.update_yaxes(tickformat=".0%", rangemode="tozero")
-    else:
-        fig.update_yaxes(rangemode="tozero")
-    fig.update_xaxes(tickformat="%b %Y")
-    fig.update_layout(font=dict(size=11))
-    return fg._base(fig, None, 260)
+        fig.update_yaxes(tickformat=".0%")
+    elif counts:
+        top = max((v for line in lines for v in line[1] if v is not None), default=0)
+        fig.update_yaxes(tickformat=",d", dtick=1 if top <= 6 else None)
+    fig.update_layout(legend=dict(orientation="h", x=0, y=-0.18, xanchor="left", yanchor="top",
+                                  traceorder="normal", font=dict(size=11)),
+                      hovermode="x unified", showlegend=True)
+    fig = fg._base(fig, None, 240 + 20 * len(lines))
+    fig.update_layout(margin=dict(l=10, r=10, t=10, b=10), font=dict(size=11))
+    return fig
 
 
 def trend_figures(series: pd.DataFrame) -> list[tuple[str, go.Figure]]:
@@ -447,31 +469,35 @@ def trend_figures(series: pd.DataFrame) -> list[tuple[str, go.Figure]]:
     s["as_of"] = pd.to_datetime(s["as_of"])
     per_date = s.drop_duplicates("as_of").sort_values("as_of")
     x = list(per_date["as_of"])
-    out = [("Need and unmet need (people)", _line_figure(x, [
-        ("People in need", [_num(v) for v in per_date["demand"]], "#0072B2"),
-        ("Supply", [_num(v) for v in per_date["supply"]], "#009E73"),
-        ("Unmet need", [_num(v) for v in per_date["unmet"]], "#D55E00")], y_title="people"))]
+    need = [("People in need", [_num(v) for v in per_date["demand"]], "#0072B2"),
+            ("Supply", [_num(v) for v in per_date["supply"]], "#009E73"),
+            ("Unmet need", [_num(v) for v in per_date["unmet"]], "#D55E00")]
+    recorded = any(v for _, ys, _ in need for v in ys)
+    out = [("Need and unmet need (people)", _line_figure(x, need) if recorded
+            else fg.empty_figure("No need or supply recorded.", height=180))]
     lines = []
     for sector in SECTORS:
         col = f"providers_{sector}"
         if col in per_date and any((_num(v) or 0) > 0 for v in per_date[col]):
             lines.append((sector_label(sector), [_num(v) for v in per_date[col]], SECTOR_COLOURS[sector]))
-    out.append(("Providers by sector", _line_figure(x, lines, y_title="providers") if lines
-                else fg.empty_figure("No providers on these dates.", height=260)))
+    out.append(("Providers by sector", _line_figure(x, lines, counts=True) if lines
+                else fg.empty_figure("No providers.", height=180)))
     cur = s[s["currency"].notna()] if "currency" in s else s.iloc[0:0]
     currencies = order_currencies(cur["currency"]) if len(cur) else []
     palette = ["#0072B2", "#E69F00", "#CC79A7", "#56B4E9", "#000000"]
     money_lines, share_lines = [], []
+    dashes = ["solid", "dash", "dot", "dashdot"]
     for i, c in enumerate(currencies):
         d = cur[cur["currency"] == c].set_index("as_of").reindex(x)
-        money_lines.append((f"Active funding ({c})", [_num(v) for v in d["funding"]], palette[i % len(palette)]))
+        dash = dashes[i % len(dashes)]  # a second currency's lines are dashed: the colours keep their meaning
+        money_lines.append((f"Active funding ({c})", [_num(v) for v in d["funding"]], palette[i % len(palette)], dash))
         suffix = f" ({c})" if len(currencies) > 1 else ""
-        share_lines.append((f"Short-term{suffix}", [_num(v) for v in d["short_term_share"]], "#D55E00"))
-        share_lines.append((f"Multi-year{suffix}", [_num(v) for v in d["multi_year_share"]], "#009E73"))
-    out.append(("Active funding", _line_figure(x, money_lines, y_title="amount") if money_lines
-                else fg.empty_figure("No active funding on these dates.", height=260)))
-    out.append(("Funding security", _line_figure(x, share_lines, y_title="share of funding", fmt=".0%", percent=True)
-                if share_lines else fg.empty_figure("No active funding on these dates.", height=260)))
+        share_lines.append((f"Short-term{suffix}", [_num(v) for v in d["short_term_share"]], "#D55E00", dash))
+        share_lines.append((f"Multi-year{suffix}", [_num(v) for v in d["multi_year_share"]], "#009E73", dash))
+    out.append(("Active funding", _line_figure(x, money_lines) if money_lines
+                else fg.empty_figure("No active funding.", height=180)))
+    out.append(("Funding security", _line_figure(x, share_lines, fmt=".0%", percent=True)
+                if share_lines else fg.empty_figure("No active funding.", height=180)))
     return out
 
 
@@ -544,7 +570,8 @@ def market_cards(res: Result) -> html.Div:
     cards: list[tuple[str, str, str | None]] = [
         ("VCSE share of supply", pct(vcse_supply / all_supply) if all_supply else "–", providers),
         ("Concentrated markets", f"{int(conc['concentrated'].astype(bool).sum()) if len(conc) else 0:,}",
-         f"of {len(conc):,} categor{'y' if len(conc) == 1 else 'ies'} with HHI above 2,500"),
+         f"of {len(conc):,} categor{'y' if len(conc) == 1 else 'ies'} with HHI above 2,500" if len(conc)
+         else "no supply with known capacity to measure"),
         *security_cards(a.funding_security)[:4],
         ("Procurements coming", f"{len(pipe):,}", f"starting after {view.as_of:%-d %b %Y}"),
     ]
