@@ -78,7 +78,8 @@ def test_every_imported_package_is_declared():
                 meta["project"]["dependencies"] + meta["project"]["optional-dependencies"]["test"]}
     aliases = {"arcadedb_embedded": "arcadedb_embedded", "dash_bootstrap_components": "dash_bootstrap_components",
                "dash_cytoscape": "dash_cytoscape", "yaml": "pyyaml"}
-    local = {"ecosystem", "loaders", "queries", "dashboard", "tests", "conftest", "analysis_fixtures", "support", "scope_fixture"}
+    local = {"ecosystem", "loaders", "queries", "dashboard", "tests", "conftest", "analysis_fixtures", "support", "scope_fixture",
+             "market_fixture"}
     missing = {}
     for folder in ("ecosystem", "loaders", "queries", "dashboard", "tests", "benchmarks", "scripts"):
         for f in _files(folder):

@@ -1,4 +1,5 @@
-"""A small market as template CSV files, every /market figure worked out by hand (importable as ``market_fixture``).
+"""A small market as template CSV files, every /market figure worked out by hand, and helpers to read a page
+(importable as ``market_fixture``).
 
 On 2025-01-01, Riverside (LA1) with two wards of 1,000 people each (so an area-wide service's capacity splits
 evenly) and a third, Quiet End (W3), where nothing is recorded (every empty state of the page)::
@@ -83,3 +84,39 @@ def write_template(d: pathlib.Path) -> pathlib.Path:
              "tender"),
             ("P2", "COUNCIL", FORMULA_TITLE, "MH", "2025-06-01", "", "", "", "planning")])
     return d
+
+
+def flat(x) -> str:
+    """Every string in a component tree (what a person reads, plus table cells)."""
+    out: list[str] = []
+
+    def walk(y):
+        if y is None:
+            return
+        if isinstance(y, str):
+            out.append(y)
+        elif isinstance(y, (list, tuple)):
+            for z in y:
+                walk(z)
+        elif isinstance(y, dict):
+            for z in y.values():
+                walk(z)
+        elif hasattr(y, "to_plotly_json"):
+            d = y.to_plotly_json()
+            walk(d.get("props", d))
+    walk(x)
+    return " ".join(out)
+
+
+def find(component, ident):
+    """The component with ``id`` ``ident`` in a tree (None when absent)."""
+    if isinstance(component, (list, tuple)):
+        for c in component:
+            got = find(c, ident)
+            if got is not None:
+                return got
+        return None
+    if getattr(component, "id", None) == ident:
+        return component
+    kids = getattr(component, "children", None)
+    return find(kids, ident) if kids is not None else None

@@ -21,6 +21,7 @@ from dashboard import state
 from dashboard.components import market as mk
 from ecosystem import analysis as an
 from ecosystem.examples import RIVERSIDE_AS_OF, riverside
+from market_fixture import find, flat
 
 D = decimal.Decimal
 
@@ -78,42 +79,6 @@ def result(a, names, view, **tables) -> state.Result:
         columns=["funder", "currency", "amount", "flows", "short_term_share", "multi_year_share"]))
     b.pipeline = tables.get("pipeline", pd.DataFrame(columns=list(pipeline_frame().columns)))
     return state.Result(view, b, names)
-
-
-def flat(x) -> str:
-    """Every string in a component tree (what a person reads, plus table cells)."""
-    out: list[str] = []
-
-    def walk(y):
-        if y is None:
-            return
-        if isinstance(y, str):
-            out.append(y)
-        elif isinstance(y, (list, tuple)):
-            for z in y:
-                walk(z)
-        elif isinstance(y, dict):
-            for z in y.values():
-                walk(z)
-        elif hasattr(y, "to_plotly_json"):
-            d = y.to_plotly_json()
-            walk(d.get("props", d))
-    walk(x)
-    return " ".join(out)
-
-
-def find(component, ident):
-    """The component with ``id`` ``ident`` in a tree (None when absent)."""
-    if isinstance(component, (list, tuple)):
-        for c in component:
-            got = find(c, ident)
-            if got is not None:
-                return got
-        return None
-    if getattr(component, "id", None) == ident:
-        return component
-    kids = getattr(component, "children", None)
-    return find(kids, ident) if kids is not None else None
 
 
 def test_trend_dates_step_back_from_as_of_oldest_first():

@@ -11,9 +11,8 @@ import pathlib
 import shutil
 
 import pytest
-from market_fixture import AS_OF, FORMULA_TITLE, PLACE, write_template
+from market_fixture import AS_OF, FORMULA_TITLE, PLACE, find, flat, write_template
 from support import ARGS, CHROMIUM, serving
-from test_market_components import find, flat
 
 from dashboard import state
 
