@@ -72,7 +72,7 @@ EXPECTS = {
                  "Recipient Org:Identifier and Funding Org:Identifier columns",
     "openreferral": "Open Referral UK / HSDS services: JSON with services (id, name), or services.csv",
     "ocds": "OCDS: a release or record package, or JSON lines of releases (ocid, releases)",
-    "postcodes": "a postcode lookup: a postcode column and columns of GSS codes",
+    "postcodes": "a postcode lookup (CSV or XLSX): a postcode column and columns of GSS codes",
     "geography": "an ONS lookup (two or more code columns such as WD22CD, LAD22CD) or GeoJSON/TopoJSON boundaries",
     "needs": "an indicator, population or deprivation file: an area-code column with value, population "
              "(all_ages) or IMD columns",

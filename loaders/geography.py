@@ -3,7 +3,8 @@
 Reads
 
 * ONS-style lookup CSVs (``WD22CD,WD22NM,LAD22CD,LAD22NM``; ``LSOA21CD,…``;
-  any case) — each code/name column pair is one level; a row makes each
+  any case; also councils' ``Ward Code``/``Local Authority Code`` headers;
+  other columns such as the portal's ``FID``/``ObjectId`` are ignored) — each code/name column pair is one level; a row makes each
   place the child of the next larger *administrative* level present
   (output area < LSOA < ward < local authority < county < region <
   country; an MSOA's parent is the local authority). When two columns hold
@@ -49,7 +50,8 @@ log = logging.getLogger(__name__)
 _PREFIX_LEVEL = {"oa": "oa", "lsoa": "lsoa", "msoa": "msoa", "wd": "ward", "ward": "ward", "lad": "la",
                  "ltla": "la", "utla": "la", "la": "la", "cty": "county", "cauth": "combined_authority",
                  "rgn": "region", "ctry": "country", "pcon": "constituency", "ccg": "ccg", "icb": "icb",
-                 "sicbl": "sub_icb", "lhb": "health_board"}
+                 "sicbl": "sub_icb", "lhb": "health_board", "localauthority": "la", "localauthoritydistrict": "la",
+                 "district": "la", "region": "region", "country": "country", "county": "county"}
 #: GSS entity prefix -> level
 GSS_LEVEL = {"E00": "oa", "W00": "oa", "S00": "oa", "E01": "lsoa", "W01": "lsoa", "S01": "lsoa",
              "E02": "msoa", "W02": "msoa", "S02": "msoa", "E05": "ward", "W05": "ward", "S13": "ward",
@@ -103,16 +105,21 @@ def _sniff_file(path: pathlib.Path) -> bool:
     return False
 
 
+def _squash(h: Any) -> str:
+    """A header without spaces, underscores or punctuation: ``Ward Code`` and ``LSOA_Code`` read as ``WardCode``."""
+    return re.sub(r"[^0-9A-Za-z]", "", str(h or ""))
+
+
 def _pairs(header: list[str]) -> list[tuple[str, str | None, int, int | None]]:
     """(level, vintage, code column, name column) for each ONS code column."""
     out = []
     names = {}
     for j, h in enumerate(header):
-        m = _NM.match(h.strip())
+        m = _NM.match(_squash(h))
         if m and m[1].lower() in _PREFIX_LEVEL:
             names[(m[1].lower(), m[2])] = j
     for i, h in enumerate(header):
-        m = _CD.match(h.strip())
+        m = _CD.match(_squash(h))
         if m and m[1].lower() in _PREFIX_LEVEL:
             out.append((_PREFIX_LEVEL[m[1].lower()], m[2], i, names.get((m[1].lower(), m[2]))))
     return out
@@ -189,8 +196,14 @@ def _lookup(f: pathlib.Path, warnings: list[str]) -> list[dict[str, Any]]:
     header = next(reader, None) or []
     pairs = _pairs(header)
     if len({lvl for lvl, *_ in pairs}) < 1 or not pairs:
+        shown = ", ".join(repr(h.strip()) for h in header[:12]) + (" …" if len(header) > 12 else "")
         raise ValidationError([Issue(str(f), None, 1, None, ",".join(header)[:80], "required_column",
-                                     "no ONS code columns (e.g. WD22CD, LAD22CD) in this lookup")])
+                                     "no code columns: looked for headers naming a level and a code, such as "
+                                     "WD24CD, LAD24CD, lsoa21cd or 'Ward Code' / 'Local Authority Code' (levels: "
+                                     "oa, lsoa, msoa, wd/ward, lad/la, cty, rgn, ctry…); found "
+                                     + (f"{len(header)} column(s): {shown}" if header else "no header")
+                                     + ". A postcode lookup (a postcode column beside GSS codes) loads with "
+                                     "--format postcodes")])
     # the newest vintage of each level takes part in the hierarchy; older ones are renamed to it
     newest: dict[str, tuple[str | None, int, int | None]] = {}
     older: list[tuple[str, str | None, int, int | None]] = []

@@ -157,9 +157,19 @@ def _read(path: pathlib.Path) -> tuple[str | None, int, list[str], list[list[Any
         header = [str(c).strip() for c in row]
         if _code_col(header) is not None and _kind(header):
             return sheet, i + 1, header, rows[i + 1:]
-    raise ValidationError([Issue(str(path), sheet, None, None, None, "required_column",
-                                 "no header with an area code column and indicator/value, population "
-                                 "(all_ages) or deprivation columns in the first 30 rows")])
+    first = next((([str(c).strip() for c in row], i + 1) for i, row in enumerate(rows[:30])
+                  if any(str(c).strip() for c in row)), ([], None))
+    code = next((first[0][i] for i in [_code_col(first[0])] if i is not None), None)
+    found = ("nothing (the file is empty)" if first[1] is None else
+             f"row {first[1]} with {len(first[0])} column(s): "
+             + ", ".join(repr(h) for h in first[0][:12]) + (" …" if len(first[0]) > 12 else "")
+             + (f" — {code!r} is an area code column, but there is no value, population or deprivation column"
+                if code else " — none of them is an area code column"))
+    raise ValidationError([Issue(str(path), sheet, first[1], code, None, "required_column",
+                                 "no header with an area code column (Area Code, AreaCode, area_code, "
+                                 "geography code, LAD24CD, lsoa21cd…) and indicator and value (Indicator Name, "
+                                 "Value), population (all_ages, population) or deprivation (Index/Domain, "
+                                 f"IMD decile) columns in the first 30 rows; found {found}")])
 
 
 def _load(path: pathlib.Path, options: dict[str, Any]) -> CanonicalTables:

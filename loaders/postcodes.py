@@ -1,7 +1,9 @@
 """Postcode lookups (ONS Postcode Directory, NSPL, a council's extract of them) -> postcode sectors.
 
-A postcode lookup is a CSV with one row per postcode: a postcode column and
-columns of GSS codes (ward, LSOA, MSOA, local authority, …, of any vintage).
+A postcode lookup is a CSV (UTF-8, a BOM and CRLF line ends tolerated) or a
+workbook (.xlsx: the first sheet whose first rows hold postcodes and GSS
+codes) with one row per postcode: a postcode column and columns of GSS codes
+(ward, LSOA, MSOA, local authority, …, of any vintage).
 Publishers name the columns differently (``pcds``, ``pcd7``, ``Postcode8``,
 ``postcode``; ``osward``, ``wd23cd``, ``ward_code``, ``LSOA11CD``…), so the
 columns are recognised by their **values** in the first rows: the postcode
@@ -10,7 +12,8 @@ whose values are GSS codes (a letter and eight digits). Pseudo-codes such as
 ``E99999999`` ("not applicable") and columns of other values (names,
 coordinates, dates, flags) are ignored. A ``doterm`` column (date of
 termination, as ONSPD and NSPL have it) marks terminated postcodes: those
-rows are skipped and counted.
+rows are skipped and counted. A file with no postcode column, or no GSS code
+column, is refused with what each column was found to hold.
 
 A lookup adds no places: it says which codes each postcode lies in, and the
 store places every organisation with a postcode in the smallest *loaded*
@@ -91,7 +94,80 @@ def recognise(header: list[str], sample: list[list[str]]) -> tuple[int | None, l
     return pc, [j for j in gss if j != term], term
 
 
+def _is_workbook(path: pathlib.Path) -> bool:
+    return path.suffix.lower() in (".xlsx", ".xlsm")
+
+
+def _text(v: Any) -> str:
+    """A workbook cell as the text a CSV would hold (a whole number without ``.0``; blank for empty)."""
+    if v is None:
+        return ""
+    if isinstance(v, float) and v.is_integer():
+        return str(int(v))
+    return str(v)
+
+
+class _Rows:
+    """The rows of a lookup as lists of text: a CSV (UTF-8, a BOM tolerated) or a workbook's sheet.
+
+    In a workbook the first sheet whose first rows hold a postcode column and a GSS code column is read
+    (else the first sheet); ``sheet`` names it.
+    """
+
+    def __init__(self, path: pathlib.Path):
+        self.path, self.sheet = path, None
+        if _is_workbook(path):
+            import openpyxl
+
+            wb = openpyxl.load_workbook(path, read_only=True, data_only=True)
+            try:
+                for ws in wb.worksheets:
+                    header, sample = self._sample(ws.iter_rows(values_only=True))
+                    pc, gss, _ = recognise(header, sample)
+                    if self.sheet is None:
+                        self.sheet = ws.title
+                    if pc is not None and gss:
+                        self.sheet = ws.title
+                        break
+            finally:
+                wb.close()
+
+    @staticmethod
+    def _sample(rows) -> tuple[list[str], list[list[str]]]:
+        header: list[str] | None = None
+        sample: list[list[str]] = []
+        for row in rows:
+            row = [_text(v) for v in row]
+            if header is None:
+                header = row
+                continue
+            sample.append(row)
+            if len(sample) >= SAMPLE_ROWS:
+                break
+        return header or [], sample
+
+    def __iter__(self):
+        if _is_workbook(self.path):
+            import openpyxl
+
+            wb = openpyxl.load_workbook(self.path, read_only=True, data_only=True)
+            try:
+                ws = wb[self.sheet] if self.sheet else wb.worksheets[0]
+                for row in ws.iter_rows(values_only=True):
+                    yield [_text(v) for v in row]
+            finally:
+                wb.close()
+            return
+        with self.path.open("r", encoding="utf-8-sig", newline="") as f:
+            yield from csv.reader(f)
+
+    def head(self) -> tuple[list[str], list[list[str]]]:
+        return self._sample(iter(self))
+
+
 def _head(path: pathlib.Path) -> tuple[list[str], list[list[str]]]:
+    if _is_workbook(path):
+        return _Rows(path).head()
     with path.open("r", encoding="utf-8-sig", errors="replace", newline="") as f:
         reader = csv.reader(f)
         header = next(reader, [])
@@ -103,11 +179,35 @@ def _head(path: pathlib.Path) -> tuple[list[str], list[list[str]]]:
     return header, sample
 
 
+#: what a postcode lookup can be
+SUFFIXES = (".csv", ".xlsx", ".xlsm")
+
+
+def describe_columns(header: list[str], sample: list[list[str]], limit: int = 8) -> str:
+    """What each column holds in the sampled rows, for a message: ``'Ward' (text, e.g. 'Ardwick')``."""
+    out = []
+    for j, h in enumerate(header[:limit]):
+        vals = [r[j].strip() for r in sample if j < len(r) and not is_blank(r[j])]
+        if not vals:
+            kind = "blank"
+        elif sum(1 for v in vals if _is_postcode(v)) / len(vals) >= _SHARE:
+            kind = f"postcodes, e.g. {vals[0]!r}"
+        elif sum(1 for v in vals if _PSEUDO.match(v.upper())) / len(vals) >= _SHARE:
+            kind = f"only pseudo-codes ('not applicable'), e.g. {vals[0]!r}"
+        elif sum(1 for v in vals if _GSS.match(v.upper())) / len(vals) >= _SHARE:
+            kind = f"GSS codes, e.g. {vals[0]!r}"
+        else:
+            kind = f"other values, e.g. {vals[0][:40]!r}"
+        out.append(f"{str(h).strip()!r} ({kind})")
+    more = len(header) - limit
+    return "; ".join(out) + (f"; and {more} more column(s)" if more > 0 else "") if out else "no columns"
+
+
 def sniff(path: pathlib.Path) -> bool:
     path = pathlib.Path(path)
-    if path.is_dir() or path.suffix.lower() != ".csv":
+    if path.is_dir() or path.suffix.lower() not in SUFFIXES:
         return False
-    header, sample = _head(path)
+    header, sample = _Rows(path).head() if _is_workbook(path) else _head(path)
     if not sample or {snake(h) for h in header} & _DIRECTORY_COLUMNS:
         return False
     pc, gss, _ = recognise(header, sample)
@@ -139,15 +239,27 @@ def load(path: pathlib.Path, **options: Any) -> CanonicalTables:
 
 
 def _load(path: pathlib.Path) -> CanonicalTables:
-    if path.is_dir() or path.suffix.lower() != ".csv":
-        raise ValidationError([Issue(str(path), None, None, None, None, "format",
-                                     "a postcode lookup is one CSV file (e.g. an ONSPD or NSPL extract)")])
-    header, sample = _head(path)
+    if path.is_dir() or path.suffix.lower() not in SUFFIXES:
+        raise ValidationError([Issue(str(path), None, None, None, path.suffix or None, "format",
+                                     "a postcode lookup is one CSV file or workbook (.xlsx), e.g. an ONSPD or "
+                                     "NSPL extract")])
+    source = _Rows(path)
+    header, sample = source.head()
     pc, gss, term = recognise(header, sample)
     if pc is None or not gss:
-        what = "postcodes" if pc is None else "GSS codes (a letter and 8 digits, e.g. E05015247)"
-        raise ValidationError([Issue(str(path), None, 1, None, ",".join(header)[:120], "required_column",
-                                     f"no column of {what} in the first {SAMPLE_ROWS} rows; a postcode lookup "
+        if not header or not any(h.strip() for h in header):
+            found = "an empty file" if not header else "a blank first row"
+        else:
+            found = f"{len(sample):,} row(s) under {len(header)} column(s): {describe_columns(header, sample)}"
+        if pc is None:
+            what = ("no column of postcodes: looked for a column, whatever its name, whose values are UK "
+                    "postcodes (M15 4AB, M154AB or the padded pcd7/pcd8 forms)")
+        else:
+            what = (f"postcodes in {header[pc]!r} but no column of GSS codes: looked for columns, whatever their "
+                    "names, whose values are a letter and 8 digits (E05015247), not pseudo-codes (E99999999)")
+        raise ValidationError([Issue(str(path), source.sheet, 1, header[pc] if pc is not None else None,
+                                     ",".join(header)[:120], "required_column",
+                                     f"{what} in the first {SAMPLE_ROWS} rows; found {found}. A postcode lookup "
                                      "needs a postcode column and at least one column of GSS codes")])
     log.info("postcode lookup %s: postcodes in %r, codes in %s%s", path, header[pc], [header[j] for j in gss],
              f", terminated flagged by {header[term]!r}" if term is not None else "")
@@ -156,60 +268,59 @@ def _load(path: pathlib.Path) -> CanonicalTables:
     bad_rows: list[str] = []
     n_rows = 0
     seen_codes: dict[str, list[str]] = {}
-    with path.open("r", encoding="utf-8-sig", newline="") as f:
-        reader = csv.reader(f)
-        next(reader, None)
-        width = len(header)
-        for r, row in enumerate(reader, start=2):
-            if not row:
+    reader = iter(source)  # streamed: a national file is never held in memory
+    next(reader, None)
+    width = len(header)
+    for r, row in enumerate(reader, start=2):
+        if not row:
+            continue
+        n_rows += 1
+        if term is not None and term < len(row) and not is_blank(row[term]):
+            skipped["terminated postcodes"] += 1
+            continue
+        raw = row[pc] if pc < len(row) else ""
+        postcode = raw if _PCDS.fullmatch(raw) else normalise_postcode(raw)
+        if postcode is None:
+            if not any(c.strip() for c in row):
+                n_rows -= 1
                 continue
-            n_rows += 1
-            if term is not None and term < len(row) and not is_blank(row[term]):
-                skipped["terminated postcodes"] += 1
-                continue
-            raw = row[pc] if pc < len(row) else ""
-            postcode = raw if _PCDS.fullmatch(raw) else normalise_postcode(raw)
-            if postcode is None:
-                if not any(c.strip() for c in row):
-                    n_rows -= 1
-                    continue
-                skipped["rows without a valid postcode"] += 1
-                if len(bad_rows) < _MAX_WARNINGS:
-                    bad_rows.append(f"row {r} ({row[pc] if pc < len(row) else ''!r})")
-                continue
-            raw_key = "\x1f".join([row[j] for j in gss]) if len(row) >= width else None
-            codes = seen_codes.get(raw_key) if raw_key is not None else None
-            if codes is not None:
-                pass
-            elif len(row) >= width:
-                codes = []
-                for j in gss:
-                    v = row[j]
+            skipped["rows without a valid postcode"] += 1
+            if len(bad_rows) < _MAX_WARNINGS:
+                bad_rows.append(f"row {r} ({row[pc] if pc < len(row) else ''!r})")
+            continue
+        raw_key = "\x1f".join([row[j] for j in gss]) if len(row) >= width else None
+        codes = seen_codes.get(raw_key) if raw_key is not None else None
+        if codes is not None:
+            pass
+        elif len(row) >= width:
+            codes = []
+            for j in gss:
+                v = row[j]
+                if not _CODE.fullmatch(v):
+                    v = v.strip().upper()
                     if not _CODE.fullmatch(v):
-                        v = v.strip().upper()
-                        if not _CODE.fullmatch(v):
-                            continue
-                    if v not in codes:
-                        codes.append(v)
-                if len(seen_codes) > 20000:  # neighbouring postcodes repeat their codes: a small cache will do
-                    seen_codes.clear()
-                seen_codes[raw_key] = codes
-            else:
-                codes = []
-                for j in gss:
-                    v = row[j].strip().upper() if j < len(row) else ""
-                    if _CODE.fullmatch(v) and v not in codes:
-                        codes.append(v)
-            sector_code, unit = postcode[:-2], postcode[-2:]
-            s = sectors.get(sector_code)
-            if s is None:
-                s = sectors[sector_code] = _Sector(r)
-            key = " ".join(codes)
-            idx = s.combos.get(key)
-            if idx is None:
-                idx = s.combos[key] = len(s.combos)
-            s.units += unit.encode("ascii")
-            s.combo.append(idx)
+                        continue
+                if v not in codes:
+                    codes.append(v)
+            if len(seen_codes) > 20000:  # neighbouring postcodes repeat their codes: a small cache will do
+                seen_codes.clear()
+            seen_codes[raw_key] = codes
+        else:
+            codes = []
+            for j in gss:
+                v = row[j].strip().upper() if j < len(row) else ""
+                if _CODE.fullmatch(v) and v not in codes:
+                    codes.append(v)
+        sector_code, unit = postcode[:-2], postcode[-2:]
+        s = sectors.get(sector_code)
+        if s is None:
+            s = sectors[sector_code] = _Sector(r)
+        key = " ".join(codes)
+        idx = s.combos.get(key)
+        if idx is None:
+            idx = s.combos[key] = len(s.combos)
+        s.units += unit.encode("ascii")
+        s.combo.append(idx)
     rows = []
     n_postcodes = 0
     for sector_code in sorted(sectors):
@@ -226,7 +337,7 @@ def _load(path: pathlib.Path) -> CanonicalTables:
             combo.append(s.combo[i])
         n_postcodes += len(units)
         rows.append({"lookup": path.name, "sector": sector_code, "units": "".join(units), "combo": combo, "codes": list(s.combos),
-                     "postcodes": len(units), "_file": str(path), "_sheet": None, "_row": s.row})
+                     "postcodes": len(units), "_file": str(path), "_sheet": source.sheet, "_row": s.row})
         sectors[sector_code] = None  # type: ignore[assignment]  # free as we go
     warnings = []
     if skipped["rows without a valid postcode"]:

@@ -127,6 +127,21 @@ def _header_map(headers: list[Any]) -> dict[int, str]:
     return out
 
 
+#: the columns a grant needs, as the standard titles them, and the fields they give
+_NEEDED = (("Identifier", ("id",)), ("Amount Awarded", ("amount",)),
+           ("Recipient Org:Identifier (or Funding Org:Identifier)", ("recipient_id", "individual_id", "funder_id")))
+
+
+def _found_columns(headers: list[Any]) -> str:
+    """Which of the needed grant columns a header has and lacks, and what it holds instead, for a message."""
+    fields = set(_header_map(headers).values())
+    missing = [title for title, fs in _NEEDED if not fields & set(fs)]
+    shown = ", ".join(repr(str(h).strip()) for h in headers[:10] if h is not None) + (" …" if len(headers) > 10 else "")
+    return (f"missing {', '.join(missing)}; found " + (f"{len(headers)} column(s): {shown}" if headers else "no header")
+            + " (numbered titles such as 'Beneficiary Location:0:Geographic Code' and raw paths such as "
+            "'recipientOrganization/0/id' are read too)")
+
+
 def _is_grant_header(headers: list[Any]) -> bool:
     fields = set(_header_map(headers).values())
     return "id" in fields and "amount" in fields and bool(fields & {"recipient_id", "individual_id", "funder_id"})
@@ -152,6 +167,18 @@ def sniff(path: pathlib.Path) -> bool:
     if suffix in (".xlsx", ".xlsm"):
         return _find_sheet(path) is not None
     return False
+
+
+def _first_sheet_columns(path: pathlib.Path) -> str:
+    import openpyxl
+
+    wb = openpyxl.load_workbook(path, read_only=True, data_only=True)
+    try:
+        ws = wb.worksheets[0]
+        header = next(ws.iter_rows(min_row=1, max_row=1, values_only=True), ())
+        return f"in sheet {ws.title!r}: " + _found_columns(list(header))
+    finally:
+        wb.close()
 
 
 def _find_sheet(path: pathlib.Path) -> tuple[str, list[Any]] | None:
@@ -272,7 +299,8 @@ class _Loader:
         if not headers or not _is_grant_header(headers):
             raise ValidationError([Issue(self.file, None, 1, None, None, "required_column",
                                          "no 360Giving grant columns (Identifier, Amount Awarded, "
-                                         "Recipient Org:Identifier, Funding Org:Identifier)")])
+                                         "Recipient Org:Identifier, Funding Org:Identifier); "
+                                         + _found_columns(headers or []))])
         yield from self._rows(None, headers, reader)
 
     def _xlsx(self) -> Iterator[tuple[str | None, int, dict[str, Any]]]:
@@ -282,7 +310,8 @@ class _Loader:
         if found is None:
             raise ValidationError([Issue(self.file, None, 1, None, None, "required_column",
                                          "no sheet has 360Giving grant columns (Identifier, Amount Awarded, "
-                                         "Recipient Org:Identifier, Funding Org:Identifier)")])
+                                         "Recipient Org:Identifier, Funding Org:Identifier); "
+                                         + _first_sheet_columns(self.path))])
         title, headers = found
         wb = openpyxl.load_workbook(self.path, read_only=True, data_only=True)
         try:
