@@ -179,12 +179,17 @@ LINE_DASHES = ("", "6 3", "2 3", "8 3 2 3", "1 2")
 
 def _nice_range(lo: float, hi: float, ticks: int = 4) -> tuple[float, float, float]:
     """(low, high, step) covering ``lo``–``hi`` in about ``ticks`` steps of 1, 2, 2.5 or 5 × a power of ten."""
-    if hi <= lo:
-        hi = lo + 1.0
+    if hi - lo <= 1e-9 * max(1.0, abs(lo), abs(hi)):  # a flat line (or nearly): one unit of room
+        hi = lo + max(1.0, abs(lo) * 0.1)
     raw = (hi - lo) / ticks
     mag = 10 ** math.floor(math.log10(raw))
     step = next(k * mag for k in (1, 2, 2.5, 5, 10) if k * mag >= raw)
-    return math.floor(lo / step) * step, math.ceil(hi / step) * step, step
+    a, b = math.floor(lo / step) * step, math.ceil(hi / step) * step
+    if a > lo:  # rounding in the division
+        a -= step
+    if b < hi:
+        b += step
+    return a, b, step
 
 
 def line_chart(x_labels: Sequence[str], lines: Sequence[tuple[str, Sequence[float | None]]], *, label: str,

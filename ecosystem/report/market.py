@@ -334,8 +334,15 @@ def need_blocks(doc: dict[str, Any], mk: dict[str, Any], n: Namer, idx: int) -> 
 
 def ward_blocks(doc: dict[str, Any], mk: dict[str, Any], n: Namer, idx: int) -> list[tuple[str, Any]]:
     t = mk["totals"]
-    lead = (f"{t['unserved']} of the {t['wards_with_need']} areas with recorded need have no active service and "
-            f"{t['under']} more are under-served (supply below need).")
+    k, u = t["wards_with_need"], t["under"]
+    under = (f"{u} {'is' if u == 1 else 'are'} under-served (supply below need)" if u else "none is under-served")
+    if not k:
+        lead = "No area has recorded need."
+    elif t["unserved"]:
+        lead = (f"{t['unserved']} of the {k} areas with recorded need {'has' if t['unserved'] == 1 else 'have'} no "
+                f"active service, and of the others {under}.")
+    else:
+        lead = f"Every one of the {k} areas with recorded need has an active service; {under}."
     if t["capacity_unknown"]:
         lead += (f" In {t['capacity_unknown']} area(s) a service's capacity is not recorded, so supply there is "
                  f"understated.")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import re
 import xml.etree.ElementTree as ET
 
@@ -51,3 +52,15 @@ def test_every_point_inside_the_plot(values):
     assert len(pts) == sum(v is not None for v in values)
     assert all(0 <= x <= w and 0 <= y <= h for x, y in pts)
     assert not re.search(r"<b>", svg)
+
+
+@given(st.floats(min_value=-1e9, max_value=1e9, allow_nan=False), st.floats(min_value=0, max_value=1e9, allow_nan=False))
+def test_gridlines_cover_the_values_at_round_steps(lo, span):
+    from ecosystem.report.figures import _nice_range
+
+    hi = lo + span
+    a, b, step = _nice_range(lo, hi)
+    assert a <= lo and b >= hi
+    assert 1 <= round((b - a) / step) <= 8  # a handful of gridlines, never hundreds
+    mantissa = step / 10 ** math.floor(math.log10(step))
+    assert any(abs(mantissa - k) < 1e-9 for k in (1, 2, 2.5, 5, 10))

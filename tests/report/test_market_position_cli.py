@@ -133,6 +133,8 @@ def test_hand_computed_statement(small, tmp_path, capsys):
            "need); in the areas where need is greater than supply, about 40 people a year are left without a " \
            "place." in sec
     assert "| North | 70 | 30 | 40 | 43% | under-served | 1 |" in sec  # names, not codes
+    assert "Every one of the 2 areas with recorded need has an active service; 1 is under-served (supply below " \
+           "need)." in sec
     assert "| Provider One | VCSE | Talk | 90 | 90% |" in sec
     assert "The market is concentrated: a few providers give most of the supply (HHI 8,200 on a scale of 0 to " \
            "10,000, where above 2,500 counts as concentrated). The largest, Provider One, gives 90%." in sec

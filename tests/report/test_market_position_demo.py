@@ -182,6 +182,13 @@ def test_need_supply_and_gaps_by_ward(statement, raw):
         sec = _section(statement, raw, cat)
         if t["demand"] > 0:
             assert f"About {round(grp['demand'].sum()):,} people a year in Trafford need" in sec
+        unserved = int((~need["services"]).sum())
+        under = int((need["services"] & (need["supply"] < need["demand"])).sum())
+        if unserved:
+            assert f"{unserved} of the {len(need)} areas with recorded need" in sec
+        elif len(need):
+            assert f"Every one of the {len(need)} areas with recorded need has an active service" in sec
+        assert (f"{under} {'is' if under == 1 else 'are'} under-served" if under else "none is under-served") in sec
         worst = need.sort_values("unmet", ascending=False).iloc[0] if len(need) else None
         if worst is not None and worst["unmet"] > 0:  # the largest gap's row, by ward name
             assert f"| {_md(ward_names[worst['place']])} | {people(worst['demand'])} | {people(worst['supply'])} | " \
