@@ -436,8 +436,11 @@ class _Loader:
         org_rows = []
         for o in orgs.values():
             o = dict(o)
+            o["sector_basis"] = None
             if o["sector"] is None:
                 o["sector"] = _sector(o)
+                if o["sector"] is not None:  # derived, so a sector the user gives elsewhere is kept over it
+                    o["sector_basis"] = SECTOR_BASIS
             o["roles"] = ";".join(sorted(o["roles"]))
             org_rows.append(o)
         if self.issues:
@@ -849,6 +852,8 @@ def _add_org(orgs: dict, oid: str, p: dict[str, Any], role: str, meta: dict) -> 
         o["vcse"] = vcse
 
 
+#: the ``sector_basis`` of a sector set from a supplier's flags (see ``merge_organisations``)
+SECTOR_BASIS = "OCDS supplier flags"
 #: org-id schemes of public bodies (councils, central government, the NHS, schools)
 PUBLIC_SCHEMES = ("GB-LAE", "GB-LAS", "GB-LANI", "GB-PLA", "GB-GOR", "GB-NHS", "GB-NHSS", "GB-EDU", "GB-GOVUK")
 _SCALES = {"sme", "micro", "large", "selfemployed"}

@@ -501,7 +501,7 @@ class _Loader:
         if org is None:
             parts = identity.split_org_id(oid)
             org = self.orgs[oid] = {
-                "id": oid, "name": parse_text(name) or oid, "sector": None, "income": None,
+                "id": oid, "name": parse_text(name) or oid, "sector": None, "sector_basis": None, "income": None,
                 "charity_number": None, "company_number": None, "postcode": None, "place": None,
                 "roles": set(), "_file": self.file, "_sheet": sheet, "_row": row}
             if parts and parts[0] in identity.CHARITY_SCHEMES:
@@ -513,6 +513,7 @@ class _Loader:
             org["charity_number"] = identity.charity_number(charity)
         if role == "recipient" and org["sector"] is None and org["charity_number"]:
             org["sector"] = "vcse"  # a registered charity is a VCSE organisation
+            org["sector_basis"] = "charity number"  # derived: a sector the user gives elsewhere is kept over it
             self.vcse_by_charity += 1
         if org["company_number"] is None and not is_blank(company):
             org["company_number"] = identity.company_number(company)
