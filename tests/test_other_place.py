@@ -246,3 +246,27 @@ def test_the_text_says_it_in_names(manchester, capsys):
     assert f"Unplaced: {want['unplaced_organisations']:,} organisations and {want['unplaced_flows']:,} active" in out
     assert f"{len(want['funded'])} of {len(want['funded'])} funded organisations" in out
     assert "Power to Change Trust" in out and "Local authority run library" in out
+
+
+def test_the_readme_says_what_this_test_finds(manchester, analysis):
+    import pathlib
+
+    readme = (pathlib.Path(__file__).resolve().parents[1] / "README.md").read_text(encoding="utf-8")
+    section = readme.split("### Another place, other publishers' files", 1)[1].split("\n## ", 1)[0]
+    want = expected()
+    levels = {lvl: sum(1 for v in want["places"].values() if v == lvl) for lvl in ("ward", "lsoa", "msoa", "oa", "la")}
+    assert (f"{len(want['places']):,} places ({levels['ward']} wards, {levels['lsoa']:,} LSOAs, {levels['msoa']} "
+            f"MSOAs, {levels['oa']:,} output areas, {levels['la']} LAs)") in section
+    n = len(want["funded"])
+    assert f'"{n} of {n} funded organisations"' in section
+    u = analysis["unplaced"]
+    assert f"the {u['organisations']} recipients elsewhere" in section
+    assert f"({u['flows']} active flows,\n£{u['amount']:,.0f})" in section
+    with manchester.session() as s:
+        by_postcode = s.run("MATCH (o:Organisation)-[b:BASED_IN]->(:Place) WHERE b.basis = $b RETURN count(*) AS n",
+                            b="postcode").single()["n"]
+    libraries = sum(1 for _ in _rows(LIBRARIES))
+    assert f"places the {libraries} libraries and {by_postcode - libraries} other organisations" in section
+    for line in ("ecomap load service_directory/gm_libraries.csv --format postcodes --source gm-library-postcodes",
+                 "ecomap analyse --place E08000003 --as-of 2018-10-01 --top 3"):
+        assert line in section
