@@ -84,7 +84,7 @@ def sniff(path: pathlib.Path) -> bool:
 
 def _files(folder: pathlib.Path) -> list[pathlib.Path]:
     return [p for p in sorted(folder.iterdir())
-            if p.suffix.lower() in (".csv", ".geojson", ".json", ".topojson")]
+            if p.suffix.lower() in (".csv", ".xlsx", ".xlsm", ".geojson", ".json", ".topojson")]
 
 
 def _sniff_file(path: pathlib.Path) -> bool:
@@ -95,9 +95,13 @@ def _sniff_file(path: pathlib.Path) -> bool:
         with path.open("rb") as f:
             head = f.read(4096).decode("utf-8", "ignore")
         return bool(re.search(r'"type"\s*:\s*"(FeatureCollection|Topology)"', head))
-    if sfx == ".csv":
-        with path.open("r", encoding="utf-8-sig", errors="replace", newline="") as f:
-            header = next(csv.reader(f), [])
+    if sfx in (".csv", ".xlsx", ".xlsm"):
+        if sfx == ".csv":
+            with path.open("r", encoding="utf-8-sig", errors="replace", newline="") as f:
+                header = next(csv.reader(f), [])
+        else:
+            header = _workbook_rows(path, header_only=True)[1][:1]
+            header = header[0] if header else []
         pairs = _pairs(header)
         # a lookup: two or more levels, and no value/indicator columns (those are needs files)
         return len({lvl for lvl, *_ in pairs}) >= 2 and not any(
@@ -137,7 +141,7 @@ def load(path: pathlib.Path, **options: Any) -> CanonicalTables:
         warnings: list[str] = []
         lookups: list[CanonicalTables] = []
         for f in files:
-            if f.suffix.lower() == ".csv" and postcodes.sniff(f):  # a postcode lookup places organisations
+            if f.suffix.lower() in postcodes.SUFFIXES and postcodes.sniff(f):  # a postcode lookup places organisations
                 try:
                     lookups.append(postcodes.load(f))
                 except ValidationError as e:
@@ -171,7 +175,7 @@ def load(path: pathlib.Path, **options: Any) -> CanonicalTables:
 
 def _load_file(f: pathlib.Path, warnings: list[str]) -> list[dict[str, Any]]:
     sfx = f.suffix.lower()
-    if sfx == ".csv":
+    if sfx in (".csv", ".xlsx", ".xlsm"):
         return _lookup(f, warnings)
     text = f.read_bytes().decode("utf-8-sig")
     try:
@@ -190,14 +194,48 @@ def _load_file(f: pathlib.Path, warnings: list[str]) -> list[dict[str, Any]]:
 
 
 # ---- lookups ----
+def _workbook_rows(f: pathlib.Path, header_only: bool = False) -> tuple[str | None, list[list[str]]]:
+    """(sheet, rows as text) of a workbook lookup: the first sheet whose first row has code columns."""
+    import openpyxl
+
+    def text(v: Any) -> str:
+        if v is None:
+            return ""
+        return str(int(v)) if isinstance(v, float) and v.is_integer() else str(v)
+
+    wb = openpyxl.load_workbook(f, read_only=True, data_only=True)
+    try:
+        chosen = None
+        for ws in wb.worksheets:
+            first = next(ws.iter_rows(min_row=1, max_row=1, values_only=True), ())
+            if _pairs([text(v) for v in first]):
+                chosen = ws
+                break
+        ws = chosen or wb.worksheets[0]
+        rows = ws.iter_rows(min_row=1, max_row=1 if header_only else None, values_only=True)
+        return ws.title, [[text(v) for v in r] for r in rows]
+    finally:
+        wb.close()
+
+
 def _lookup(f: pathlib.Path, warnings: list[str]) -> list[dict[str, Any]]:
-    text = f.read_bytes().decode("utf-8-sig")
-    reader = csv.reader(io.StringIO(text, newline=""))
+    sheet = None
+    if f.suffix.lower() in (".xlsx", ".xlsm"):
+        sheet, rows = _workbook_rows(f)
+        reader = iter(rows)
+    else:
+        raw = f.read_bytes()
+        try:
+            text = raw.decode("utf-8-sig")
+        except UnicodeDecodeError:  # a council's spreadsheet saved as "CSV" in Excel's Windows encoding
+            text = raw.decode("cp1252", errors="replace")
+            warnings.append(f"{f}: not UTF-8; read as Windows-1252 (save it as \"CSV UTF-8\" to be sure of names)")
+        reader = csv.reader(io.StringIO(text, newline=""))
     header = next(reader, None) or []
     pairs = _pairs(header)
     if len({lvl for lvl, *_ in pairs}) < 1 or not pairs:
         shown = ", ".join(repr(h.strip()) for h in header[:12]) + (" …" if len(header) > 12 else "")
-        raise ValidationError([Issue(str(f), None, 1, None, ",".join(header)[:80], "required_column",
+        raise ValidationError([Issue(str(f), sheet, 1, None, ",".join(header)[:80], "required_column",
                                      "no code columns: looked for headers naming a level and a code, such as "
                                      "WD24CD, LAD24CD, lsoa21cd or 'Ward Code' / 'Local Authority Code' (levels: "
                                      "oa, lsoa, msoa, wd/ward, lad/la, cty, rgn, ctry…); found "
@@ -235,7 +273,7 @@ def _lookup(f: pathlib.Path, warnings: list[str]) -> list[dict[str, Any]]:
             if code not in out:
                 out[code] = {"code": code, "name": cell(ni) or code, "level": lvl, "parent": None,
                              "vintage": _year(vint), "replaced_by": None,
-                             "_file": str(f), "_sheet": None, "_row": r}
+                             "_file": str(f), "_sheet": sheet, "_row": r}
         for lvl, code in codes.items():
             parent = _parent_level(lvl, codes)
             if parent is None:
@@ -245,7 +283,7 @@ def _lookup(f: pathlib.Path, warnings: list[str]) -> list[dict[str, Any]]:
             if cur is None:
                 out[code]["parent"] = pcode
             elif cur != pcode and len(issues) < 200:
-                issues.append(Issue(str(f), None, r, header[newest[parent][1]], pcode, "consistent_parent",
+                issues.append(Issue(str(f), sheet, r, header[newest[parent][1]], pcode, "consistent_parent",
                                     f"{code} already has parent {cur} in an earlier row"))
         for lvl, vint, ci, ni in older:
             code, new = cell(ci), codes.get(lvl)
@@ -254,7 +292,7 @@ def _lookup(f: pathlib.Path, warnings: list[str]) -> list[dict[str, Any]]:
             if code not in out:
                 out[code] = {"code": code, "name": cell(ni) or code, "level": lvl, "parent": None,
                              "vintage": _year(vint), "replaced_by": None,
-                             "_file": str(f), "_sheet": None, "_row": r}
+                             "_file": str(f), "_sheet": sheet, "_row": r}
             if new and new != code:
                 out[code]["replaced_by"] = new
     if issues:

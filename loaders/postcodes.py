@@ -114,8 +114,8 @@ class _Rows:
     (else the first sheet); ``sheet`` names it.
     """
 
-    def __init__(self, path: pathlib.Path):
-        self.path, self.sheet = path, None
+    def __init__(self, path: pathlib.Path, encoding: str = "utf-8-sig"):
+        self.path, self.sheet, self.encoding = path, None, encoding
         if _is_workbook(path):
             import openpyxl
 
@@ -158,7 +158,8 @@ class _Rows:
             finally:
                 wb.close()
             return
-        with self.path.open("r", encoding="utf-8-sig", newline="") as f:
+        with self.path.open("r", encoding=self.encoding, errors="strict" if self.encoding == "utf-8-sig" else "replace",
+                            newline="") as f:
             yield from csv.reader(f)
 
     def head(self) -> tuple[list[str], list[list[str]]]:
@@ -228,7 +229,11 @@ def load(path: pathlib.Path, **options: Any) -> CanonicalTables:
     """Read a postcode lookup into the canonical ``postcodes`` table (one row per postcode sector)."""
     path = pathlib.Path(path)
     try:
-        return _load(path)
+        try:
+            return _load(path)
+        except UnicodeDecodeError:  # a council's spreadsheet saved as "CSV" in Excel's Windows encoding
+            log.debug("%s is not UTF-8; reading it as Windows-1252", path)
+            return _load(path, "cp1252")
     except ValidationError:
         raise
     except (ValueError, TypeError, KeyError, IndexError, UnicodeError, OSError, csv.Error) as e:
@@ -238,12 +243,12 @@ def load(path: pathlib.Path, **options: Any) -> CanonicalTables:
             from None
 
 
-def _load(path: pathlib.Path) -> CanonicalTables:
+def _load(path: pathlib.Path, encoding: str = "utf-8-sig") -> CanonicalTables:
     if path.is_dir() or path.suffix.lower() not in SUFFIXES:
         raise ValidationError([Issue(str(path), None, None, None, path.suffix or None, "format",
                                      "a postcode lookup is one CSV file or workbook (.xlsx), e.g. an ONSPD or "
                                      "NSPL extract")])
-    source = _Rows(path)
+    source = _Rows(path, encoding)
     header, sample = source.head()
     pc, gss, term = recognise(header, sample)
     if pc is None or not gss:
@@ -340,6 +345,8 @@ def _load(path: pathlib.Path) -> CanonicalTables:
                      "postcodes": len(units), "_file": str(path), "_sheet": source.sheet, "_row": s.row})
         sectors[sector_code] = None  # type: ignore[assignment]  # free as we go
     warnings = []
+    if encoding != "utf-8-sig":
+        warnings.append(f"{path}: not UTF-8; read as Windows-1252 (save it as \"CSV UTF-8\" to be sure of names)")
     if skipped["rows without a valid postcode"]:
         warnings.append(f"{path}: {skipped['rows without a valid postcode']:,} row(s) skipped in column "
                         f"{header[pc]!r}: not a UK postcode, e.g. {', '.join(bad_rows)}")

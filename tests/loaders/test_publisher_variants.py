@@ -93,6 +93,7 @@ def test_workbook_lookup_on_a_later_sheet(tmp_path):
 # ---- ward -> LA lookups and boundaries ----
 @pytest.mark.parametrize("name,vintage", [("ward24_to_lad24_fid.csv", "2024"),
                                           ("ward24_to_lad24_objectid_lower.csv", "2024"),
+                                          ("ward24_to_lad24.xlsx", "2024"),
                                           ("council_ward_to_la_spaced_headers.csv", None)])
 def test_ward_to_la_lookups_of_other_vintages_and_headers(name, vintage):
     f = F / name
@@ -102,6 +103,20 @@ def test_ward_to_la_lookups_of_other_vintages_and_headers(name, vintage):
     # the portal's FID / ObjectId and the blank Welsh names are no places
     assert got == {ANCOATS: ("Ancoats & Beswick", "ward", LA, vintage), ARDWICK: ("Ardwick", "ward", LA, vintage),
                    LA: ("Manchester", "la", None, vintage)}
+
+
+def test_workbook_ward_lookup_is_read_from_its_data_sheet():
+    ct = loaders.load_path(F / "ward24_to_lad24.xlsx")
+    assert {r["_sheet"] for r in ct.records("places")} == {"WD24_LAD24_UK_LU"}  # not the notes sheet before it
+
+
+def test_windows_1252_files_are_read_with_a_warning():
+    ct = loaders.load_path(F / "council_postcodes_windows1252.csv")
+    assert _lookup(ct) == {"M1 1AE": {ARDWICK}, "M12 4AB": {ARDWICK}}
+    assert any("not UTF-8; read as Windows-1252" in w for w in ct.warnings)
+    ct = loaders.load_path(F / "ward24_to_lad24_windows1252.csv")
+    assert {r["code"]: r["name"] for r in ct.records("places")}[ARDWICK] == "Ardwick \u2013 Brunswick"
+    assert any("not UTF-8; read as Windows-1252" in w for w in ct.warnings)
 
 
 def test_ons_ward_boundaries_with_wd24cd_properties():
