@@ -110,22 +110,35 @@ def diversity_from(ctx: Context) -> pd.DataFrame:
     c = ctx.contrib
     if c.empty:
         return pd.DataFrame(columns=DIVERSITY_COLUMNS)
-    x = c[["place", "category", "provider", "supply"]].merge(_tops(ctx), left_on="place", right_on="leaf")
-    if x.empty:
-        return pd.DataFrame(columns=DIVERSITY_COLUMNS)
-    x["sector"] = _sector_of(ctx, x["provider"])
-    by = x.groupby(["top", "category", "sector"], as_index=False, sort=False).agg(
-        supply=("supply", "sum"), providers=("provider", "nunique"))
-    total = by.groupby(["top", "category"], sort=False)["supply"].transform("sum").to_numpy(dtype=float)
-    supply = by["supply"].to_numpy(dtype=float)
+    # integer codes and bincounts: group-bys on text ids factorise them again and dominated at scale
+    if ctx.place is not None:
+        x = c
+        top_codes, tops = np.zeros(len(c), dtype=np.int64), np.array([ctx.place], dtype=object)
+    else:
+        x = c[["place", "category", "provider", "supply"]].merge(_tops(ctx), left_on="place", right_on="leaf")
+        if x.empty:
+            return pd.DataFrame(columns=DIVERSITY_COLUMNS)
+        top_codes, tops = pd.factorize(x["top"])
+    cat_codes, cats = pd.factorize(x["category"])
+    prov_codes, provs = pd.factorize(x["provider"])
+    rank = _sector_of(ctx, pd.Series(provs, dtype=object)).map(_SECTOR_RANK).to_numpy(dtype=np.int64)
+    ns, nc, npv = len(SECTORS), len(cats), max(len(provs), 1)
+    key = (top_codes.astype(np.int64) * nc + cat_codes) * ns + rank[prov_codes]
+    keys, inv = np.unique(key, return_inverse=True)
+    supply = np.bincount(inv, weights=x["supply"].to_numpy(dtype=float))
+    pairs = np.unique(inv.astype(np.int64) * npv + prov_codes)
+    providers = np.bincount(pairs // npv, minlength=len(keys))
+    group = keys // ns  # (top, category)
+    _, ginv = np.unique(group, return_inverse=True)
+    total = np.bincount(ginv, weights=supply)[ginv]
     with np.errstate(divide="ignore", invalid="ignore"):
-        by["share"] = np.where(total > 0, supply / np.where(total > 0, total, 1.0), np.nan)
-    by["share"] = by["share"].round(DECIMALS)
-    by["supply"] = by["supply"].round(DECIMALS)
-    by["providers"] = by["providers"].astype(int)
-    by["_rank"] = by["sector"].map(_SECTOR_RANK)
-    by = by.rename(columns={"top": "place"}).sort_values(["place", "category", "_rank"], kind="stable")
-    return by[DIVERSITY_COLUMNS].reset_index(drop=True)
+        share = np.where(total > 0, supply / np.where(total > 0, total, 1.0), np.nan)
+    out = pd.DataFrame({"place": tops[group // nc], "category": cats[group % nc],
+                        "sector": np.array(SECTORS, dtype=object)[keys % ns],
+                        "share": np.round(share, DECIMALS), "providers": providers.astype(int),
+                        "supply": np.round(supply, DECIMALS), "_rank": keys % ns})
+    out = out.sort_values(["place", "category", "_rank"], kind="stable")
+    return out[DIVERSITY_COLUMNS].reset_index(drop=True)
 
 
 # --------------------------------------------------------------------------
@@ -205,11 +218,35 @@ def funding_security(G: nx.MultiDiGraph, *, place: str | None = None, as_of: dt.
 
 
 def _security_rows(f: pd.DataFrame, keys: list[str]) -> pd.DataFrame:
+    """Per distinct ``keys``: flows, units, short-term units and multi-year units (exact int64)."""
     units = f["units"].to_numpy(dtype=np.int64)
-    g = pd.DataFrame({k: f[k].to_numpy() for k in keys} | {
-        "units": units, "short": np.where(short_mask(f), units, 0), "multi": np.where(multi_year_mask(f), units, 0)})
-    return g.groupby(keys, as_index=False, sort=False).agg(
-        flows=("units", "size"), units=("units", "sum"), short=("short", "sum"), multi=("multi", "sum"))
+    codes, uniques = [], []
+    for k in keys:
+        c, u = pd.factorize(f[k])
+        codes.append(c.astype(np.int64))
+        uniques.append(u)
+    key = np.zeros(len(f), dtype=np.int64)
+    for c, u in zip(codes, uniques):
+        key = key * max(len(u), 1) + c
+    ids, inv = np.unique(key, return_inverse=True)
+    n = len(ids)
+    out = {}
+    rest = ids
+    for k, u in reversed(list(zip(keys, uniques))):
+        size = max(len(u), 1)
+        out[k] = np.asarray(u, dtype=object)[rest % size]
+        rest = rest // size
+    short = short_mask(f)
+    multi = multi_year_mask(f)
+
+    def add(v: np.ndarray) -> np.ndarray:  # exact: int64 sums, no float weights
+        acc = np.zeros(n, dtype=np.int64)
+        np.add.at(acc, inv, v)
+        return acc
+
+    g = pd.DataFrame({**{k: out[k] for k in keys}, "flows": np.bincount(inv, minlength=n), "units": add(units),
+                      "short": add(np.where(short, units, 0)), "multi": add(np.where(multi, units, 0))})
+    return g
 
 
 def funding_security_from(ctx: Context) -> pd.DataFrame:
@@ -217,7 +254,7 @@ def funding_security_from(ctx: Context) -> pd.DataFrame:
     if f.empty:
         return pd.DataFrame(columns=FUNDING_SECURITY_COLUMNS)
     per = _security_rows(f, ["funder", "currency"])
-    tot = per.groupby("currency", as_index=False, sort=False)[["flows", "units", "short", "multi"]].sum()
+    tot = _security_rows(f, ["currency"])
     tot["funder"] = None
     tot["_total"] = 0
     per["_total"] = 1

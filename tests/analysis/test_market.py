@@ -365,3 +365,31 @@ def test_summary_text_has_a_market_paragraph_in_names(a):
     assert "Pipeline: 5 procurement(s) expected to start after 2025-01-01, 4 answering a gap or a funding cliff" \
         in market
     assert "Borough Council" in market and "North ward (150 unmet)" in market and "Mental health" in market
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.lists(st.tuples(st.sampled_from(["A", "B", "C", "D"]), st.sampled_from(["MH", "FOOD"]),
+                          st.sampled_from(["W1", "W2", "W1;W2", "X1", "LA"]),
+                          st.one_of(st.none(), st.integers(0, 100))), min_size=1, max_size=10),
+       st.sampled_from([None, "LA", "W1"]))
+def test_diversity_agrees_with_a_plain_group_by(svcs, place):
+    sectors = {"A": "vcse", "B": "private", "C": None, "D": "vcse"}
+    G = graph(places=_places(), organisations=[{"id": o, "name": o, "sector": s} for o, s in sectors.items()],
+              services=[{"provider": p, "category": c, "areas": a, "capacity": cap} for p, c, a, cap in svcs])
+    a = an.analyse(G, place=place, as_of=AS_OF)
+    c = a.provision.merge(pd.DataFrame({"provider": list(sectors), "sector": [s or "unknown" for s in sectors.values()]}),
+                          on="provider")
+    roots = {"W1": "LA", "W2": "LA", "X1": "LA2"} if place is None else {"W1": place, "W2": place, "X1": place}
+    c["top"] = c["place"].map(roots)
+    ref = c.groupby(["top", "category", "sector"]).agg(supply=("supply", "sum"), providers=("provider", "nunique"))
+    got = a.diversity.set_index(["place", "category", "sector"])
+    assert sorted(got.index) == sorted(ref.index)
+    for k, r in ref.iterrows():
+        assert got.loc[k, "providers"] == r["providers"]
+        assert got.loc[k, "supply"] == pytest.approx(r["supply"])
+    for _, part in a.diversity.groupby(["place", "category"]):
+        if part["supply"].sum() > 0:
+            assert part["share"].sum() == pytest.approx(1.0)
+        else:
+            assert part["share"].isna().all()
+        assert list(part["sector"]) == [s for s in mk.SECTORS if s in set(part["sector"])]
