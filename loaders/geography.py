@@ -185,7 +185,9 @@ def _load_file(f: pathlib.Path, warnings: list[str]) -> list[dict[str, Any]]:
     if isinstance(doc, dict) and doc.get("type") == "Topology":
         return _features(f, topojson_features(doc), "objects", warnings)
     if isinstance(doc, dict) and doc.get("type") == "FeatureCollection":
-        return _features(f, doc.get("features"), "features", warnings)
+        crs = doc.get("crs") if isinstance(doc.get("crs"), dict) else {}
+        crs_name = (crs.get("properties") or {}).get("name") if isinstance(crs.get("properties"), dict) else None
+        return _features(f, doc.get("features"), "features", warnings, crs_name)
     if isinstance(doc, dict) and doc.get("type") == "Feature":
         return _features(f, [doc], "feature", warnings)
     raise ValidationError([Issue(str(f), None, None, "type", _short(doc.get("type") if isinstance(doc, dict) else
@@ -324,10 +326,20 @@ def code_changes(path: str | pathlib.Path) -> dict[str, str]:
 
 
 # ---- boundaries ----
-def _features(f: pathlib.Path, feats: Any, label: str, warnings: list[str]) -> list[dict[str, Any]]:
+def _lon_lat_box(box: tuple[float, float, float, float] | None) -> bool:
+    """Is a bounding box in longitude/latitude degrees (not, say, British National Grid metres)?"""
+    return box is None or (-180 <= box[0] <= 180 and -180 <= box[2] <= 180 and -90 <= box[1] <= 90
+                           and -90 <= box[3] <= 90)
+
+
+def _features(f: pathlib.Path, feats: Any, label: str, warnings: list[str],
+              crs: str | None = None) -> list[dict[str, Any]]:
+    """One place per feature. Geometry in projected coordinates (British National Grid metres, as files
+    converted from ONS shapefiles have) is not kept: the places load with a warning saying how to fix it."""
     if not isinstance(feats, list):
         raise ValidationError([Issue(str(f), None, None, label, None, "shape", f"{label} must be a list")])
     out, issues = [], []
+    projected: list[tuple[str, str, tuple[float, float, float, float]]] = []
     for i, feat in enumerate(feats):
         where = f"{label}[{i}]"
         if not isinstance(feat, dict):
@@ -345,12 +357,14 @@ def _features(f: pathlib.Path, feats: Any, label: str, warnings: list[str]) -> l
         if level is None:
             level = "area"
         geom = feat.get("geometry")
+        box = _bbox(geom.get("coordinates")) if isinstance(geom, dict) else None
+        if not _lon_lat_box(box):
+            projected.append((where, code, box))
+            geom, box = None, None
         lat = _num(props.get("lat") if "lat" in props else props.get("LAT"))
         lon = _num(props.get("lon") if "lon" in props else props.get("LONG", props.get("long")))
-        if (lat is None or lon is None) and isinstance(geom, dict):
-            box = _bbox(geom.get("coordinates"))
-            if box:
-                lon, lat = (box[0] + box[2]) / 2, (box[1] + box[3]) / 2
+        if (lat is None or lon is None) and box:
+            lon, lat = (box[0] + box[2]) / 2, (box[1] + box[3]) / 2
         parent = None
         rank = _RANK.get(level, -1)
         best = None
@@ -370,6 +384,15 @@ def _features(f: pathlib.Path, feats: Any, label: str, warnings: list[str]) -> l
                     "_file": str(f), "_sheet": where, "_row": i + 1})
     if issues:
         raise ValidationError(issues)
+    if projected:
+        where, code, box = projected[0]
+        warnings.append(
+            f"{f}: {len(projected):,} of {len(feats):,} feature(s) have coordinates that are not longitude and "
+            f"latitude (e.g. {where}, {code}: {box[0]:,.0f}, {box[1]:,.0f}"
+            + (f"; the file's crs is {crs}" if crs else "") + ", which looks like British National Grid metres); "
+            "their places loaded without boundaries (and without a centre unless LAT/LONG properties give it). "
+            "To keep the boundaries, re-project the file to WGS84 (e.g. `ogr2ogr -t_srs EPSG:4326 out.geojson "
+            "in.geojson`) or download the GeoJSON the ONS Open Geography Portal offers, which is WGS84")
     return out
 
 

@@ -128,6 +128,16 @@ def test_ons_ward_boundaries_with_wd24cd_properties():
     assert json.loads(a["boundary"])["type"] == "Polygon"
 
 
+def test_boundaries_in_british_national_grid_load_their_places_without_boundaries():
+    ct = loaders.load_path(F / "wards_2024_british_national_grid.geojson")
+    got = {r["code"]: (r["name"], r["lat"], r["lon"], r["boundary"]) for r in ct.records("places")}
+    # metres are no longitude and latitude: no boundary, and a centre only where LAT/LONG say it
+    assert got == {ANCOATS: ("Ancoats & Beswick", 53.4849, -2.2201, None), ARDWICK: ("Ardwick", None, None, None)}
+    (w,) = [w for w in ct.warnings if "not longitude and latitude" in w]
+    assert "2 of 2 feature(s)" in w and "features[0], E05011350: 384,700, 398,100" in w
+    assert "EPSG::27700" in w and "ogr2ogr -t_srs EPSG:4326" in w
+
+
 # ---- 360Giving numbered columns ----
 @pytest.mark.parametrize("name", ["grants_numbered_columns.csv", "grants_numbered_columns.xlsx"])
 def test_360giving_numbered_columns_and_recipient_postal_code(name):
