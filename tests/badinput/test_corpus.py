@@ -220,6 +220,16 @@ def test_a_second_upload_of_one_file_name_asks_before_it_replaces_the_first(smal
     assert db_export(store) == before
 
 
+def test_the_data_pages_own_bad_requests_are_messages(small_store, data_page):
+    """A damaged upload (not base64) and unloading a source that is not there: a message, the store unchanged."""
+    store, before = small_store
+    view, _, pending, _ = data_page.upload(["data:text/csv;base64,@@@"], ["organisations.csv"], "auto", None, 0)
+    assert "the upload of 'organisations.csv' is damaged" in shown(view) and pending is None
+    view, pending = data_page.unload_preview(1, "nope")
+    assert "no source named 'nope'" in shown(view) and "small" in shown(view) and pending is None
+    assert "Traceback" not in shown(view) and db_export(store) == before
+
+
 # ---------------------------------------------------------------- a workbook: the sheet is named
 def _workbook(path: pathlib.Path, change) -> pathlib.Path:
     import csv
