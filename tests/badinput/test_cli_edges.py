@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 import io
+import os
 import socket
 
 import pytest
-
-import os
 
 from ecosystem import cli
 from ecosystem.pipeline import source_lock
