@@ -13,6 +13,10 @@ seconds, the median and the fastest:
 * the baseline, in the same run: ``ecomap db status`` (starting Python,
   importing ecomap and reaching the running store), which every command pays.
 
+Each line also gives the CPU seconds of the command's own process (not the
+store's): on a busy machine the wall time is mostly waiting for a core, and
+the CPU time is what the command itself costs.
+
 The store is started once before timing, as it is on a machine where the
 dashboard or an earlier command left it running.
 
@@ -24,6 +28,7 @@ from __future__ import annotations
 import argparse
 import os
 import pathlib
+import resource
 import shutil
 import statistics
 import subprocess
@@ -37,12 +42,23 @@ sys.path.insert(0, str(ROOT))
 AS_OF = "2026-11-21"
 
 
-def run(cmd: list[str], env: dict[str, str]) -> float:
-    t = time.perf_counter()
+CPU: dict[str, list[float]] = {}
+
+
+def _children_cpu() -> float:
+    u = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return u.ru_utime + u.ru_stime
+
+
+def run(cmd: list[str], env: dict[str, str], name: str | None = None) -> float:
+    """Wall seconds of one command in a new process (its CPU seconds go to ``CPU[name]``)."""
+    t, c = time.perf_counter(), _children_cpu()
     r = subprocess.run([sys.executable, "-m", "ecosystem", *cmd], env=env, capture_output=True, text=True)
     took = time.perf_counter() - t
     if r.returncode != 0:
         raise SystemExit(f"{' '.join(cmd)} exited {r.returncode}:\n{r.stderr[-2000:]}")
+    if name:
+        CPU.setdefault(name, []).append(_children_cpu() - c)
     return took
 
 
@@ -98,7 +114,7 @@ def main() -> None:
         times: dict[str, list[float]] = {name: [] for name, _, _ in cases}
         for _ in range(args.repeat):  # interleaved, so a busy moment hits every case alike
             for name, cmd, extra in cases:
-                times[name].append(run(cmd, {**env, **extra}))
+                times[name].append(run(cmd, {**env, **extra}, name))
         base = min(times[cases[0][0]])
         targets = {"report": 5.0, "scenario": 2.0}
         print(f"place {args.place}, provider removed {provider} ({counts[provider]} services), as of {AS_OF}")
@@ -108,6 +124,7 @@ def main() -> None:
             verdict = "" if target is None else f"   target ≤ {target:.0f} s: {'met' if min(ts) <= target else 'MISSED'}"
             print(f"{name:<28} " + ", ".join(f"{t:5.2f}" for t in ts) + f" s   median {statistics.median(ts):5.2f} s"
                   f"   fastest {min(ts):5.2f} s ({min(ts) / base:4.1f}x baseline){verdict}")
+            print(f"{'':<28} CPU of the command's process: " + ", ".join(f"{c:5.2f}" for c in CPU[name]) + " s")
         print(f"load average while measuring: {os.getloadavg()[0]:.1f} (1 min), {os.getloadavg()[2]:.1f} (15 min) "
               f"on {os.cpu_count()} cores")
     finally:

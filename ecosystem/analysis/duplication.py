@@ -3,15 +3,17 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any, Mapping
+from typing import TYPE_CHECKING, Any, Mapping
 
 import networkx as nx
 import numpy as np
 import pandas as pd
-import scipy.sparse as sp
 
 from ecosystem.analysis._tables import DECIMALS, Context, prepare_graph
 from ecosystem.analysis.coverage import coverage_from
+
+if TYPE_CHECKING:
+    import scipy.sparse as sp
 
 __all__ = ["duplication", "overlaps", "overlap_summary", "DUPLICATION_COLUMNS", "OVERLAP_COLUMNS",
            "OVERLAP_SUMMARY_COLUMNS", "AREA_WIDE_COLUMNS", "IDENTICAL_COLUMNS", "OVERLAPPING_SERVICE_COLUMNS",
@@ -149,6 +151,7 @@ def overlaps_from(ctx: Context, *, threshold: float = 0.5) -> pd.DataFrame:
     sig_size = np.bincount(sig_of, minlength=n_sig)
     # shared leaves (real part) and shared population (imaginary part) of every pair of
     # signatures by a sparse product, one category at a time (which also bounds the memory)
+    import scipy.sparse as sp  # imported when needed: scipy takes a while to import
     B = sp.csr_matrix((np.ones(len(b_leaf)), (b_sig, b_leaf)), shape=(n_sig, n_l))
     W = sp.csr_matrix((1.0 + 1j * pop0, (b_sig, b_leaf)), shape=(n_sig, n_l))
     found = []
@@ -222,6 +225,7 @@ def _share_a_funder(ctx: Context, services: pd.Index, providers: np.ndarray, a: 
     general = general[general["recipient"].isin(providers)].drop_duplicates()
     funders = pd.Index(pd.concat([named["funder"], general["funder"]]).unique())
     n_s, n_p, n_f = len(services), len(providers), max(1, len(funders))
+    import scipy.sparse as sp  # imported when needed: scipy takes a while to import
     named_m = sp.csr_matrix((np.ones(len(named)), (services.get_indexer(named["service"]),
                                                    funders.get_indexer(named["funder"]))), shape=(n_s, n_f))
     general_m = sp.csr_matrix((np.ones(len(general)), (pd.Index(providers).get_indexer(general["recipient"]),

@@ -99,8 +99,11 @@ class Namer:
         return ", ".join(self(kind, c) for c in codes) if codes else "–"
 
 
-def _table(columns: list[str], rows: list[list[Cell]], *, numeric=(), csv=None, empty="None.", nowrap=()) -> Table:
-    return Table(columns, rows[:MAX_ROWS], set(numeric), csv, len(rows), empty, set(nowrap))
+def _table(columns: list[str], rows: list[list[Cell]], *, numeric=(), csv=None, empty="None.", nowrap=(),
+           total: int | None = None) -> Table:
+    """A table of at most MAX_ROWS rows; ``total``: the rows there are when ``rows`` holds only the first ones."""
+    return Table(columns, rows[:MAX_ROWS], set(numeric), csv, len(rows) if total is None else total, empty,
+                 set(nowrap))
 
 
 # ---------------------------------------------------------------- sections
@@ -344,8 +347,25 @@ def gaps_section(doc: dict[str, Any], n: Namer) -> Section:
         ("h", "By category"), ("table", cats), ("h", "Cells with unmet need"), ("table", table)])
 
 
+#: the last document's duplication summary: the HTML and Markdown renderings of one report share it
+_SUMMARY_MEMO: list[tuple[dict[str, Any], int, list[tuple[str, Any]]]] = []
+
+
 def duplication_summary_blocks(doc: dict[str, Any], n: Namer, *, top: int = 10) -> list[tuple[str, Any]]:
-    """The duplication summary: overlaps by category, then the services behind the pairs of the ``top`` categories."""
+    """The duplication summary: overlaps by category, then the services behind the pairs of the ``top`` categories.
+
+    Worked out once per document (the memo holds the document itself, so an
+    identity match is the same document).
+    """
+    for memo_doc, memo_top, blocks in _SUMMARY_MEMO:
+        if memo_doc is doc and memo_top == top:
+            return blocks
+    blocks = _duplication_summary_blocks(doc, n, top=top)
+    _SUMMARY_MEMO[:] = [(doc, top, blocks)]
+    return blocks
+
+
+def _duplication_summary_blocks(doc: dict[str, Any], n: Namer, *, top: int) -> list[tuple[str, Any]]:
     from ecosystem.analysis._report import duplication_lines
     from ecosystem.analysis.duplication import summary_tables
 
@@ -380,14 +400,15 @@ def duplication_section(doc: dict[str, Any], n: Namer) -> Section:
     a = doc["analysis"]
     dup = _table(["Place", "Category", "Providers", "Coverage", "Need", "Supply"],
                  [[n.cell("places", r["place"]), n.cell("categories", r["category"]), str(r["providers"]),
-                   pct(r["coverage"]), people(r.get("demand")), people(r.get("supply"))] for r in a["duplication"]],
-                 numeric=(2, 3, 4, 5), csv="duplication.csv")
+                   pct(r["coverage"]), people(r.get("demand")), people(r.get("supply"))]
+                  for r in a["duplication"][:MAX_ROWS]],
+                 numeric=(2, 3, 4, 5), csv="duplication.csv", total=len(a["duplication"]))
     ovl = _table(["Service A", "Provider A", "Service B", "Provider B", "Category", "Overlap", "Funders"],
                  [[n.cell("services", r["service_a"]), n.cell("organisations", r.get("provider_a")),
                    n.cell("services", r["service_b"]), n.cell("organisations", r.get("provider_b")),
                    n.cell("categories", r["category"]), pct(r["overlap"]),
-                   "different" if r["different_funders"] else "shared"] for r in a["overlaps"]],
-                 numeric=(5,), csv="overlaps.csv")
+                   "different" if r["different_funders"] else "shared"] for r in a["overlaps"][:MAX_ROWS]],
+                 numeric=(5,), csv="overlaps.csv", total=len(a["overlaps"]))
     return Section("duplication", "Duplication", [
         ("p", f"Pairs of active services in the same category from different providers whose areas overlap by at "
               f"least half of the smaller area's population, and over-supplied cells (coverage at or above "
@@ -424,11 +445,13 @@ def providers_section(doc: dict[str, Any], n: Namer) -> Section:
     sole = _table(["Place", "Category", "Provider", "Need", "Supply"],
                   [[n.cell("places", r["place"]), n.cell("categories", r["category"]),
                     n.cell("organisations", r["provider"]), people(r.get("demand")), people(r.get("supply"))]
-                   for r in a["sole_providers"]], numeric=(3, 4), csv="sole_providers.csv")
+                   for r in a["sole_providers"][:MAX_ROWS]], numeric=(3, 4), csv="sole_providers.csv",
+                  total=len(a["sole_providers"]))
     crit = [r for r in a["critical_providers"] if (r["unmet_added"] or 0) > 0]
     crit_t = _table(["Provider", "Unmet need added", "Cells left unserved", "Cells served"],
                     [[n.cell("organisations", r["provider"]), people(r["unmet_added"]), str(r.get("unserved_added")),
-                      str(r.get("cells"))] for r in crit], numeric=(1, 2, 3), csv="critical_providers.csv")
+                      str(r.get("cells"))] for r in crit[:MAX_ROWS]], numeric=(1, 2, 3), csv="critical_providers.csv",
+                    total=len(crit))
     aps = [f"{n('organisations', o)}" for o in a["articulation_points"]]
     brs = [f"{n('organisations', x)} – {n('organisations', y)}" for x, y in a["bridges"]]
     return Section("providers", "Sole and critical providers, and the partnership network", [

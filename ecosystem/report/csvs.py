@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import csv
 import io
+import operator
 from typing import Any, Iterable
 
 from ecosystem.analysis._core import TABLES
-from ecosystem.export import inert
+from ecosystem.export import FORMULA_START, inert
 from ecosystem.report.build import Report
 from ecosystem.report.content import category_totals
 
@@ -39,34 +40,55 @@ def _item(x: Any) -> str:
     return str(x)
 
 
+_FIRST = operator.itemgetter(slice(0, 1))
+_FORMULA = frozenset(FORMULA_START)
+
+
+def _inert(values: list[Any]) -> list[Any]:
+    """A column's values, text that a spreadsheet would run as a formula made inert (most columns have none)."""
+    types = set(map(type, values))
+    if types == {str}:
+        texts = values
+    elif any(issubclass(k, str) for k in types):
+        texts = [v for v in values if isinstance(v, str)]
+    else:
+        return values
+    if _FORMULA.isdisjoint(map(_FIRST, texts)):
+        return values
+    return [inert(v) for v in values]
+
+
 def _rows(records: list[dict[str, Any]], columns: list[str], names: dict[str, dict[str, str]]
-          ) -> tuple[list[str], list[list[Any]]]:
+          ) -> tuple[list[str], Iterable[tuple[Any, ...]]]:
+    """The header and the inert rows, built a column at a time (a local authority's pairs run to six figures)."""
     cols: list[str] = []
+    data: list[list[Any]] = []
     for c in columns:
+        raw = [r.get(c) for r in records]
+        types = set(map(type, raw))
+        listy = any(issubclass(k, (list, tuple)) for k in types)
         cols.append(c)
+        data.append(_inert([_value(v) for v in raw] if listy else
+                           ["" if v is None else v for v in raw] if type(None) in types else raw))
         if c in NAMED:
+            table = names.get(NAMED[c], {})
             cols.append(f"{c}_name")
-    out = []
-    for r in records:
-        row = []
-        for c in columns:
-            v = r.get(c)
-            row.append(_value(v))
-            if c in NAMED:
-                table = names.get(NAMED[c], {})
-                if isinstance(v, (list, tuple)):
-                    row.append("; ".join(table.get(str(x), "") for x in v))
-                else:
-                    row.append(table.get(str(v), "") if v is not None else "")
-        out.append(row)
-    return cols, out
+            if listy:
+                named = ["; ".join(table.get(str(x), "") for x in v) if isinstance(v, (list, tuple))
+                         else (table.get(str(v), "") if v is not None else "") for v in raw]
+            elif types == {str}:
+                named = [table.get(v, "") for v in raw]
+            else:
+                named = [table.get(str(v), "") if v is not None else "" for v in raw]
+            data.append(_inert(named))
+    return cols, zip(*data) if data else iter(())
 
 
-def _text(columns: list[str], rows: Iterable[list[Any]]) -> str:
+def _text(columns: list[str], rows: Iterable[Any]) -> str:
     buf = io.StringIO()
     w = csv.writer(buf, lineterminator="\n")
     w.writerow(columns)
-    w.writerows([inert(c) for c in r] for r in rows)  # names and notes never run as formulas
+    w.writerows(rows)  # names and notes never run as formulas: _rows made them inert
     return buf.getvalue()
 
 

@@ -8,7 +8,6 @@ presence means the run finished.
 
 from __future__ import annotations
 
-import json
 import logging
 import os
 import pathlib
@@ -16,6 +15,8 @@ import shutil
 import subprocess
 import tempfile
 from typing import Any
+
+import orjson
 
 from ecosystem.report.build import Report
 from ecosystem.report.compare import compare
@@ -131,6 +132,7 @@ def write_report(report: Report, out: str | pathlib.Path, formats: tuple[str, ..
         except PdfUnavailable as e:
             pdf_error = str(e)
             log.warning("no PDF: %s", e)
-    text = json.dumps(report.doc, indent=2, ensure_ascii=False, sort_keys=False, default=str)
+    text = orjson.dumps(report.doc, default=str,
+                        option=orjson.OPT_INDENT_2 | orjson.OPT_NON_STR_KEYS | orjson.OPT_SERIALIZE_NUMPY).decode()
     files.append(write_text(d / "report.json", text + "\n"))
     return {"files": [str(f) for f in files], "pdf_error": pdf_error}
