@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import csv
 import io
+import logging
 import pathlib
 from typing import Any
 
@@ -23,6 +24,7 @@ from loaders.parse import CsvError, ParseError, closest, currency_problem, is_bl
 from loaders.validate import duplicate_keys
 
 FORMAT = "template"
+log = logging.getLogger(__name__)
 
 CHOICES = {
     ("organisations", "sector"): SECTORS,
@@ -85,6 +87,7 @@ def _read_xlsx(path: pathlib.Path) -> dict[str, tuple[str, list[Any], list[list[
         raise ValidationError([Issue(path.name, None, None, None, None, "workbook",
                                      f"cannot open the workbook: {e}")]) from None
     out = {}
+    unsaved: list[Issue] = []
     for ws in wb.worksheets:
         name = ws.title.strip().lower()
         if name not in TABLE_ORDER:
@@ -96,8 +99,51 @@ def _read_xlsx(path: pathlib.Path) -> dict[str, tuple[str, list[Any], list[list[
             out[name] = (ws.title, [], [])
             continue
         out[name] = (ws.title, ["" if h is None else str(h) for h in rows[0]], rows[1:])
+        if any(v is None for r in rows[1:] for v in r):
+            try:
+                unsaved += _unsaved_formulas(path, ws.title, rows)
+            except Exception:  # looking for formulas must never break reading a workbook that opened
+                log.debug("could not look for formulas in %s, sheet %s", path, ws.title, exc_info=True)
     wb.close()
+    if unsaved:
+        raise ValidationError(unsaved)
     return out
+
+
+def _unsaved_formulas(path: pathlib.Path, title: str, rows: list[list[Any]]) -> list[Issue]:
+    """Cells of sheet ``title`` holding a formula with no saved result, which reading the values sees as blank.
+
+    A workbook written by a program (not saved by a spreadsheet) keeps its formulas' text but no results;
+    read as values they would load as missing, silently. A formula whose saved result is empty text (Excel
+    marks the cell as text) is a real blank and is not one of them.
+    """
+    import openpyxl
+
+    header = ["" if h is None else str(h) for h in rows[0]]
+    candidates = {}
+    wb = openpyxl.load_workbook(path, read_only=True, data_only=False)
+    try:
+        for i, (formulas, values) in enumerate(zip(wb[title].iter_rows(min_row=2, values_only=True), rows[1:]),
+                                               start=2):
+            for j, (f, v) in enumerate(zip(formulas, values)):
+                text = getattr(f, "text", f)  # an array formula is an object holding its text
+                if v is None and isinstance(text, str) and text.startswith("="):
+                    candidates[(i, j)] = text
+    finally:
+        wb.close()
+    if not candidates:
+        return []
+    last = max(i for i, _ in candidates)
+    wb = openpyxl.load_workbook(path, read_only=True, data_only=True)
+    try:
+        typed = {(i, j): c.data_type for i, row in enumerate(wb[title].iter_rows(min_row=2, max_row=last), start=2)
+                 for j, c in enumerate(row) if (i, j) in candidates}
+    finally:
+        wb.close()
+    return [Issue(path.name, title, i, header[j] if j < len(header) else None, text, "formula",
+                  "a formula with no saved result (the workbook was written by a program, not saved by a "
+                  "spreadsheet): open it in Excel or LibreOffice and save it, or type the value")
+            for (i, j), text in candidates.items() if typed.get((i, j)) != "str"]
 
 
 def read_sheets(path: pathlib.Path, issues: list[Issue] | None = None) -> dict[str, tuple[str, str | None, list, list]]:
