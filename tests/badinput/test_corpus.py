@@ -261,6 +261,44 @@ def test_a_workbook_with_a_duplicate_id_names_the_sheet(small_store, data_page, 
     assert pending is None and db_export(store) == before
 
 
+def _with_sheet_xml(book: pathlib.Path, sheet: str, old: str, new: str) -> pathlib.Path:
+    """``book`` with one sheet's XML edited (to write what Excel writes and openpyxl cannot)."""
+    import zipfile
+
+    import openpyxl
+
+    index = openpyxl.load_workbook(book, read_only=True).sheetnames.index(sheet) + 1
+    out = book.with_name("edited-" + book.name)
+    with zipfile.ZipFile(book) as src, zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as dst:
+        for item in src.infolist():
+            data = src.read(item)
+            if item.filename == f"xl/worksheets/sheet{index}.xml":
+                assert old.encode() in data
+                data = data.replace(old.encode(), new.encode())
+            dst.writestr(item, data)
+    return out
+
+
+def test_a_workbook_formula_with_no_saved_result_is_refused_not_loaded_as_blank(small_store, data_page, tmp_path,
+                                                                                 capsys):
+    """A workbook written by a program keeps a formula's text but no result: read as values it is blank, and an
+    optional column (capacity) would load as unknown without a word."""
+    store, before = small_store
+    book = _workbook(tmp_path / "small.xlsx", lambda wb: wb["services"].__setitem__("F2", "=10*9"))
+    fragments = ["small.xlsx, sheet services, row 2, column capacity", "a formula with no saved result",
+                 "open it in Excel or LibreOffice and save it", "'=10*9'"]
+    assert cli.main(["load", str(book), "--source", "small"]) == 2
+    _refused(capsys.readouterr().err, fragments)
+    assert db_export(store) == before
+    view, _, pending, _ = _upload(data_page, {"small.xlsx": book.read_bytes()}, "small")
+    _refused("\n".join(issue_lines(view)), fragments)
+    assert pending is None and db_export(store) == before
+    # a formula whose saved result is empty text (as Excel writes one) is a real blank: it loads
+    blank = _with_sheet_xml(book, "services", '<c r="F2"><f>10*9</f><v></v></c>',
+                            '<c r="F2" t="str"><f>IF(1=1,"","x")</f><v></v></c>')
+    assert cli.main(["load", str(blank), "--source", "small", "--dry-run"]) == 0, capsys.readouterr().err
+
+
 # ---------------------------------------------------------------- kill -9 in the middle of a load
 _KILLED_LOAD = """
 import sys, time
