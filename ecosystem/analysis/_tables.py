@@ -538,8 +538,23 @@ class Context:
         return ids.isin(self.scope)
 
 
-def prepare(frames: Frames, *, place: str | None, as_of: Any) -> Context:
-    as_of = as_date(as_of)
+@dataclasses.dataclass
+class Base:
+    """What a :class:`Context` needs that does not depend on ``as_of`` (see :func:`prepare_base`)."""
+
+    frames: Frames
+    hier: Hierarchy
+    place: str | None
+    leaves: list[str]
+    sl: pd.DataFrame  # service, leaf (of the chosen place), weight
+    demand: pd.DataFrame
+    scope: frozenset | None
+    unplaced: pd.DataFrame
+
+
+def prepare_base(frames: Frames, *, place: str | None) -> Base:
+    """The date-independent part of :func:`prepare`: the hierarchy, the chosen leaves, every service's
+    apportioning weights, demand per leaf and the place scope. A series of dates computes it once."""
     hier = hierarchy(frames)
     if place is not None:
         if place not in hier.leaves_of:
@@ -550,22 +565,13 @@ def prepare(frames: Frames, *, place: str | None, as_of: Any) -> Context:
     leaf_set = frozenset(leaves)
     population = pd.Series(hier.population, dtype=float)
 
-    svc = frames.services.copy()
-    svc["active"] = active_mask(svc["start"], svc["end"], as_of)
-
     # every service's full leaf set (apportioning uses all of it), then the chosen leaves
     sa = frames.service_areas
     area_leaf = hier.leaf_table(sa["area"].unique())
     sl = sa.merge(area_leaf, on="area")[["service", "leaf"]].drop_duplicates()
     sl = sl.reset_index(drop=True)
     sl["weight"] = apportion(sl, "service", population)
-    act = svc.loc[svc["active"], ["service", "provider", "category", "capacity"]]
-    contrib = act.merge(sl[sl["leaf"].isin(leaf_set)], on="service")
-    contrib = contrib.rename(columns={"leaf": "place"})
-    contrib["capacity_known"] = contrib["capacity"].notna()
-    contrib["supply"] = contrib["capacity"].fillna(0.0) * contrib["weight"]
-    contrib = contrib[["service", "provider", "category", "place", "weight", "supply", "capacity_known"]]
-    contrib = contrib.sort_values(["place", "category", "service"], kind="stable").reset_index(drop=True)
+    sl = sl[sl["leaf"].isin(leaf_set)]
 
     nd = frames.needs
     nl = nd[["need", "place", "category", "people"]].merge(
@@ -576,15 +582,35 @@ def prepare(frames: Frames, *, place: str | None, as_of: Any) -> Context:
     nl = nl.assign(demand=nl["people"].fillna(0.0) * nl["weight"])
     demand = nl.groupby(["leaf", "category"], as_index=False)["demand"].sum().rename(columns={"leaf": "place"})
 
-    fund = frames.funding.copy()
-    fund["active"] = active_mask(fund["start"], fund["end"], as_of)
-
     scope = None
     if place is not None:
-        served = sl.loc[sl["leaf"].isin(leaf_set), "service"]
-        scope = place_scope(frames, hier, place, served)
-    return Context(frames, hier, place, as_of, leaves, svc, contrib, demand, fund, scope,
-                   unplaced_organisations(frames))
+        scope = place_scope(frames, hier, place, sl["service"])
+    return Base(frames, hier, place, leaves, sl, demand, scope, unplaced_organisations(frames))
+
+
+def prepare(frames: Frames, *, place: str | None, as_of: Any, base: Base | None = None) -> Context:
+    """The :class:`Context` for one place and date; ``base`` (from :func:`prepare_base` for the same
+    frames and place) saves recomputing what does not depend on the date."""
+    as_of = as_date(as_of)
+    if base is None:
+        base = prepare_base(frames, place=place)
+    elif base.frames is not frames or base.place != place:
+        raise ValueError("prepare: base was made for other frames or another place")
+
+    svc = frames.services.copy()
+    svc["active"] = active_mask(svc["start"], svc["end"], as_of)
+    act = svc.loc[svc["active"], ["service", "provider", "category", "capacity"]]
+    contrib = act.merge(base.sl, on="service")
+    contrib = contrib.rename(columns={"leaf": "place"})
+    contrib["capacity_known"] = contrib["capacity"].notna()
+    contrib["supply"] = contrib["capacity"].fillna(0.0) * contrib["weight"]
+    contrib = contrib[["service", "provider", "category", "place", "weight", "supply", "capacity_known"]]
+    contrib = contrib.sort_values(["place", "category", "service"], kind="stable").reset_index(drop=True)
+
+    fund = frames.funding.copy()
+    fund["active"] = active_mask(fund["start"], fund["end"], as_of)
+    return Context(frames, base.hier, place, as_of, base.leaves, svc, contrib, base.demand.copy(), fund, base.scope,
+                   base.unplaced)
 
 
 def place_scope(frames: Frames, hier: Hierarchy, place: str, served: Iterable[str]) -> frozenset:

@@ -29,7 +29,7 @@ import pandas as pd
 from ecosystem import model as m
 from ecosystem.analysis.coverage import coverage_from, totals
 from ecosystem.analysis._tables import (DECIMALS, SECTOR_VALUES, UNCLASSIFIED, Context, Frames, as_date, prepare,
-                                        prepare_graph)
+                                        prepare_base, prepare_graph)
 
 __all__ = [
     "SECTORS", "DIVERSITY_COLUMNS", "FUNDING_SECURITY_COLUMNS", "PIPELINE_COLUMNS", "SERIES_COLUMNS", "MAX_SERIES",
@@ -448,9 +448,10 @@ def series(frames: Frames, dates: Iterable[dt.date | str], *, place: str | None 
         (then GBP first).
     """
     rows: list[dict[str, Any]] = []
+    fixed = prepare_base(frames, place=place)  # places, apportioning, need and scope do not change with the date
     for d in dates:
         d = as_date(d)
-        ctx = prepare(frames, place=place, as_of=d)
+        ctx = prepare(frames, place=place, as_of=d, base=fixed)
         cov = coverage_from(ctx, oversupply=oversupply)
         c = ctx.contrib
         if category is not None:
