@@ -23,6 +23,7 @@ S2 is active (supply 10, unmet 70 + 30 = 100) and no funding has started.
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import os
 
@@ -153,8 +154,6 @@ def test_hand_computed_statement(small, tmp_path, capsys):
 
 
 def dt_date():
-    import datetime as dt
-
     return dt.date(2026, 7, 1)
 
 
@@ -285,3 +284,16 @@ def test_money_in_two_currencies_is_given_per_currency(store, template_dir, tmp_
     assert "£1,500 in 2 active award(s)" in place and "€300 in 1 active award(s)" in place
     assert "The amounts are in more than one currency; each is given on its own and none is converted." in place
     assert "£1,800" not in (out / "market-position.md").read_text(encoding="utf-8")
+    # the statement's trends of every category at once are series()'s rows, in both currencies
+    from pandas.testing import assert_frame_equal
+
+    from ecosystem.analysis.market import series
+    from ecosystem.report.market import category_series
+    from ecosystem.service import Ecomap
+
+    frames = Ecomap(store).frames("LA")
+    dates = [dt.date(2023, 7, 1), dt.date(2026, 7, 1), dt.date(2027, 7, 1)]
+    together = category_series(frames, dates, place="LA", categories=["mh", "hous"])
+    for cat in ("mh", "hous"):
+        assert_frame_equal(together[cat], series(frames, dates, place="LA", category=cat), check_exact=True)
+    assert len(together["mh"]) == 4  # 2023: no funding yet; 2026: pounds and euros; 2027: only F2, in pounds

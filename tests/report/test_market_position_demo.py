@@ -366,3 +366,20 @@ def test_renders_in_headless_chromium_without_fetching_anything(statement):
         finally:
             browser.close()
     assert fetched == []
+
+
+def test_trends_of_all_categories_at_once_equal_the_series_of_each(statement, graph_store):
+    """The statement prepares each date once for every category; the rows are series()'s, category by category."""
+    from pandas.testing import assert_frame_equal
+
+    from ecosystem.analysis.market import series
+    from ecosystem.report.market import category_series
+    from ecosystem.service import Ecomap
+
+    doc = statement["doc"]
+    frames = Ecomap(graph_store).frames(DEMO_PLACE)
+    dates = [dt.date.fromisoformat(d) for d in doc["dates"]] + [dt.date(2020, 1, 1)]
+    cats = doc["categories"] + ["no-such-category"]
+    together = category_series(frames, dates, place=DEMO_PLACE, categories=cats)
+    for cat in cats:
+        assert_frame_equal(together[cat], series(frames, dates, place=DEMO_PLACE, category=cat), check_exact=True)
