@@ -146,6 +146,18 @@ def content_hash(steps: list[tuple[str, list[dict[str, Any]]]]) -> str:
     return h.hexdigest()
 
 
+def _replaced(last, counts: dict[str, int]) -> dict[str, int]:
+    """Rows per table the source's previous load wrote in tables this load writes nothing to (so removed):
+    the same file loaded again in another role (a postcode lookup, then services) under the same source."""
+    if not len(last) or "counts" not in last.columns:
+        return {}
+    try:
+        before = json.loads(last.iloc[0]["counts"] or "{}")
+    except (TypeError, ValueError):
+        return {}
+    return {t: int(n) for t, n in before.items() if n and not counts.get(t)}
+
+
 def write_tables(store: GraphStore, tables: m.CanonicalTables, *, source: str, fmt: str = "template",
                  paths: Iterable[str] = (), progress: Callable[[int, int], None] | None = None,
                  batch: int = BATCH) -> dict[str, Any]:
@@ -210,6 +222,7 @@ def write_tables(store: GraphStore, tables: m.CanonicalTables, *, source: str, f
                               f"the load of {source!r} may be incomplete. Free disk space under {store.location}, "
                               "run `ecomap db stop`, then load the source again (its next load replaces it)")
     return {"run": run, "source": source, "status": "loaded", "counts": counts, "rows_written": total,
+            "replaced": _replaced(last, counts),
             "placed": placed}
 
 

@@ -217,6 +217,11 @@ def load(store: GraphStore, paths: Sequence[str | pathlib.Path], *, fmt: str = "
         result = write_tables(store, tables, source=source, fmt=fmt, paths=[str(p) for p in paths],
                               progress=progress)
     result["warnings"] = list(tables.warnings)
+    if result.get("replaced"):
+        gone = ", ".join(f"{n:,} {t}" for t, n in result["replaced"].items())
+        result["warnings"].insert(0, f"source {source!r} was loaded before with {gone}; this load of it has none, "
+                                     f"so they were removed. To keep both, load this file under another name "
+                                     f"(--source NAME); `ecomap db sources` lists what each source holds")
     result["skipped"] = dict(tables.skipped)
     result["unusable"] = dict(tables.unusable)
     return result

@@ -259,3 +259,23 @@ def test_refused_360giving_file_says_what_is_missing(tmp_path, capsys, suffix):
     assert "missing Amount Awarded; found 4 column(s): 'Identifier', 'Amount'" in err
     if suffix == ".xlsx":
         assert "in sheet 'Grants'" in err
+
+
+def test_one_file_in_two_roles_under_one_source_says_what_the_second_load_removed(store, tmp_path, capsys):
+    # a list that names each row's postcode and LA (as the DCMS libraries list does) is also a small lookup
+    f = _csv(tmp_path, "libraries.csv", "name,postcode,type,area_code\nArdwick Library,M12 4AB,Library,E08000003\n"
+                                        "Central Library,M2 5PD,Library,E08000003\n")
+    assert cli.main(["load", str(F / "ward24_to_lad24_fid.csv")]) == 0
+    assert cli.main(["load", str(f), "--format", "postcodes"]) == 0
+    capsys.readouterr()
+    assert cli.main(["load", str(f), "--as", "services", "--map", "name=name,postcode=postcode,category=type"]) == 0
+    err = capsys.readouterr().err
+    assert ("warning: source 'libraries.csv' was loaded before with 2 postcodes; this load of it has none, so they "
+            "were removed. To keep both, load this file under another name (--source NAME)") in err
+    # under its own name the lookup stays, and the services' areas come from it
+    assert cli.main(["load", str(f), "--format", "postcodes", "--source", "library-postcodes"]) == 0
+    assert "were removed" not in capsys.readouterr().err
+    with store.session() as s:
+        based = {r["name"]: r["code"] for r in s.run(
+            "MATCH (o:Organisation)-[:BASED_IN]->(p:Place) RETURN o.name AS name, p.code AS code")}
+    assert based == {"Ardwick Library": LA, "Central Library": LA}
