@@ -93,19 +93,21 @@ def category_series(frames, dates: list[dt.date], *, place: str | None, categori
 
     The same rows as ``series(frames, dates, place=place, category=c)`` for
     every ``c`` (a test holds them equal), but the tables of each date are
-    prepared and its coverage computed once for all the categories instead
-    of once per category: a statement for a local authority's 30–40
+    prepared (on one :func:`~ecosystem.analysis._tables.prepare_base`) and
+    its coverage computed once for all the categories instead of once per
+    category: a statement for a local authority's 30–40
     categories would otherwise prepare them 30–40 times per date.
     """
     import pandas as pd
 
     from ecosystem.analysis import market as mkt
-    from ecosystem.analysis._tables import DECIMALS, prepare
+    from ecosystem.analysis._tables import DECIMALS, prepare, prepare_base
     from ecosystem.analysis.coverage import coverage_from, totals
 
     rows: dict[str, list[dict[str, Any]]] = {c: [] for c in categories}
+    fixed = prepare_base(frames, place=place)  # what does not change with the date, as series() does
     for d in dates:
-        ctx = prepare(frames, place=place, as_of=d)
+        ctx = prepare(frames, place=place, as_of=d, base=fixed)
         cov_all = coverage_from(ctx, oversupply=oversupply)
         contrib = ctx.contrib
         money_all = mkt._active_money(ctx)
