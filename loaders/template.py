@@ -1,7 +1,8 @@
 """The ecomap template: a folder of CSVs or one XLSX workbook (SPEC §3).
 
 One file or sheet per canonical table, named after the table. Column names
-are case-insensitive; unknown columns are kept (as snake_case properties).
+are case-insensitive; unknown columns are kept (as snake_case properties),
+with a warning when one looks like a misspelt template column (``capcity``).
 Every problem is collected and raised once as a
 :class:`~ecosystem.model.ValidationError`; rows are numbered as a
 spreadsheet shows them (header = row 1).
@@ -10,6 +11,7 @@ spreadsheet shows them (header = row 1).
 from __future__ import annotations
 
 import csv
+import difflib
 import io
 import logging
 import pathlib
@@ -193,6 +195,14 @@ def parse_table(table: str, fname: str, sheet: str | None, header: list, rows: l
                                 f"column {header[i]!r} appears twice"))
             continue
         index[c] = i
+    if warnings is not None:  # an extra column is kept as it is; one that looks like a misspelt column is said
+        absent = [c for c in spec.columns if c not in index]
+        for c, i in index.items():
+            near = difflib.get_close_matches(c, absent, n=1, cutoff=0.8) if c not in spec.columns else []
+            if near:
+                warnings.append(f"{fname}{f', sheet {sheet}' if sheet else ''}, row 1, column {header[i]}: not a "
+                                f"template column, so its values are kept as they are and not read as `{near[0]}` "
+                                f"— did you mean `{near[0]}`?")
     missing = [c for c in spec.required if c not in index]
     for c in missing:
         hint = closest(c, [k for k in index if k not in spec.columns])
@@ -277,7 +287,8 @@ def write_template(out: pathlib.Path) -> list[pathlib.Path]:
     lines = ["# ecomap template", "",
              "One CSV per table (or one XLSX workbook with a sheet per table). UTF-8; dates YYYY-MM-DD;",
              "amounts in pounds unless a funding row's currency (ISO 4217, e.g. EUR) says otherwise.",
-             "Column names are case-insensitive; extra columns are kept.", ""]
+             "Column names are case-insensitive; extra columns are kept (a warning says when one looks like a "
+             "misspelt template column).", ""]
     for t in TABLE_ORDER:
         spec = TABLES[t]
         f = out / f"{t}.csv"
