@@ -350,6 +350,24 @@ def test_implausible_values_are_warnings_without_strict(case, fragment, store, t
     assert store.counts()["nodes"]["Service"] == 2
 
 
+def test_a_misspelt_column_is_a_warning_naming_the_column_it_resembles(store, template_dir, capsys):
+    """Extra columns are kept as they are (SPEC §3); one a letter away from an absent template column is said,
+    since its values would otherwise be lost to that column without a word."""
+    svc = template_dir / "services.csv"
+    svc.write_text(svc.read_text().replace(",capacity,", ",capcity,", 1))
+    org = template_dir / "organisations.csv"
+    org.write_text("".join(line + (",colour\n" if n == 0 else ",\n") for n, line in
+                           enumerate(org.read_text().splitlines())))
+    assert cli.main(["load", str(template_dir), "--source", "small"]) == 0
+    err = capsys.readouterr().err
+    assert "warning: services.csv, row 1, column capcity: not a template column" in err
+    assert "did you mean `capacity`?" in err
+    assert "colour" not in err  # an extra column that resembles none is kept without a word
+    caps = {n["properties"]["id"]: n["properties"].get("capacity") for n in json.loads(db_export(store))["nodes"]
+            if "Service" in n["labels"]}
+    assert caps == {"S1": None, "S2": None}  # what the warning is about
+
+
 def test_headers_only_records_no_load_run(store, tmp_path, capsys):
     d, _ = _case_dir("headers_only", tmp_path)
     assert cli.main(["load", str(d), "--json"]) == 2
