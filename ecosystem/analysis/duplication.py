@@ -632,8 +632,9 @@ def category_digest(tables: Mapping[str, pd.DataFrame], category: str, *, groups
     total = dict(zip(svc_all["service"], svc_all["overlaps"])) if len(svc_all) else {}
     picked: list = []
     while len(picked) < services and len(left_a):
-        counts = pd.Series(np.concatenate([left_a, left_b])).value_counts()
-        best = max(counts.index, key=lambda x: (counts[x], total.get(x, 0), _neg(x)))
+        counts = pd.Series(np.concatenate([left_a, left_b])).value_counts()  # largest first
+        most = counts.iloc[0]
+        best = max(counts.index[counts.to_numpy() == most], key=lambda x: (total.get(x, 0), _neg(x)))
         picked.append(best)
         keep = (left_a != best) & (left_b != best)
         left_a, left_b = left_a[keep], left_b[keep]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
+import itertools
 import operator
 from typing import Any, Iterable
 
@@ -64,7 +65,7 @@ def _rows(records: list[dict[str, Any]], columns: list[str], names: dict[str, di
     cols: list[str] = []
     data: list[list[Any]] = []
     for c in columns:
-        raw = [r.get(c) for r in records]
+        raw = list(map(operator.methodcaller("get", c), records))
         types = set(map(type, raw))
         listy = any(issubclass(k, (list, tuple)) for k in types)
         cols.append(c)
@@ -77,7 +78,7 @@ def _rows(records: list[dict[str, Any]], columns: list[str], names: dict[str, di
                 named = ["; ".join(table.get(str(x), "") for x in v) if isinstance(v, (list, tuple))
                          else (table.get(str(v), "") if v is not None else "") for v in raw]
             elif types == {str}:
-                named = [table.get(v, "") for v in raw]
+                named = list(map(table.get, raw, itertools.repeat("")))
             else:
                 named = [table.get(str(v), "") if v is not None else "" for v in raw]
             data.append(_inert(named))
