@@ -756,34 +756,10 @@ def write_market(report: Report, out: str | pathlib.Path, formats: tuple[str, ..
     cannot be made does not stop the other files. Each file is replaced
     atomically; the JSON is written last.
     """
-    import json
-    import tempfile
-
-    from ecosystem.report.write import PdfUnavailable, write_pdf, write_text
+    from ecosystem.report.write import write_documents
 
     unknown = [f for f in formats if f not in FORMATS]
     if unknown:
         raise ValueError(f"unknown statement format(s): {', '.join(unknown)}; choose from {', '.join(FORMATS)}")
-    d = pathlib.Path(out)
-    d.mkdir(parents=True, exist_ok=True)
-    files: list[pathlib.Path] = []
-    pdf_error = None
-    html = render_html(report) if ("html" in formats or "pdf" in formats) else None
-    if "html" in formats:
-        files.append(write_text(d / f"{STEM}.html", html))
-    if "md" in formats:
-        files.append(write_text(d / f"{STEM}.md", render_md(report)))
-    if "pdf" in formats:
-        try:
-            if "html" in formats:
-                files.append(write_pdf(d / f"{STEM}.html", d / f"{STEM}.pdf"))
-            else:
-                with tempfile.TemporaryDirectory(prefix="ecomap-mps-") as tmp:
-                    src = write_text(pathlib.Path(tmp) / f"{STEM}.html", html)
-                    files.append(write_pdf(src, d / f"{STEM}.pdf"))
-        except PdfUnavailable as e:
-            pdf_error = str(e)
-            log.warning("no PDF: %s", e)
-    text = json.dumps(report.doc, indent=2, ensure_ascii=False, default=str)
-    files.append(write_text(d / f"{STEM}.json", text + "\n"))
-    return {"files": [str(f) for f in files], "pdf_error": pdf_error}
+    return write_documents(report, out, formats, stem=STEM, allowed=FORMATS, render_html=render_html,
+                           render_md=render_md)

@@ -14,7 +14,7 @@ import pathlib
 import shutil
 import subprocess
 import tempfile
-from typing import Any
+from typing import Any, Callable
 
 import orjson
 
@@ -96,6 +96,47 @@ def attach_previous(report: Report, previous: dict[str, Any], *, source: str | N
     return changes
 
 
+def write_documents(report: Report, out: str | pathlib.Path, formats: tuple[str, ...], *, stem: str,
+                    allowed: tuple[str, ...], render_html: Callable[[Report], str], render_md: Callable[[Report], str],
+                    tables: Callable[[Report, pathlib.Path], list[pathlib.Path]] | None = None) -> dict[str, Any]:
+    """Write a document's files into ``out`` (created if missing): ``<stem>.html``, ``.md``, the tables
+    (``csv``: ``tables(report, folder)``), ``.pdf`` as asked, and ``<stem>.json`` last.
+
+    Returns ``{"files": [paths], "pdf_error": str or None}``. A PDF that
+    cannot be made does not stop the other files or the JSON. Each file is
+    replaced atomically.
+    """
+    unknown = [f for f in formats if f not in allowed]
+    if unknown:
+        raise ValueError(f"unknown format(s): {', '.join(unknown)}; choose from {', '.join(allowed)}")
+    d = pathlib.Path(out)
+    d.mkdir(parents=True, exist_ok=True)
+    files: list[pathlib.Path] = []
+    pdf_error = None
+    html = render_html(report) if ("html" in formats or "pdf" in formats) else None
+    if "html" in formats:
+        files.append(write_text(d / f"{stem}.html", html))
+    if "md" in formats:
+        files.append(write_text(d / f"{stem}.md", render_md(report)))
+    if "csv" in formats and tables is not None:
+        files += tables(report, d)
+    if "pdf" in formats:
+        try:
+            if "html" in formats:
+                files.append(write_pdf(d / f"{stem}.html", d / f"{stem}.pdf"))
+            else:
+                with tempfile.TemporaryDirectory(prefix="ecomap-report-") as tmp:
+                    src = write_text(pathlib.Path(tmp) / f"{stem}.html", html)
+                    files.append(write_pdf(src, d / f"{stem}.pdf"))
+        except PdfUnavailable as e:
+            pdf_error = str(e)
+            log.warning("no PDF: %s", e)
+    text = orjson.dumps(report.doc, default=str,
+                        option=orjson.OPT_INDENT_2 | orjson.OPT_NON_STR_KEYS | orjson.OPT_SERIALIZE_NUMPY).decode()
+    files.append(write_text(d / f"{stem}.json", text + "\n"))
+    return {"files": [str(f) for f in files], "pdf_error": pdf_error}
+
+
 def write_report(report: Report, out: str | pathlib.Path, formats: tuple[str, ...] = ("html", "md", "csv")
                  ) -> dict[str, Any]:
     """Write the report's files into ``out`` (created if missing).
@@ -110,29 +151,5 @@ def write_report(report: Report, out: str | pathlib.Path, formats: tuple[str, ..
     unknown = [f for f in formats if f not in FORMATS]
     if unknown:
         raise ValueError(f"unknown report format(s): {', '.join(unknown)}; choose from {', '.join(FORMATS)}")
-    d = pathlib.Path(out)
-    d.mkdir(parents=True, exist_ok=True)
-    files: list[pathlib.Path] = []
-    pdf_error = None
-    html = render_html(report) if ("html" in formats or "pdf" in formats) else None
-    if "html" in formats:
-        files.append(write_text(d / "report.html", html))
-    if "md" in formats:
-        files.append(write_text(d / "report.md", render_md(report)))
-    if "csv" in formats:
-        files += write_csv(report, d)
-    if "pdf" in formats:
-        try:
-            if "html" in formats:
-                files.append(write_pdf(d / "report.html", d / "report.pdf"))
-            else:
-                with tempfile.TemporaryDirectory(prefix="ecomap-report-") as tmp:
-                    src = write_text(pathlib.Path(tmp) / "report.html", html)
-                    files.append(write_pdf(src, d / "report.pdf"))
-        except PdfUnavailable as e:
-            pdf_error = str(e)
-            log.warning("no PDF: %s", e)
-    text = orjson.dumps(report.doc, default=str,
-                        option=orjson.OPT_INDENT_2 | orjson.OPT_NON_STR_KEYS | orjson.OPT_SERIALIZE_NUMPY).decode()
-    files.append(write_text(d / "report.json", text + "\n"))
-    return {"files": [str(f) for f in files], "pdf_error": pdf_error}
+    return write_documents(report, out, formats, stem="report", allowed=FORMATS, render_html=render_html,
+                           render_md=render_md, tables=write_csv)
