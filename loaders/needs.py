@@ -88,6 +88,17 @@ def sniff(path: pathlib.Path) -> bool:
     return False
 
 
+def _census_columns(header: list[str]) -> list[tuple[int, str, str]]:
+    """(column, topic, category) of a Census 2021 bulk file's measure columns (``General health: Bad health``),
+    leaving out the totals (``General health: Total: All usual residents``)."""
+    out = []
+    for i, h in enumerate(header):
+        topic, sep, category = str(h).partition(":")
+        if sep and topic.strip() and category.strip() and not category.strip().lower().startswith("total"):
+            out.append((i, topic.strip(), category.strip()))
+    return out
+
+
 def _kind(header: list[str]) -> str | None:
     ns = [_n(h) for h in header]
     if "indexdomain" in ns or any("decile" in n and ("multipledeprivation" in n or "imd" in n) for n in ns):
@@ -97,6 +108,8 @@ def _kind(header: list[str]) -> str | None:
     if any(n in ("value", "obsvalue", "observation", "count") for n in ns) and any(
             n.startswith("indicator") or n in ("measure", "variable") for n in ns):
         return "indicator"
+    if len(_census_columns(header)) >= 2:
+        return "census"  # one column per category (ONS Census 2021 bulk downloads, Nomis tables)
     return None
 
 
@@ -181,6 +194,8 @@ def _load(path: pathlib.Path, options: dict[str, Any]) -> CanonicalTables:
         tables = {"places": _frame(places, "places")}
     elif kind == "iod":
         tables = {"places": _frame(_iod(ctx, rows), "places")}
+    elif kind == "census":
+        tables = _census(ctx, rows, options)
     else:
         tables = _indicators(ctx, rows, options)
     if ctx.issues:
@@ -446,6 +461,85 @@ def _indicators(ctx: _Ctx, rows, options) -> dict[str, pd.DataFrame]:
     if unmatched:
         ctx.warnings.append(f"{ctx.file}: {len(unmatched)} indicator(s) not in the needs map were skipped: "
                             + "; ".join(sorted(unmatched)[:5]))
+    used = {n["category"] for n in needs.values()}
+    return {"needs": _frame(list(needs.values()), "needs"),
+            "categories": _frame([{**c, "_file": ctx.file, "_sheet": None, "_row": None}
+                                  for c in cats.category_rows(used, cmap)], "categories"),
+            "places": _frame(list(places.values()), "places")}
+
+
+def _rule_for(rules: list[dict[str, str]], ind_id: str | None, ind_name: str, breakdown: str) -> dict[str, str] | None:
+    """The first needs-map row for an indicator (id, or text in its name) and breakdown value (normalised)."""
+    for rr in rules:
+        key = (rr.get("indicator") or "").strip()
+        if not key or not (key == ind_id or key.lower() in ind_name.lower()):
+            continue
+        allowed = {_n(b) for b in (rr.get("breakdown") or "").split(";") if b.strip()}
+        if allowed and breakdown not in allowed:
+            continue
+        return rr
+    return None
+
+
+def _census(ctx: _Ctx, rows, options) -> dict[str, pd.DataFrame]:
+    """A Census 2021 bulk table: one row per area, one column per category (``Topic: Category``).
+
+    Each category column is matched to the needs map as indicator = the topic, breakdown = the category
+    (so ``General health: Bad health`` is the general-health rule's ``Bad health``); its cell is a count
+    of people, so the rule's ``people`` must be ``value`` or ``count`` (other rules are skipped, counted).
+    """
+    rules = read_needs_map(options.get("needs_map"))
+    cmap = cats.read_map(options.get("category_map"))
+    ci, ni = _code_col(ctx.header), ctx.col(*_AREA_NAME, "geography")
+    per = ctx.col("date", "period", "year", "timeperiod")
+    measures = []
+    unmatched: set[str] = set()
+    for j, topic, category in _census_columns(ctx.header):
+        rule = _rule_for(rules, None, topic, _n(category))
+        if rule is None:
+            unmatched.add(ctx.header[j])
+        elif rule["people"] == "skip":
+            pass
+        elif rule["people"] not in ("value", "count"):
+            ctx.warnings.append(f"{ctx.file}: column {ctx.header[j]!r} matches the needs map's rule "
+                                f"{rule['indicator']!r}, whose people = {rule['people']} needs a percentage; a "
+                                "Census table's cells are counts, so it was not used")
+        else:
+            measures.append((j, rule))
+    needs: dict[str, dict[str, Any]] = {}
+    places: dict[str, dict[str, Any]] = {}
+    for r, row in ctx.rows(rows):
+        code = parse_text(_cell(row, ci))
+        if code is None:
+            ctx.issue(r, ci, None, "required", "no area code")
+            continue
+        period = parse_text(_cell(row, per))
+        for j, rule in measures:
+            people = _number(ctx, r, row, j)
+            if people is None:
+                ctx.skip("indicator value missing")
+                continue
+            category = rule["category"].strip()
+            nid = need_id(code, category, period)
+            n = needs.get(nid)
+            if n is None:
+                needs[nid] = {"place": code, "category": category, "people": float(people), "id": nid,
+                              "source": parse_text(rule.get("source_note")) or pathlib.Path(ctx.file).name,
+                              "period": period, "priority": None, "indicator": ctx.header[j][:200],
+                              "_file": ctx.file, "_sheet": ctx.sheet, "_row": r}
+            else:
+                n["people"] += float(people)
+        if options.get("places") and code not in places:
+            places[code] = _place_row(ctx, r, code, _cell(row, ni), None)
+    if unmatched:
+        ctx.warnings.append(f"{ctx.file}: {len(unmatched)} column(s) not in the needs map were skipped: "
+                            + "; ".join(sorted(unmatched)[:5]))
+    if not measures:
+        ctx.issues.append(Issue(ctx.file, ctx.sheet, ctx.hrow, None, None, "needs_map",
+                                "no column of this Census table matches a needs-map rule (indicator = the text "
+                                "before the first colon, breakdown = the rest, e.g. 'General health' and 'Bad "
+                                "health'); found " + ", ".join(repr(h) for h in ctx.header[:8])
+                                + ". Add rows to a needs map (needs_map.csv) for its topic"))
     used = {n["category"] for n in needs.values()}
     return {"needs": _frame(list(needs.values()), "needs"),
             "categories": _frame([{**c, "_file": ctx.file, "_sheet": None, "_row": None}

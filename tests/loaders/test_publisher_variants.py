@@ -167,6 +167,26 @@ def test_fingertips_area_code_variants(name):
                    ("E08000006", "mental_health", "2022/23"): 14 * 200000 / 100}
 
 
+# ---- Census 2021 bulk tables: one column per category ----
+def test_census_bulk_tables_one_column_per_category():
+    f = F / "census2021_ts037_bulk_ltla.csv"
+    assert loaders.resolve_format(f) == "needs"
+    got = {(r["place"], r["category"], r["period"]): r["people"] for r in loaders.load_path(f).records("needs")}
+    # bad + very bad health; the total, very good, good and fair columns are not needs
+    assert got == {(LA, "physical_health", "2021"): 27000 + 9938, ("E08000006", "physical_health", "2021"): 13000 + 5000}
+    got = {(r["place"], r["category"]): r["people"]
+           for r in loaders.load_path(F / "census2021_ts038_bulk_ltla.csv").records("needs")}
+    assert got == {(LA, "disability"): 45000}  # limited a lot only, not the sub-total above it
+
+
+def test_census_bulk_table_of_a_topic_the_needs_map_does_not_know(tmp_path, capsys):
+    f = _csv(tmp_path, "ts058.csv", "date,geography,geography code,Distance travelled to work: Total,"
+                                    "Distance travelled to work: Less than 2km,Distance travelled to work: 2km to "
+                                    "less than 5km\n2021,Manchester,E08000003,1,2,3\n")
+    err = _refused(capsys, f, "--format", "needs")
+    assert "no column of this Census table matches a needs-map rule" in err and "'geography code'" in err
+
+
 # ---- in the store: another place's files, end to end ----
 def test_another_place_from_these_files_end_to_end(store, capsys):
     for args in ([F / "wards_2024_ons_properties.geojson"], [F / "ward24_to_lad24_fid.csv"],
