@@ -118,9 +118,11 @@ def detect_format(path: pathlib.Path) -> str:
     tried = []
     for fmt in available_formats():
         try:
-            if _module(fmt).sniff(path):
+            mod = _module(fmt)
+            if mod.sniff(path):
                 return fmt
-            tried.append(f"{fmt}: not {EXPECTS.get(fmt, 'its format')}")
+            why = mod.why_not(path) if hasattr(mod, "why_not") else None
+            tried.append(f"{fmt}: {why}" if why else f"{fmt}: not {EXPECTS.get(fmt, 'its format')}")
         except Exception as e:  # a sniffer must never break detection
             log.debug("sniffer %s failed on %s", fmt, path, exc_info=True)
             tried.append(f"{fmt}: its check failed ({e})")

@@ -215,6 +215,22 @@ def sniff(path: pathlib.Path) -> bool:
     return pc is not None and bool(gss)
 
 
+def why_not(path: pathlib.Path) -> str | None:
+    """Why auto-detection passed over a file that has postcodes and GSS codes (None when it did not have them):
+    it also has columns a list of services has, so it may be either."""
+    path = pathlib.Path(path)
+    if path.is_dir() or path.suffix.lower() not in SUFFIXES:
+        return None
+    header, sample = _Rows(path).head() if _is_workbook(path) else _head(path)
+    pc, gss, _ = recognise(header, sample)
+    listed = [h for h in header if snake(h) in _DIRECTORY_COLUMNS]
+    if pc is None or not gss or not listed:
+        return None
+    return (f"it has postcodes in {header[pc]!r} and GSS codes in {', '.join(repr(header[j]) for j in gss[:3])}, "
+            f"but also {', '.join(repr(h) for h in listed[:3])} as a list of services has: if it is a postcode "
+            "lookup, pass --format postcodes; if it is a list of services, --as services --map …")
+
+
 class _Sector:
     __slots__ = ("units", "combo", "combos", "row")
 

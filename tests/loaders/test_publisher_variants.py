@@ -299,3 +299,12 @@ def test_one_file_in_two_roles_under_one_source_says_what_the_second_load_remove
         based = {r["name"]: r["code"] for r in s.run(
             "MATCH (o:Organisation)-[:BASED_IN]->(p:Place) RETURN o.name AS name, p.code AS code")}
     assert based == {"Ardwick Library": LA, "Central Library": LA}
+
+
+def test_a_list_with_postcodes_and_codes_is_not_taken_for_a_lookup_and_says_both_ways(tmp_path, capsys):
+    # the DCMS libraries list's shape: names, addresses, postcodes and each library's LA
+    f = _csv(tmp_path, "libraries.csv", "name,address,postcode,area_code\nArdwick Library,Hyde Road,M12 4AB,E08000003\n")
+    err = _refused(capsys, f)
+    assert ("postcodes: it has postcodes in 'postcode' and GSS codes in 'area_code', but also 'name', 'address' as a "
+            "list of services has: if it is a postcode lookup, pass --format postcodes; if it is a list of services, "
+            "--as services --map …") in err
