@@ -347,6 +347,34 @@ def analysis_for(view: View) -> Result:
     return Result(view, svc.analysis(view.place, view.as_of), nm)
 
 
+#: the trend choices: value → (label, years back, years forward, months between dates)
+TRENDS = {
+    "5y": ("Yearly over the last 4 years", 4, 0, 12),
+    "3y": ("Every 6 months over the last 3 years", 3, 0, 6),
+    "2y": ("Quarterly over the last 2 years", 2, 0, 3),
+    "next3y": ("Yearly over the next 3 years", 0, 3, 12),
+}
+DEFAULT_TREND = "5y"
+
+
+def trend_dates(as_of: dt.date, choice: Any = DEFAULT_TREND) -> list[dt.date]:
+    """The dates the trend is computed at: ``as_of`` and steps back (or forward) from it, oldest first.
+
+    An unknown choice is the default (yearly over the last four years: five dates).
+    """
+    _, back, forward, step = TRENDS.get(choice if isinstance(choice, str) else DEFAULT_TREND, TRENDS[DEFAULT_TREND])
+    start = m.add_months(as_of, -12 * back)
+    end = m.add_months(as_of, 12 * forward)
+    out, i = [], 0
+    while True:
+        d = m.add_months(start, step * i)
+        if d > end:
+            break
+        out.append(d)
+        i += 1
+    return out
+
+
 def series_for(view: View, dates: list[dt.date]) -> pd.DataFrame:
     """The headline figures of ``view``'s place and category at each of ``dates`` (``Ecomap.series``, cached there).
 
@@ -362,6 +390,7 @@ def warm() -> None:
     try:
         view, _ = make_view()
         analysis_for(view)
+        series_for(view, trend_dates(view.as_of))  # the market page's trend
         log.info("dashboard cache warm for %s on %s", view.place, view.as_of)
     except Exception as e:  # the page will say what is wrong when it is opened
         log.warning("could not prepare the default view: %s", e)

@@ -23,8 +23,8 @@ from dashboard.components import figures as fg
 from dashboard.components.layout import chart, figure_cards, graph_config, pct
 from dashboard.components.tables import data_table
 from dashboard.components.views import org_link, org_links
-from dashboard.state import Names, Result, View
-from ecosystem.model import DEFAULT_CURRENCY, add_months
+from dashboard.state import DEFAULT_TREND, TRENDS, Names, Result, View, trend_dates  # noqa: F401  (the page uses them)
+from ecosystem.model import DEFAULT_CURRENCY
 from ecosystem.money import fmt as fmt_money
 from ecosystem.money import order_currencies
 
@@ -38,16 +38,6 @@ SECTOR_COLOURS = {"vcse": "#009E73", "private": "#E69F00", "public": "#0072B2", 
 TOP_LEGEND = dict(orientation="h", x=0, y=1.0, xanchor="left", yanchor="bottom", traceorder="normal")
 STAGE_LABELS = {"planning": "Planning", "tender": "Tender", "award": "Award"}
 GAP_STATUS = {"unserved": "unserved", "under": "under-served"}
-
-#: the trend choices: value → (label, years back, years forward, months between dates)
-TRENDS = {
-    "5y": ("The last 5 years, yearly", 4, 0, 12),
-    "3y": ("The last 3 years, every 6 months", 3, 0, 6),
-    "2y": ("The last 2 years, quarterly", 2, 0, 3),
-    "next3y": ("The next 3 years, yearly", 0, 3, 12),
-}
-DEFAULT_TREND = "5y"
-
 
 def sector_label(code: Any) -> str:
     return SECTOR_LABELS.get(str(code), str(code))
@@ -73,24 +63,6 @@ def _date(v: Any) -> str:
     except (TypeError, ValueError):
         pass
     return str(v)[:10]
-
-
-def trend_dates(as_of: dt.date, choice: Any = DEFAULT_TREND) -> list[dt.date]:
-    """The dates the trend is computed at: ``as_of`` and steps back (or forward) from it, oldest first.
-
-    An unknown choice is the default (the last five years, yearly).
-    """
-    _, back, forward, step = TRENDS.get(choice if isinstance(choice, str) else DEFAULT_TREND, TRENDS[DEFAULT_TREND])
-    start = add_months(as_of, -12 * back)
-    end = add_months(as_of, 12 * forward)
-    out, i = [], 0
-    while True:
-        d = add_months(start, step * i)
-        if d > end:
-            break
-        out.append(d)
-        i += 1
-    return out
 
 
 def trend_options() -> list[dict[str, str]]:
@@ -130,42 +102,48 @@ def _bar_labels(rows: pd.DataFrame, names: Names) -> list[str]:
             for p, c in zip(rows["place"], rows["category"])]
 
 
-def diversity_figure(rows: pd.DataFrame, names: Names, *, value: str = "share") -> go.Figure:
-    """Stacked horizontal bars per (place, category), one colour per sector.
+def diversity_figure(rows: pd.DataFrame, names: Names, *, shares: bool = True) -> go.Figure:
+    """Stacked horizontal bars per (place, category), one colour per sector: the share of supply on the left
+    (bars reach 100 %), the number of providers on the right; one figure (one plot to draw, one legend).
 
-    ``value="share"``: the sector's share of supply (bars reach 100 %; a
-    category whose capacities are all unknown has no bar). ``"providers"``:
-    the number of providers of each sector.
+    ``shares=False`` (no capacity known anywhere, so no shares): the provider counts alone.
     """
+    from plotly.subplots import make_subplots
+
     if not len(rows):
         return fg.empty_figure("No active services here, so no providers to count.")
     labels = _bar_labels(rows, names)
-    order = list(dict.fromkeys(labels))
-    fig = go.Figure()
+    order = [fg._esc(y) for y in dict.fromkeys(labels)]
+    fig = make_subplots(rows=1, cols=2 if shares else 1, shared_yaxes=True, horizontal_spacing=0.04,
+                        column_widths=[0.62, 0.38] if shares else None,
+                        subplot_titles=["Share of supply", "Providers"] if shares else ["Providers"])
     for sector in SECTORS:
         mask = [s == sector for s in rows["sector"]]
         if not any(mask):
             continue
         sub = rows[mask]
-        ys = [lab for lab, k in zip(labels, mask) if k]
-        if value == "share":
-            xs = [_num(v) for v in sub["share"]]
-            hover = "%{y}<br>" + fg._esc(sector_label(sector)) + ": %{x:.0%} of supply, %{customdata} provider(s)"
-        else:
-            xs = [int(v) for v in sub["providers"]]
-            hover = "%{y}<br>" + fg._esc(sector_label(sector)) + ": %{x} provider(s)"
-        fig.add_bar(y=[fg._esc(y) for y in ys], x=xs, orientation="h", name=sector_label(sector),
-                    marker_color=SECTOR_COLOURS[sector], customdata=[int(v) for v in sub["providers"]],
-                    hovertemplate=hover + "<extra></extra>")
-    fig.update_layout(barmode="stack", legend=TOP_LEGEND,
-                      xaxis_title="share of supply (apportioned capacity)" if value == "share" else "providers")
-    if value == "share":
-        fig.update_xaxes(tickformat=".0%", range=[0, 1.0001], dtick=0.2)
-    else:
-        fig.update_xaxes(tickformat=",d", rangemode="tozero", dtick=1 if max(rows["providers"]) <= 10 else None)
-    fig.update_yaxes(autorange="reversed", automargin=True, categoryorder="array",
-                     categoryarray=[fg._esc(y) for y in order])
-    return _with_top_legend(fig, max(280, 30 * len(order) + 140))
+        ys = [fg._esc(lab) for lab, k in zip(labels, mask) if k]
+        name = sector_label(sector)
+        counts = [int(v) for v in sub["providers"]]
+        common = dict(y=ys, orientation="h", name=name, legendgroup=sector, marker_color=SECTOR_COLOURS[sector],
+                      customdata=counts)
+        if shares:
+            fig.add_bar(x=[_num(v) for v in sub["share"]], row=1, col=1, **common,
+                        hovertemplate="%{y}<br>" + fg._esc(name) + ": %{x:.0%} of supply, %{customdata} provider(s)"
+                                      "<extra></extra>")
+        fig.add_bar(x=counts, row=1, col=2 if shares else 1, showlegend=not shares, **common,
+                    hovertemplate="%{y}<br>" + fg._esc(name) + ": %{x} provider(s)<extra></extra>")
+    fig.update_layout(barmode="stack")
+    if shares:
+        fig.update_xaxes(tickformat=".0%", range=[0, 1.0001], dtick=0.2, row=1, col=1)
+    top = int(rows.groupby(["place", "category"])["providers"].sum().max())
+    fig.update_xaxes(tickformat=",d", rangemode="tozero", dtick=1 if top <= 8 else None, row=1, col=2 if shares else 1)
+    fig.update_yaxes(autorange="reversed", automargin=True, categoryorder="array", categoryarray=order)
+    fig = fg._base(fig, None, max(300, 30 * len(order) + 140))
+    # the legend under the bars: above them sit the two panels' titles
+    fig.update_layout(legend=dict(TOP_LEGEND, yref="container", y=0.0, yanchor="bottom"),
+                      margin=dict(l=10, r=10, t=30, b=56))
+    return fig
 
 
 def diversity_note(rows: pd.DataFrame) -> str | None:
@@ -189,28 +167,21 @@ def diversity_section(res: Result) -> list:
     a, names, view = res.analysis, res.names, res.view
     rows = diversity_rows(a.diversity, view.category)
     note = diversity_note(rows)
-    table = data_table("market-diversity-table", diversity_table(rows, names), caption="Diversity by sector",
-                       numeric={"Share of supply %": 1, "Supply (people)": 0}, empty="No providers to count.")
     out: list = [html.H2("Who provides", className="h4 mt-3", id="market-who")]
     if note:
         out.append(html.P(note, className="small mb-2", id="market-diversity-note", role="note"))
-    has_share = len(rows) and any(_num(s) is not None for s in rows["share"])
-    if has_share:
-        out.append(chart("market-diversity", diversity_figure(rows, names), table,
-                         title=f"Share of supply by provider sector — {names.category(view.category)}",
-                         filename="ecomap-diversity",
-                         description="Each bar is one category's supply for the place, split by the sector of the "
-                                     "providers giving it (capacity apportioned over the places a service covers)."))
     if not len(rows):
         return out
-    out.append(chart("market-providers", diversity_figure(rows, names, value="providers"),
-                     table if not has_share else data_table(
-                         "market-providers-table", diversity_table(rows, names)[["Place", "Category", "Sector",
-                                                                                 "Providers"]],
-                         caption="Providers by sector", empty="No providers to count."),
-                     title=f"Providers by sector — {names.category(view.category)}", filename="ecomap-providers",
-                     description="Distinct providers of each sector with an active service here, capacity known "
-                                 "or not."))
+    shares = any(_num(s) is not None for s in rows["share"])
+    table = data_table("market-diversity-table", diversity_table(rows, names), caption="Diversity by sector",
+                       numeric={"Share of supply %": 1, "Supply (people)": 0}, empty="No providers to count.")
+    out.append(chart("market-diversity", diversity_figure(rows, names, shares=shares), table,
+                     title=f"Supply and providers by sector — {names.category(view.category)}",
+                     filename="ecomap-diversity",
+                     description=("Left: each category's supply for the place, split by the sector of the providers "
+                                  "giving it (capacity apportioned over the places a service covers). " if shares
+                                  else "") + "Right: the distinct providers of each sector with an active service "
+                                             "here, capacity known or not."))
     return out
 
 
@@ -243,20 +214,14 @@ def concentration_section(res: Result) -> list:
             html.P(said, className="mb-2", id="market-concentration-said")]
     if not len(conc):
         return head
-    fig = fg.hbar(_bar_labels(conc, names), [float(x) for x in conc["hhi"]],
-                  x_title="HHI of providers' shares of supply (0–10,000; concentrated above 2,500)",
-                  highlight=[bool(x) for x in conc["concentrated"]])
-    fig.add_vline(x=2500, line_dash="dot", line_color="#555")
-    return head + [
-        chart("market-concentration", fig,
-              data_table("market-concentration-table", concentration_table(conc, names, view),
-                         caption="Concentration (HHI of providers' supply)", markdown=["Largest provider"],
-                         numeric={"HHI": 0, "Largest share %": 1},
-                         empty="No supply with known capacity to measure."),
-              title=f"Concentration by category — {names.category(view.category)}", filename="ecomap-concentration",
-              description="HHI is the sum of the squared shares of supply (as percentages) of the providers: "
-                          "10,000 means one provider gives it all. Vermillion bars are concentrated."),
-    ]
+    return head + [data_table("market-concentration-table", concentration_table(conc, names, view),
+                              caption=f"Concentration (HHI of providers' supply) — {names.category(view.category)}",
+                              markdown=["Largest provider"], numeric={"HHI": 0, "Largest share %": 1},
+                              row_style=[{"if": {"filter_query": '{Concentrated} = "yes"', "column_id": "Concentrated"},
+                                          "fontWeight": "600"}]),
+                   html.P("HHI is the sum of the squared shares of supply (as percentages) of the providers: 10,000 "
+                          "means one provider gives it all; above 2,500 counts as concentrated.",
+                          className="small text-muted")]
 
 
 # --------------------------------------------------------------------------
@@ -435,58 +400,37 @@ def pipeline_section(res: Result) -> list:
 # --------------------------------------------------------------------------
 # the trend (small line charts)
 # --------------------------------------------------------------------------
-def _line_figure(x: list, lines: list[tuple], *, fmt: str = ",.0f", percent: bool = False,
-                 counts: bool = False) -> go.Figure:
-    """One small line chart: a line per (name, values, colour[, dash]) over the dates ``x``, legend under it."""
-    fig = go.Figure()
-    for name, ys, colour, *dash in lines:
-        fig.add_scatter(x=x, y=ys, mode="lines+markers", name=name,
-                        line=dict(color=colour, width=2, dash=dash[0] if dash else "solid"),
-                        hovertemplate="%{x|%-d %b %Y}: %{y:" + fmt + "}<extra>" + fg._esc(name) + "</extra>")
-    yearly = len({(d.month, d.day) for d in x}) == 1
-    ticks = dict(tickvals=x, ticktext=[f"{d:%Y}" if yearly else f"{d:%b %y}" for d in x]) if len(x) <= 5 else \
-        dict(tickformat="%Y" if yearly else "%b %y", nticks=5)
-    fig.update_xaxes(tickangle=0, **ticks)
-    fig.update_yaxes(rangemode="tozero", title=None)
-    if percent:
-        fig.update_yaxes(tickformat=".0%")
-    elif counts:
-        top = max((v for line in lines for v in line[1] if v is not None), default=0)
-        fig.update_yaxes(tickformat=",d", dtick=1 if top <= 6 else None)
-    fig.update_layout(legend=dict(orientation="h", x=0, y=-0.18, xanchor="left", yanchor="top",
-                                  traceorder="normal", font=dict(size=11)),
-                      hovermode="x unified", showlegend=True)
-    fig = fg._base(fig, None, 240 + 20 * len(lines))
-    fig.update_layout(margin=dict(l=10, r=10, t=10, b=10), font=dict(size=11))
-    return fig
+#: the trend's panels: title, and how its axis reads
+TREND_PANELS = (("Need and unmet need (people)", "people"), ("Providers by sector", "counts"),
+                ("Active funding", "money"), ("Funding security", "share"))
+TREND_EMPTY = {"people": "No need or supply recorded.", "counts": "No providers.", "money": "No active funding.",
+               "share": "No active funding."}
 
 
-def trend_figures(series: pd.DataFrame) -> list[tuple[str, go.Figure]]:
-    """The small line charts: need and unmet; providers by sector; funding per currency; its security."""
+def trend_panels(series: pd.DataFrame | None) -> tuple[list, list[dict[str, Any]]]:
+    """The dates and the four small charts' lines: need and unmet; providers by sector; funding per currency; its
+    security. Each panel: ``title``, ``kind``, ``lines`` (name, values, colour, dash), one value per date."""
     if series is None or not len(series):
-        return []
+        return [], []
     s = series.copy()
     s["as_of"] = pd.to_datetime(s["as_of"])
     per_date = s.drop_duplicates("as_of").sort_values("as_of")
     x = list(per_date["as_of"])
-    need = [("People in need", [_num(v) for v in per_date["demand"]], "#0072B2"),
-            ("Supply", [_num(v) for v in per_date["supply"]], "#009E73"),
-            ("Unmet need", [_num(v) for v in per_date["unmet"]], "#D55E00")]
-    recorded = any(v for _, ys, _ in need for v in ys)
-    out = [("Need and unmet need (people)", _line_figure(x, need) if recorded
-            else fg.empty_figure("No need or supply recorded.", height=180))]
-    lines = []
+    need = [("People in need", [_num(v) for v in per_date["demand"]], "#0072B2", "solid"),
+            ("Supply", [_num(v) for v in per_date["supply"]], "#009E73", "solid"),
+            ("Unmet need", [_num(v) for v in per_date["unmet"]], "#D55E00", "solid")]
+    if not any(v for line in need for v in line[1]):
+        need = []
+    providers = []
     for sector in SECTORS:
         col = f"providers_{sector}"
         if col in per_date and any((_num(v) or 0) > 0 for v in per_date[col]):
-            lines.append((sector_label(sector), [_num(v) for v in per_date[col]], SECTOR_COLOURS[sector]))
-    out.append(("Providers by sector", _line_figure(x, lines, counts=True) if lines
-                else fg.empty_figure("No providers.", height=180)))
+            providers.append((sector_label(sector), [_num(v) for v in per_date[col]], SECTOR_COLOURS[sector], "solid"))
     cur = s[s["currency"].notna()] if "currency" in s else s.iloc[0:0]
     currencies = order_currencies(cur["currency"]) if len(cur) else []
     palette = ["#0072B2", "#E69F00", "#CC79A7", "#56B4E9", "#000000"]
-    money_lines, share_lines = [], []
     dashes = ["solid", "dash", "dot", "dashdot"]
+    money_lines, share_lines = [], []
     for i, c in enumerate(currencies):
         d = cur[cur["currency"] == c].set_index("as_of").reindex(x)
         dash = dashes[i % len(dashes)]  # a second currency's lines are dashed: the colours keep their meaning
@@ -494,11 +438,47 @@ def trend_figures(series: pd.DataFrame) -> list[tuple[str, go.Figure]]:
         suffix = f" ({c})" if len(currencies) > 1 else ""
         share_lines.append((f"Short-term{suffix}", [_num(v) for v in d["short_term_share"]], "#D55E00", dash))
         share_lines.append((f"Multi-year{suffix}", [_num(v) for v in d["multi_year_share"]], "#009E73", dash))
-    out.append(("Active funding", _line_figure(x, money_lines) if money_lines
-                else fg.empty_figure("No active funding.", height=180)))
-    out.append(("Funding security", _line_figure(x, share_lines, fmt=".0%", percent=True)
-                if share_lines else fg.empty_figure("No active funding.", height=180)))
-    return out
+    lines = {"people": need, "counts": providers, "money": money_lines, "share": share_lines}
+    return x, [{"title": t, "kind": k, "lines": lines[k]} for t, k in TREND_PANELS]
+
+
+def trend_figure(x: list, panels: list[dict[str, Any]]) -> go.Figure:
+    """The small line charts as one figure of 2 × 2 panels (one plot draws about three times faster than four),
+    each with its own legend under it; a panel with nothing to draw says why."""
+    from plotly.subplots import make_subplots
+
+    fig = make_subplots(rows=2, cols=2, subplot_titles=[fg._esc(p["title"]) for p in panels],
+                        horizontal_spacing=0.08, vertical_spacing=0.3)
+    yearly = len({(d.month, d.day) for d in x}) == 1
+    ticks = dict(tickvals=x, ticktext=[f"{d:%Y}" if yearly else f"{d:%b %y}" for d in x]) if len(x) <= 6 else \
+        dict(tickformat="%Y" if yearly else "%b %y", nticks=6)
+    legends = {}
+    for i, panel in enumerate(panels):
+        row, col = divmod(i, 2)
+        n = "" if i == 0 else str(i + 1)
+        xaxis, yaxis = fig.layout[f"xaxis{n}"], fig.layout[f"yaxis{n}"]
+        fmt = ".0%" if panel["kind"] == "share" else ",.0f"
+        for name, ys, colour, dash in panel["lines"]:
+            fig.add_scatter(x=x, y=ys, mode="lines+markers", name=name, legend=f"legend{n}",
+                            line=dict(color=colour, width=2, dash=dash), row=row + 1, col=col + 1,
+                            hovertemplate="%{x|%-d %b %Y}: %{y:" + fmt + "}<extra>" + fg._esc(name) + "</extra>")
+        fig.update_xaxes(tickangle=0, row=row + 1, col=col + 1, **ticks)
+        fig.update_yaxes(rangemode="tozero", row=row + 1, col=col + 1,
+                         **({"tickformat": ".0%"} if panel["kind"] == "share" else {}))
+        if panel["kind"] == "counts":
+            top = max((v for line in panel["lines"] for v in line[1] if v is not None), default=0)
+            fig.update_yaxes(tickformat=",d", dtick=1 if top <= 6 else None, row=row + 1, col=col + 1)
+        if not panel["lines"]:
+            fig.update_xaxes(visible=False, row=row + 1, col=col + 1)
+            fig.update_yaxes(visible=False, row=row + 1, col=col + 1)
+            fig.add_annotation(text=TREND_EMPTY[panel["kind"]], showarrow=False, font=dict(size=13, color="#555"),
+                               x=sum(xaxis.domain) / 2, y=sum(yaxis.domain) / 2, xref="paper", yref="paper")
+        legends[f"legend{n}"] = dict(orientation="h", x=xaxis.domain[0], y=yaxis.domain[0] - 0.07, xanchor="left",
+                                     yanchor="top", traceorder="normal", font=dict(size=11))
+    fig.update_layout(hovermode="x unified", showlegend=True, **legends)
+    fig = fg._base(fig, None, 620)
+    fig.update_layout(margin=dict(l=10, r=10, t=30, b=40), font=dict(size=11))
+    return fig
 
 
 def trend_table(series: pd.DataFrame) -> pd.DataFrame:
@@ -522,7 +502,7 @@ def trend_table(series: pd.DataFrame) -> pd.DataFrame:
 
 
 def trend_section(series: pd.DataFrame | None, names: Names, view: View, *, note: str | None = None) -> list:
-    """The trend as four small line charts and their table (the series' rows)."""
+    """The trend as four small line charts (one figure) and their table (the series' rows)."""
     dates = "" if series is None or not len(series) else (
         f" from {pd.Timestamp(series['as_of'].min()):%-d %B %Y} to {pd.Timestamp(series['as_of'].max()):%-d %B %Y}")
     out: list = [html.P(f"The headline figures for {names.place(view.place) if view.place else 'every place'} — "
@@ -530,22 +510,18 @@ def trend_section(series: pd.DataFrame | None, names: Names, view: View, *, note
                         className="small text-muted mb-2")]
     if note:
         out.append(html.P(note, className="small mb-2", role="note"))
-    figs = trend_figures(series)
-    if not figs:
+    x, panels = trend_panels(series)
+    if not panels:
         out.append(html.P("No figures to draw for these dates.", className="text-muted fst-italic"))
         return out
-    cells = []
-    for i, (title, fig) in enumerate(figs):
-        cells.append(html.Div([
-            html.H3(title, className="h6 mb-1"),
-            html.Div(dcc.Graph(id=f"market-trend-{i}", figure=fig, config=graph_config(f"ecomap-trend-{i}"),
+    titles = "; ".join(p["title"].lower() for p in panels)
+    graph = html.Div(dcc.Graph(id="market-trend-chart", figure=trend_figure(x, panels), config=graph_config("ecomap-trend"),
                                className="ecomap-graph"),
-                     role="figure", **{"aria-label": f"{title} over time (chart; the same figures are in the table "
-                                                     "below)"}),
-        ], className="col-md-6 col-xl-3"))
+                     role="figure", **{"aria-label": f"The trend in four small charts: {titles} (the same figures are "
+                                                     "in the table below)"})
     numeric = {c: 0 for c in ("People in need", "Supply", "Unmet", "Active funding")}
     numeric.update({"Short-term %": 1, "Multi-year %": 1})
-    out += [html.Div(cells, className="row g-3 mb-2"),
+    out += [graph,
             html.Details([html.Summary("The trend as a table", className="small"),
                           data_table("market-trend-table", trend_table(series), caption="Trend", numeric=numeric,
                                      page_size=12)], className="mb-3")]

@@ -120,3 +120,10 @@ def find(component, ident):
         return component
     kids = getattr(component, "children", None)
     return find(kids, ident) if kids is not None else None
+
+
+def panels_of(fig) -> dict[str, list]:
+    """The trend figure's traces by panel title (its subplot titles are its first annotations, in panel order)."""
+    titles = [a.text for a in fig.layout.annotations[:4]]
+    axes = ["x", "x2", "x3", "x4"]
+    return {t: [tr for tr in fig.data if (tr.xaxis or "x") == ax] for t, ax in zip(titles, axes)}

@@ -56,7 +56,7 @@ ROUTES = [
     ("/fragility", "#fragility-cliffs", "Funding cliff timeline by quarter"),
     ("/network", "#network-graph canvas", "providers"),
     ("/funding", "#funding-sankey", "of active funding reaches providers"),
-    ("/market", "#market-concentration", "How secure the money is"),
+    ("/market", "#market-concentration-table-wrap", "How secure the money is"),
     ("/scenario", "#scenario-run", "Choose providers, funders or flows to remove"),
     ("/organisation/GB-DEMO-006", "#organisation-name", "Illustrative: Sale Community Wellbeing Trust"),
     ("/service/DEMO-S02", "#service-name", "Illustrative: Sale Wellbeing Navigators"),

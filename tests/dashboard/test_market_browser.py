@@ -58,8 +58,8 @@ def test_the_market_page_draws_every_section_of_the_demo_with_names(page):
                     "What is being procured", "The trend"):
         assert heading in text, heading
     assert "Traceback" not in text and "Something went wrong" not in text
-    assert page.locator("#market-providers .js-plotly-plot").count() == 1
-    assert page.locator("#market-concentration .js-plotly-plot").count() == 1
+    assert page.locator("#market-diversity .js-plotly-plot").count() == 1
+    assert page.locator("#market-concentration-table-wrap").count() == 1
     assert page.locator("#market-security .js-plotly-plot").count() == (1 if len(a.funding_security) else 0)
     if len(a.pipeline):
         shown = page.inner_text("#market-pipeline-wrap")
@@ -68,6 +68,11 @@ def test_the_market_page_draws_every_section_of_the_demo_with_names(page):
         assert names.organisation(a.pipeline["buyer"].iloc[0]) in shown and a.pipeline["buyer"].iloc[0] not in shown
     else:
         assert page.locator("#market-pipeline-empty").count() == 1
-    assert page.locator("#market-trend-body [role=figure]").count() == 4
+    assert page.locator("#market-trend-chart .js-plotly-plot").count() == 1
+    legends = page.evaluate("() => Object.fromEntries(['legend', 'legend2', 'legend3', 'legend4'].map(l => [l, "
+                            "[...document.querySelectorAll(`#market-trend-chart .${l}text`)].map(t => t.textContent)]))")
+    assert {"People in need", "Unmet need"} <= set(legends["legend"])  # each small chart has its own legend
+    assert "Voluntary and community (VCSE)" in legends["legend2"] and legends["legend3"][0].startswith("Active funding")
+    assert legends["legend4"][:2] == ["Short-term", "Multi-year"]
     page.screenshot(path=str(SHOTS / "ecomap-market.png"), full_page=True)
     assert page.errors == [] and outside(page) == []

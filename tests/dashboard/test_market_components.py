@@ -21,7 +21,7 @@ from dashboard import state
 from dashboard.components import market as mk
 from ecosystem import analysis as an
 from ecosystem.examples import RIVERSIDE_AS_OF, riverside
-from market_fixture import find, flat
+from market_fixture import find, flat, panels_of
 
 D = decimal.Decimal
 
@@ -103,12 +103,15 @@ def test_diversity_bars_share_by_sector_with_names(river):
     a, names, view = river
     rows = diversity_frame()
     fig = mk.diversity_figure(rows, names)
-    by_sector = {t.name: (list(t.y), list(t.x)) for t in fig.data}
+    by_sector = {t.name: (list(t.y), list(t.x)) for t in fig.data if t.xaxis == "x"}  # the left panel: shares
     assert list(by_sector) == ["Voluntary and community (VCSE)", "Private", "Sector not recorded"]  # SECTORS order
     assert by_sector["Voluntary and community (VCSE)"] == (["Food support", "Mental health"], [0.8, 1.0])
     assert by_sector["Private"] == (["Food support"], [0.2])
-    counts = mk.diversity_figure(rows, names, value="providers")
-    assert [list(t.x) for t in counts.data] == [[1, 1], [1], [1]]
+    counts = [(t.name, list(t.x), t.showlegend) for t in fig.data if t.xaxis == "x2"]  # the right panel: providers
+    assert counts == [("Voluntary and community (VCSE)", [1, 1], False), ("Private", [1], False),
+                      ("Sector not recorded", [1], False)]  # one legend entry per sector, from the left panel
+    alone = mk.diversity_figure(rows.assign(share=None), names, shares=False)  # no capacities: counts only
+    assert [(list(t.x), t.showlegend) for t in alone.data] == [([1, 1], True), ([1], True), ([1], True)]
     table = mk.diversity_table(rows, names)
     assert table.to_dict("records")[0] == {"Place": "Riverside", "Category": "Food support",
                                            "Sector": "Voluntary and community (VCSE)", "Share of supply %": 80.0,
@@ -209,7 +212,7 @@ def test_the_full_view_with_figures(river):
     assert "1 of 2 categories are concentrated" not in shown  # riverside: FOOD 6,800 and MH 10,000 are both
     assert "2 of 2 categories are concentrated" in shown
     assert "2 procurement(s) expected to start after 1 January 2025; 1 may answer a gap or a funding cliff" in shown
-    for ident in ("market-diversity", "market-providers", "market-concentration", "market-security"):
+    for ident in ("market-diversity", "market-concentration-table-wrap", "market-security"):
         assert find(body, ident) is not None, ident
     food = result(a, names, state.View("LA1", "FOOD", RIVERSIDE_AS_OF), diversity=diversity_frame(),
                   funding_security=security_frame(), pipeline=pipeline_frame())
@@ -232,19 +235,30 @@ def series_frame(currencies=("GBP",)) -> pd.DataFrame:
 
 def test_trend_small_line_charts(river):
     a, names, view = river
-    figs = dict(mk.trend_figures(series_frame()))
-    assert list(figs) == ["Need and unmet need (people)", "Providers by sector", "Active funding", "Funding security"]
-    need = {t.name: list(t.y) for t in figs["Need and unmet need (people)"].data}
+    x, panels = mk.trend_panels(series_frame())
+    assert [p["title"] for p in panels] == ["Need and unmet need (people)", "Providers by sector", "Active funding",
+                                            "Funding security"]
+    figs = panels_of(mk.trend_figure(x, panels))
+    assert list(figs) == [p["title"] for p in panels]  # one figure, four panels, each its own legend
+    need = {t.name: list(t.y) for t in figs["Need and unmet need (people)"]}
     assert need == {"People in need": [160.0] * 3, "Supply": [100.0, 110.0, 120.0], "Unmet need": [40.0, 35.0, 30.0]}
+    assert {t.legend for t in figs["Providers by sector"]} == {"legend2"}
     # a sector with no provider on any date gets no line
-    assert [t.name for t in figs["Providers by sector"].data] == ["Voluntary and community (VCSE)", "Private",
-                                                                  "Sector not recorded"]
-    two = dict(mk.trend_figures(series_frame(("GBP", "EUR"))))
-    assert [t.name for t in two["Active funding"].data] == ["Active funding (GBP)", "Active funding (EUR)"]
-    assert list(two["Active funding"].data[1].y) == [5000.0] * 3
-    assert len(two["Need and unmet need (people)"].data[0].y) == 3  # one point per date, not per currency
-    assert [t.name for t in two["Funding security"].data] == ["Short-term (GBP)", "Multi-year (GBP)",
-                                                              "Short-term (EUR)", "Multi-year (EUR)"]
+    assert [t.name for t in figs["Providers by sector"]] == ["Voluntary and community (VCSE)", "Private",
+                                                             "Sector not recorded"]
+    two = panels_of(mk.trend_figure(*mk.trend_panels(series_frame(("GBP", "EUR")))))
+    assert [t.name for t in two["Active funding"]] == ["Active funding (GBP)", "Active funding (EUR)"]
+    assert list(two["Active funding"][1].y) == [5000.0] * 3 and two["Active funding"][1].line.dash == "dash"
+    assert len(two["Need and unmet need (people)"][0].y) == 3  # one point per date, not per currency
+    assert [t.name for t in two["Funding security"]] == ["Short-term (GBP)", "Multi-year (GBP)",
+                                                         "Short-term (EUR)", "Multi-year (EUR)"]
+    # nothing to draw in a panel: it says so instead of drawing empty axes
+    quiet = series_frame().assign(demand=0.0, supply=0.0, unmet=0.0, providers_vcse=0, providers_private=0,
+                                  providers_unknown=0, currency=None, funding=None)
+    x, panels = mk.trend_panels(quiet)
+    assert [len(p["lines"]) for p in panels] == [0, 0, 0, 0]
+    said = [a.text for a in mk.trend_figure(x, panels).layout.annotations[4:]]
+    assert said == ["No need or supply recorded.", "No providers.", "No active funding.", "No active funding."]
     section = mk.trend_section(series_frame(), names, view, note="a note")
     shown = flat(section)
     assert "from 1 January 2023 to 1 January 2025" in shown and "a note" in shown

@@ -11,7 +11,7 @@ import pathlib
 import shutil
 
 import pytest
-from market_fixture import AS_OF, FORMULA_TITLE, PLACE, find, flat, write_template
+from market_fixture import AS_OF, FORMULA_TITLE, PLACE, find, flat, panels_of, write_template
 from support import ARGS, CHROMIUM, serving
 
 from dashboard import state
@@ -65,7 +65,7 @@ def test_who_provides_and_how_concentrated(market):
          "Providers": 1, "Supply (people)": 0.0}]
     assert "Some providers have no sector recorded" in shown
     bars = find(body, "market-diversity").figure
-    assert {t.name: list(t.x) for t in bars.data} == {"Voluntary and community (VCSE)": [0.75, 1.0], "Private": [0.25],
+    assert {t.name: list(t.x) for t in bars.data if t.xaxis == "x"} == {"Voluntary and community (VCSE)": [0.75, 1.0], "Private": [0.25],
                                                       "Sector not recorded": [0.0]}
     conc = rows_of(body, "market-concentration-table")
     assert [(r["Category"], r["HHI"], r["Concentrated"]) for r in conc] == [("Mental health", 10000.0, "yes"),
@@ -123,14 +123,14 @@ def test_a_category_narrows_the_page(market):
 def test_the_trend_in_small_line_charts(market):
     body, msg = market.trend(PLACE, None, AS_OF, "", "2y")
     assert msg is None
-    figs = [find(body, f"market-trend-{i}").figure for i in range(4)]
-    assert [len(f.data[0].x) for f in figs] == [9, 9, 9, 9]  # 2023-01-01 … 2025-01-01, quarterly
-    need = {t.name: t.y[-1] for t in figs[0].data}
+    figs = list(panels_of(find(body, "market-trend-chart").figure).values())
+    assert [len(f[0].x) for f in figs] == [9, 9, 9, 9]  # 2023-01-01 … 2025-01-01, quarterly
+    need = {t.name: t.y[-1] for t in figs[0]}
     assert need == {"People in need": 150.0, "Supply": 110.0, "Unmet need": 40.0}
-    assert [t.name for t in figs[2].data] == ["Active funding (GBP)", "Active funding (EUR)"]
-    assert figs[2].data[0].y[-1] == 60000.0 and figs[2].data[1].y[-1] == 5000.0
+    assert [t.name for t in figs[2]] == ["Active funding (GBP)", "Active funding (EUR)"]
+    assert figs[2][0].y[-1] == 60000.0 and figs[2][1].y[-1] == 5000.0
     # on 2023-01-01 no flow had started: no money, no line point
-    assert figs[2].data[0].y[0] is None
+    assert figs[2][0].y[0] is None
     rows = rows_of(body, "market-trend-table")
     last = [r for r in rows if r["As of"] == AS_OF]
     assert [(r["Currency"], r["Short-term %"], r["Multi-year %"]) for r in last] == [("GBP", 20.0, 63.3),
@@ -143,7 +143,7 @@ def test_wrong_values_and_a_store_that_is_down_are_readable(market, demo_store):
     body, msg = market.trend("NOWHERE", None, AS_OF, "", "5y")
     assert body == [] and "no place with code 'NOWHERE'" in flat(msg)
     body, msg = market.trend(PLACE, None, AS_OF, "", ["not", "a", "choice"])  # a scripted value: the default dates
-    assert msg is None and len(find(body, "market-trend-0").figure.data[0].x) == 5
+    assert msg is None and len(find(body, "market-trend-chart").figure.data[0].x) == 5
     _, msg = market.update(PLACE, None, AS_OF, "no-such-scenario")
     assert "no saved scenario 'no-such-scenario'" in flat(msg)
     assert "showing Riverside instead" in flat(market.layout(place="NOWHERE", as_of=AS_OF))
@@ -201,7 +201,7 @@ def page(market_app):
 
 
 def settled(page) -> None:
-    page.wait_for_selector("#market-trend-0 .main-svg", state="attached")
+    page.wait_for_selector("#market-trend-chart .main-svg, #market-trend-body p.fst-italic", state="attached")
     page.wait_for_selector("#market-pipeline-wrap, #market-pipeline-empty", state="attached")
     page.wait_for_function("() => !document.querySelector('[data-dash-is-loading=\"true\"]')")
 
@@ -223,17 +223,17 @@ def test_in_the_browser_filters_follow_the_address_and_the_trend_dates_change(pa
     page.keyboard.type("Mental health")
     page.keyboard.press("Enter")
     page.wait_for_function("() => location.search.includes('category=MH')")
-    page.wait_for_function("() => document.body.innerText.includes('Providers by sector — Mental health')")
+    page.wait_for_function("() => document.body.innerText.includes('Supply and providers by sector — Mental health')")
     assert page.evaluate("() => location.search") == f"?place={PLACE}&category=MH&as_of={AS_OF}"
     assert page.evaluate("() => document.querySelector('.ecomap-controls').dataset.mark") == "kept"
     settled(page)
     assert "Food support for Southbank" not in page.inner_text("#market-body")
     page.click("#market-trend")
-    page.get_by_text("The last 2 years, quarterly", exact=True).click()
-    page.wait_for_function("() => document.querySelector('#market-trend-0 .js-plotly-plot')"
-                           " && document.querySelector('#market-trend-0 .js-plotly-plot').data[0].x.length === 9")
+    page.get_by_text("Quarterly over the last 2 years", exact=True).click()
+    page.wait_for_function("() => document.querySelector('#market-trend-chart .js-plotly-plot')"
+                           " && document.querySelector('#market-trend-chart .js-plotly-plot').data[0].x.length === 9")
     page.reload()  # the address is the view
-    page.wait_for_function("() => document.body.innerText.includes('Providers by sector — Mental health')")
+    page.wait_for_function("() => document.body.innerText.includes('Supply and providers by sector — Mental health')")
     page.click("#app-navbar >> text=Gaps")  # the navbar carries the view on
     page.wait_for_function("() => location.pathname === '/gaps' && location.search.includes('category=MH')")
     assert page.errors == [] and outside(page) == []
@@ -271,7 +271,7 @@ def test_in_the_browser_a_place_with_nothing_recorded_says_why_in_each_section(p
     assert "No active funding to organisations in Quiet End on 1 January 2025" in text
     assert "No procurement is recorded as starting after 1 January 2025" in text
     assert "No providers." in text and "No need or supply recorded." in text and "No active funding." in text
-    assert page.locator("#market-providers, #market-concentration, #market-security").count() == 0  # no blank charts
+    assert page.locator("#market-diversity, #market-concentration-table-wrap, #market-security").count() == 0  # no blank charts
     assert "Traceback" not in text and "Something went wrong" not in text
     page.screenshot(path=str(SHOTS / "ecomap-market-empty.png"), full_page=True)
     assert page.errors == [] and outside(page) == []
@@ -292,3 +292,17 @@ def test_in_the_browser_the_full_page_passes_the_accessibility_audit(page):
            for v in result.response["violations"] if v["impact"] in ("serious", "critical")]
     assert bad == []
     assert outside(page) == []
+
+
+def test_the_dashboards_warm_start_prepares_the_default_trend_too(market, demo_store, monkeypatch):
+    from ecosystem import service as service_module
+    from ecosystem.service import Ecomap
+
+    state.configure(Ecomap(demo_store), defaults={"place": PLACE, "as_of": AS_OF})
+    try:
+        state.warm()
+        monkeypatch.setattr(service_module.an, "series", lambda *a, **k: pytest.fail("computed again"))
+        body, msg = market.trend(PLACE, None, AS_OF, "", None)  # the page's first draw: the default dates
+        assert msg is None and find(body, "market-trend-chart") is not None
+    finally:
+        state.configure(demo_store, defaults={"place": PLACE, "as_of": AS_OF})
