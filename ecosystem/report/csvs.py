@@ -95,14 +95,19 @@ def _text(columns: list[str], rows: Iterable[Any]) -> str:
 
 def csv_tables(report: Report) -> dict[str, str]:
     """File name → CSV text for every table of the report."""
+    return {name: _text(cols, rows) for name, cols, rows in _tables(report)}
+
+
+def _tables(report: Report) -> list[tuple[str, list[str], Iterable[tuple[Any, ...]]]]:
+    """(file name, header, inert rows) for every table of the report."""
     doc = report.doc
     a = doc["analysis"]
     names = doc["names"]
-    out: dict[str, str] = {}
+    out: list[tuple[str, list[str], Iterable[tuple[Any, ...]]]] = []
 
     def add(name: str, records: list[dict[str, Any]], columns: list[str]) -> None:
         cols, rows = _rows(records, columns, names)
-        out[name] = _text(cols, rows)
+        out.append((name, cols, rows))
 
     for t, columns in TABLES.items():
         add(f"{t}.csv", a[t], columns)
@@ -152,10 +157,20 @@ def csv_tables(report: Report) -> dict[str, str]:
 
 
 def write_csv(report: Report, directory) -> list:
-    """Write every table as ``<table>.csv`` into ``directory``; return the paths written."""
+    """Write every table as ``<table>.csv`` into ``directory`` (streamed to each file, which is replaced
+    atomically); return the paths written."""
+    import os
     import pathlib
 
-    from ecosystem.report.write import write_text
-
     d = pathlib.Path(directory)
-    return [write_text(d / name, text) for name, text in csv_tables(report).items()]
+    paths = []
+    for name, cols, rows in _tables(report):
+        path = d / name
+        tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+        with tmp.open("w", encoding="utf-8", newline="") as f:
+            w = csv.writer(f, lineterminator="\n")
+            w.writerow(cols)
+            w.writerows(rows)
+        os.replace(tmp, path)
+        paths.append(path)
+    return paths

@@ -34,10 +34,14 @@ class PdfUnavailable(RuntimeError):
     """The PDF could not be made; the message says why."""
 
 
-def write_text(path: pathlib.Path, text: str) -> pathlib.Path:
+def write_text(path: pathlib.Path, text: str | bytes) -> pathlib.Path:
+    """Replace ``path`` atomically with ``text`` (UTF-8; bytes are written as they are)."""
     path = pathlib.Path(path)
     tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    tmp.write_text(text, encoding="utf-8", newline="")
+    if isinstance(text, bytes):
+        tmp.write_bytes(text)
+    else:
+        tmp.write_text(text, encoding="utf-8", newline="")
     os.replace(tmp, path)
     return path
 
@@ -131,9 +135,9 @@ def write_documents(report: Report, out: str | pathlib.Path, formats: tuple[str,
         except PdfUnavailable as e:
             pdf_error = str(e)
             log.warning("no PDF: %s", e)
-    text = orjson.dumps(report.doc, default=str,
-                        option=orjson.OPT_INDENT_2 | orjson.OPT_NON_STR_KEYS | orjson.OPT_SERIALIZE_NUMPY).decode()
-    files.append(write_text(d / f"{stem}.json", text + "\n"))
+    data = orjson.dumps(report.doc, default=str, option=orjson.OPT_INDENT_2 | orjson.OPT_NON_STR_KEYS
+                        | orjson.OPT_SERIALIZE_NUMPY | orjson.OPT_APPEND_NEWLINE)
+    files.append(write_text(d / f"{stem}.json", data))
     return {"files": [str(f) for f in files], "pdf_error": pdf_error}
 
 
