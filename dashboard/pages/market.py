@@ -63,6 +63,9 @@ def trend(place, category, as_of, scenario, choice):
         series = state.series_for(view, dates)
         note = ("The trend is of the data as stored: the scenario changes only the figures above."
                 if view.scenario else None)
-        return mk.trend_section(series, state.names(view.place), view, note=note), None
+        # the figure is built once per cached series and view (building it is most of the callback's time)
+        body = views.memo(series, ("trend", view, note),
+                          lambda: mk.trend_section(series, state.names(view.place), view, note=note))
+        return body, None
     except Exception as e:
         return [], message(state.friendly_error(e))
