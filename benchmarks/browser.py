@@ -53,14 +53,14 @@ SETTLED = """sel => {
   return !document.querySelector('[data-dash-is-loading="true"]');
 }"""
 
-WATCH = """() => {
-  window.__sawLoading = false;
-  new MutationObserver(ms => { for (const m of ms) {
-      if (m.target.getAttribute && m.target.getAttribute('data-dash-is-loading') === 'true') window.__sawLoading = true;
-  } }).observe(document.body, {attributes: true, subtree: true, attributeFilter: ['data-dash-is-loading']});
-}"""
+WATCH = """() => { window.__before = (document.querySelector('#overview-body') || {}).innerText; }"""
 
-AGAIN = """() => window.__sawLoading && !document.querySelector('[data-dash-is-loading="true"]')"""
+#: the overview has drawn again: its text changed (a Dash loading flag may never show for a fast answer)
+AGAIN = """() => {
+  const body = document.querySelector('#overview-body');
+  return body && body.innerText.trim() && body.innerText !== window.__before
+    && !document.querySelector('[data-dash-is-loading="true"]');
+}"""
 
 
 def free_port() -> int:
