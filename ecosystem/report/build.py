@@ -162,26 +162,21 @@ def _boundaries(store, codes: list[str]) -> dict[str, Any]:
     return out
 
 
-def cliff_outlook(source: nx.MultiDiGraph | an.Frames, cliffs: list[dict[str, Any]], place: str | None,
-                  as_of: dt.date, horizon: int) -> list[dict[str, Any]]:
+def cliff_outlook(frames: an.Frames, cliffs: list[dict[str, Any]], place: str | None, as_of: dt.date,
+                  horizon: int) -> list[dict[str, Any]]:
     """Funding cliffs ending within 12 months, each with ``within_months`` (3, 6 or 12).
 
-    ``source``: the graph, or (faster: no second extraction) the analysis
-    tables of ``place`` (:meth:`ecosystem.service.Ecomap.frames`).
+    ``frames``: the analysis tables of ``place`` (:meth:`ecosystem.service.Ecomap.frames`).
     ``cliffs``: the analysis's cliffs at ``horizon`` months (reused when the
     horizon is already 12). A longer horizon's cliffs are a superset: the
     successor test does not depend on it.
     """
-    outlook_h = max(max(CLIFF_BANDS), int(horizon))
-    if outlook_h == horizon:
-        wide = cliffs
-    elif isinstance(source, an.Frames):
-        from ecosystem.analysis._tables import prepare
-        from ecosystem.analysis.fragility import funding_cliffs_from
+    from ecosystem.analysis._tables import prepare
+    from ecosystem.analysis.fragility import funding_cliffs_from
 
-        wide = records(funding_cliffs_from(prepare(source, place=place, as_of=as_of), horizon=outlook_h))
-    else:
-        wide = records(an.funding_cliffs(source, place=place, as_of=as_of, horizon=outlook_h))
+    outlook_h = max(max(CLIFF_BANDS), int(horizon))
+    wide = cliffs if outlook_h == horizon else records(
+        funding_cliffs_from(prepare(frames, place=place, as_of=as_of), horizon=outlook_h))
     limits = {b: m.add_months(as_of, b) for b in CLIFF_BANDS}
     outlook = []
     for r in wide:
