@@ -225,6 +225,7 @@ class Ecomap:
         self._graphs = _LRU(4)
         self._frames = _LRU(8)
         self._analyses = _LRU(cache_size)
+        self._derived = _LRU(cache_size)
         self._disk = DiskCache(pathlib.Path(cache_dir)) if cache_dir is not None else None
 
     def _cached(self, lru: _LRU, version: str, key: tuple, make, kind: type | tuple[type, ...] | None = None):
@@ -266,6 +267,17 @@ class Ecomap:
         version = version or self.version()
         return self._cached(self._frames, version, ("frames", place), lambda: pull_frames(self.store, place=place),
                             kind=an.Frames)
+
+    def memo(self, key: tuple, make, *, version: str | None = None, kind: type | tuple[type, ...] | None = None):
+        """``make()``, kept in memory and on disk for this data version like the analyses are.
+
+        For small values derived from the big ones (the names of a place's
+        graph, say), so that a new process reads them instead of the graph.
+        ``key`` starts with a name of its own (not ``graph``, ``frames`` or
+        ``analysis``). Treat the value as read-only: it is shared.
+        """
+        version = version or self.version()
+        return self._cached(self._derived, version, ("memo", *key), make, kind=kind)
 
     def names(self) -> dict[str, str]:
         """code or id -> name for places, categories, organisations and services."""

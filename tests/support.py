@@ -30,3 +30,16 @@ def serving(wsgi_app) -> Iterator[str]:
     finally:
         srv.shutdown()
         thread.join(timeout=10)
+
+
+def choose(page, dropdown: str, text: str) -> None:
+    """Pick the option ``text`` of the Dash dropdown ``dropdown`` (a selector) as a person does: open, type, click.
+
+    Waits for the option itself to be listed before clicking it: pressing
+    Enter straight after typing picks whatever the menu highlights at that
+    moment, which on a busy machine can be an option from before the search
+    had filtered the list.
+    """
+    page.click(dropdown)
+    page.keyboard.type(text)
+    page.locator(".dash-dropdown-options").get_by_text(text, exact=True).first.click()

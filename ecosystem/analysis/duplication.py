@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import TYPE_CHECKING, Any, Mapping
+from typing import TYPE_CHECKING, Any, Iterable, Mapping
 
 import networkx as nx
 import numpy as np
@@ -655,6 +655,23 @@ class _neg(str):
 
     def __gt__(self, other):  # noqa: D105
         return str.__lt__(self, other)
+
+
+def split_by_category(tables: Mapping[str, pd.DataFrame], categories: Iterable[str]) -> dict[str, dict[str, pd.DataFrame]]:
+    """``tables`` cut into each of ``categories``' rows, in one pass over each table.
+
+    ``split[c][name]`` holds the same rows, in the same order, as
+    ``tables[name][tables[name]["category"] == c]``: :func:`category_digest`
+    of many categories reads these instead of filtering the whole of every
+    table once per category.
+    """
+    cats = list(categories)
+    out: dict[str, dict[str, pd.DataFrame]] = {c: {} for c in cats}
+    for name, df in tables.items():
+        at = df.groupby("category", sort=False).indices if len(df) else {}
+        for c in cats:
+            out[c][name] = df.iloc[at[c]] if c in at else df.iloc[:0]
+    return out
 
 
 def summary_tables(analysis: Any) -> dict[str, pd.DataFrame]:

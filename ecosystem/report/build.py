@@ -245,8 +245,10 @@ def build(app, place: str | None, as_of: dt.date, *, horizon: int = 6, oversuppl
 
     a = app.analysis(place, as_of, horizon=horizon, oversupply=oversupply,
                      dependency_threshold=dependency_threshold)
-    G = app.graph(place)
-    names = _names(G)
+    # the names of the place's graph, kept apart so that a warm report need not read the whole graph back
+    names = {k: dict(v) for k, v in app.memo(("report-names", place),
+                                             lambda: _names(app.graph(place, version=version)),
+                                             version=version, kind=dict).items()}
     for code in tree.nodes:  # places above the chosen one are named too
         if tree.nodes[code].get("name"):
             names["places"].setdefault(str(code), str(tree.nodes[code]["name"]))

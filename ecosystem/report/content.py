@@ -367,7 +367,7 @@ def duplication_summary_blocks(doc: dict[str, Any], n: Namer, *, top: int = 10) 
 
 def _duplication_summary_blocks(doc: dict[str, Any], n: Namer, *, top: int) -> list[tuple[str, Any]]:
     from ecosystem.analysis._report import duplication_lines
-    from ecosystem.analysis.duplication import summary_tables
+    from ecosystem.analysis.duplication import split_by_category, summary_tables
 
     a = doc["analysis"]
     summ = a.get("overlap_summary") or []
@@ -387,8 +387,9 @@ def _duplication_summary_blocks(doc: dict[str, Any], n: Namer, *, top: int) -> l
               f"covering a whole area with another service inside it. The summary names the services behind the "
               f"pairs; every pair is in the table of overlapping pairs below and in overlaps.csv."),
         ("h", "Overlapping services by category"), ("table", cats)]
+    split = split_by_category(tables, [r["category"] for r in summ[:top]])
     for r in summ[:top]:
-        lines = duplication_lines(tables, r["category"], name=n, full=True)
+        lines = duplication_lines(split[r["category"]], r["category"], name=n, full=True)
         blocks += [("h", lines[0]), ("list", [line.strip() for line in lines[1:]])]
     if len(summ) > top:
         blocks.append(("p", f"… and {len(summ) - top} more categories (overlap_summary.csv, "

@@ -211,3 +211,38 @@ def test_duplication_lines_read_as_a_person_would():
         # E-G is the one pair left once the area-wide services and the group are named: E (smaller id) names it
         "  Overlapping most besides: Club E (Provider T): overlaps 3, 2 with a shared funder, 5,000 people shared",
     ]
+
+
+def test_split_by_category_holds_each_categorys_rows_in_order():
+    from ecosystem.analysis.duplication import category_digest, split_by_category
+
+    ov, s = _summary_example()
+    tables = {"overlaps": ov, **s}
+    split = split_by_category(tables, ["Z", "Y", "none"])
+    for cat in ("Y", "Z", "none"):
+        for name, df in tables.items():
+            want = df[df["category"] == cat] if len(df) else df
+            assert split[cat][name].index.tolist() == want.index.tolist(), (cat, name)
+            assert list(split[cat][name].columns) == list(df.columns)
+        # the digest of a category's own rows is the digest of the whole tables
+        assert category_digest(split[cat], cat, groups=1, services=2) == category_digest(tables, cat, groups=1,
+                                                                                          services=2)
+    assert len(split["none"]["overlaps"]) == 0 and set(split) == {"Z", "Y", "none"}
+
+
+def test_split_by_category_matches_a_filter_on_any_table():
+    import pandas as pd
+    from hypothesis import given, strategies as st
+
+    from ecosystem.analysis.duplication import split_by_category
+
+    @given(st.lists(st.sampled_from(["A", "B", "C"]), max_size=30), st.lists(st.sampled_from(["A", "B", "D"]),
+                                                                                max_size=4, unique=True))
+    def check(cats, wanted):
+        df = pd.DataFrame({"category": cats, "n": range(len(cats))}, columns=["category", "n"])
+        split = split_by_category({"t": df}, wanted)
+        for c in wanted:
+            want = df[df["category"] == c] if len(df) else df
+            assert split[c]["t"]["n"].tolist() == want["n"].tolist()
+
+    check()

@@ -11,7 +11,7 @@ import re
 import shutil
 
 import pytest
-from support import ARGS, CHROMIUM, serving
+from support import ARGS, CHROMIUM, choose, serving
 
 from ecosystem.demo import DEMO_AS_OF, DEMO_PLACE
 
@@ -84,9 +84,7 @@ def test_change_category_date_and_place_updates_view_and_link(browser_page):
     page = browser_page
     page.goto(page.base + "/" + VIEW)
     page.wait_for_selector("#overview-map .main-svg", state="attached")
-    page.click("#overview-category")
-    page.keyboard.type("Food support")
-    page.keyboard.press("Enter")
+    choose(page, "#overview-category", "Food support")
     page.wait_for_function("() => location.search.includes('category=FOOD')")
     page.wait_for_function("() => document.body.innerText.includes('by place — Food support')")
     page.fill("#overview-as-of", "2029-01-01")
@@ -127,9 +125,7 @@ def test_run_a_scenario_and_see_the_new_gaps(browser_page):
     page = browser_page
     page.goto(page.base + "/scenario" + VIEW)
     page.wait_for_function("() => document.body.innerText.includes('Choose providers, funders or flows')")
-    page.click("#scenario-providers")
-    page.keyboard.type("Sale Community Wellbeing")
-    page.keyboard.press("Enter")
+    choose(page, "#scenario-providers", "Illustrative: Sale Community Wellbeing Trust")
     page.keyboard.press("Escape")
     page.click("#scenario-run")
     page.wait_for_function("() => document.body.innerText.includes('Added unmet need')")
@@ -213,9 +209,7 @@ def test_a_filter_change_updates_the_address_without_drawing_the_page_again(brow
     page.goto(page.base + "/" + VIEW)
     page.wait_for_selector("#overview-map .main-svg", state="attached")
     page.evaluate("() => { document.querySelector('.ecomap-controls').dataset.mark = 'kept'; }")
-    page.click("#overview-category")
-    page.keyboard.type("Food support")
-    page.keyboard.press("Enter")
+    choose(page, "#overview-category", "Food support")
     page.wait_for_function("() => document.body.innerText.includes('by place — Food support')")
     page.wait_for_function("() => window.location.search.includes('category=FOOD')")
     assert page.evaluate("() => window.location.search") == f"?place={DEMO_PLACE}&category=FOOD&as_of={AS_OF}"

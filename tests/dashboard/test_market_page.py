@@ -12,7 +12,7 @@ import shutil
 
 import pytest
 from market_fixture import AS_OF, FORMULA_TITLE, PLACE, find, flat, panels_of, write_template
-from support import ARGS, CHROMIUM, serving
+from support import ARGS, CHROMIUM, choose, serving
 
 from dashboard import state
 
@@ -219,9 +219,7 @@ def test_in_the_browser_filters_follow_the_address_and_the_trend_dates_change(pa
     assert "FOODBANK" not in text and "COUNCIL" not in text  # names, not ids
     page.screenshot(path=str(SHOTS / "ecomap-market-fixture.png"), full_page=True)
     page.evaluate("() => { document.querySelector('.ecomap-controls').dataset.mark = 'kept'; }")
-    page.click("#market-category")
-    page.keyboard.type("Mental health")
-    page.keyboard.press("Enter")
+    choose(page, "#market-category", "Mental health")
     page.wait_for_function("() => location.search.includes('category=MH')")
     page.wait_for_function("() => document.body.innerText.includes('Supply and providers by sector — Mental health')")
     assert page.evaluate("() => location.search") == f"?place={PLACE}&category=MH&as_of={AS_OF}"

@@ -186,3 +186,24 @@ def test_series_is_made_from_one_pull_and_kept_on_disk(store, template_dir, tmp_
     assert again.equals(first)
     a = Ecomap(store).analysis("LA", dates[1])
     assert first["unmet"].iloc[1] == a.totals()["unmet"]
+
+
+def test_a_memo_is_made_once_kept_on_disk_and_dropped_by_a_load(store, template_dir, tmp_path):
+    pipeline.load(store, [template_dir], fmt="template", source="small")
+    cache = tmp_path / "cache"
+    made = []
+    app = Ecomap(store, cache_dir=cache)
+    assert app.memo(("names", None), lambda: made.append(1) or {"a": 1}, kind=dict) == {"a": 1}
+    assert app.memo(("names", None), lambda: made.append(1) or {"a": 2}, kind=dict) == {"a": 1}
+    # a new process reads it from disk; another key is its own
+    again = Ecomap(store, cache_dir=cache)
+    assert again.memo(("names", None), lambda: pytest.fail("made again although kept"), kind=dict) == {"a": 1}
+    assert again.memo(("names", "LA1"), lambda: made.append(1) or {"b": 1}, kind=dict) == {"b": 1}
+    assert made == [1, 1]
+    # a value of the wrong kind on disk is made again
+    assert Ecomap(store, cache_dir=cache).memo(("names", None), lambda: {"c": 1}, kind=list) == {"c": 1}
+    # a load that changes the data is a new data version: made afresh
+    services = template_dir / "services.csv"
+    services.write_text("\n".join(services.read_text().splitlines()[:-1]) + "\n")
+    pipeline.load(store, [template_dir], fmt="template", source="small")
+    assert Ecomap(store, cache_dir=cache).memo(("names", None), lambda: {"d": 1}, kind=dict) == {"d": 1}
