@@ -119,9 +119,43 @@ def fragile_reasons(a: an.Analysis, *, top_critical: int = 5) -> dict[str, list[
     return out
 
 
-def build(a: an.Analysis, frames: an.Frames, names: Names, view: View, *, category: str | None = None,
-          funder: str | None = None, limit: int = 2000) -> Network:
-    """The network of ``a``'s place at ``a.as_of``, filtered by ``category`` and ``funder``."""
+@dataclasses.dataclass
+class _Parts:
+    """What :func:`build` draws from, and how big each way of drawing it would be (without drawing it)."""
+
+    prov: pd.DataFrame
+    providers: set
+    fund_pairs: pd.DataFrame
+    svc_places: pd.DataFrame
+    svc_info: pd.DataFrame
+    ranked: list
+
+    def columns(self, keep: set, group_services: bool) -> tuple[dict[str, int], int]:
+        """(nodes per column, edges) of the network that keeps ``keep`` providers: what ``assemble`` would make."""
+        fp = self.fund_pairs
+        funders = set(fp["funder"])
+        kept = fp["recipient"].isin(keep).to_numpy()
+        other = len(keep) < len(self.providers)
+        fund_edges = int(kept.sum()) + (fp.loc[~kept, "funder"].nunique() if (~kept).any() else 0)
+        shown = self.svc_info[self.svc_info["provider"].isin(keep)]
+        sp = self.svc_places[self.svc_places["service"].isin(set(shown["service"]))]
+        if group_services:
+            spc = sp.merge(shown, on="service")
+            middle = len(spc[["provider", "category"]].drop_duplicates())
+            serves = len(spc[["provider", "category", "place"]].drop_duplicates())
+        else:
+            middle = len(shown)
+            serves = len(sp)
+        cols = {"funder": len(funders - keep), "provider": len(keep) + int(other), "service": middle,
+                "place": sp["place"].nunique()}
+        return cols, fund_edges + middle + serves
+
+    def size(self, keep: set, group_services: bool) -> int:
+        cols, edges = self.columns(keep, group_services)
+        return sum(cols.values()) + edges
+
+
+def _parts(a: an.Analysis, frames: an.Frames, category: str | None, funder: str | None) -> _Parts:
     prov = a.provision
     if category is not None:
         prov = prov[prov["category"] == category]
@@ -133,11 +167,39 @@ def build(a: an.Analysis, frames: an.Frames, names: Names, view: View, *, catego
         providers = set(flows["recipient"])
         prov = prov[prov["provider"].isin(providers)]
     fund_pairs = flows.groupby(["funder", "recipient"], as_index=False)["amount"].sum()
-    svc_places = prov[["service", "place"]].drop_duplicates()
-    svc_info = prov[["service", "provider", "category"]].drop_duplicates("service")
     supply = prov.groupby("provider")["supply"].sum().sort_values(ascending=False)
     ranked = list(supply.index) + sorted(providers - set(supply.index), key=str)
+    return _Parts(prov, providers, fund_pairs, prov[["service", "place"]].drop_duplicates(),
+                  prov[["service", "provider", "category"]].drop_duplicates("service"), ranked)
+
+
+def _plan(parts: _Parts, limit: int) -> tuple[set, bool, str | None]:
+    """The providers kept, whether services are grouped, and why: the largest view within ``limit`` elements."""
+    keep = set(parts.providers)
+    if parts.size(keep, False) <= limit:
+        return keep, False, None
+    why = "services are grouped by provider and category"
+    k = len(parts.ranked)
+    while parts.size(keep, True) > limit and k > 1:
+        k = max(1, k // 2)
+        keep = set(parts.ranked[:k])
+        why = (f"services are grouped by provider and category, and only the {k:,} provider(s) with the most "
+               "supply are shown; the rest are one 'other providers' node")
+    return keep, True, why
+
+
+def build(a: an.Analysis, frames: an.Frames, names: Names, view: View, *, category: str | None = None,
+          funder: str | None = None, limit: int = 2000, parts: _Parts | None = None) -> Network:
+    """The network of ``a``'s place at ``a.as_of``, filtered by ``category`` and ``funder``.
+
+    The size of each way of drawing it is counted first (:class:`_Parts`);
+    only the one that fits is drawn.
+    """
+    parts = parts or _parts(a, frames, category, funder)
+    prov, providers, fund_pairs = parts.prov, parts.providers, parts.fund_pairs
+    svc_places, svc_info = parts.svc_places, parts.svc_info
     fragile = fragile_reasons(a)
+    search = view.search()
 
     def assemble(keep: set[str], group_services: bool) -> tuple[list[dict], list[dict]]:
         nodes: dict[str, dict] = {}
@@ -157,18 +219,21 @@ def build(a: an.Analysis, frames: an.Frames, names: Names, view: View, *, catego
         has_other = False
         for r in fund_pairs.itertuples(index=False):
             f_id = "o:" + r.funder
-            node(f_id, "funder", names.organisation(r.funder), ["funder"], r.funder,
-                 detail_href("organisation", r.funder, view.search()))
+            if f_id not in nodes:
+                node(f_id, "funder", names.organisation(r.funder), ["funder"], r.funder,
+                     detail_href("organisation", r.funder, search))
+            else:
+                nodes[f_id]["classes"].add("funder")
             if r.recipient in keep:
                 p_id = "o:" + r.recipient
                 node(p_id, "provider", names.organisation(r.recipient), ["provider"], r.recipient,
-                     detail_href("organisation", r.recipient, view.search()))
+                     detail_href("organisation", r.recipient, search))
             else:
                 p_id, has_other = "other", True
             edge(f_id, p_id, "funds", r.amount)
         for p in keep:
             node("o:" + p, "provider", names.organisation(p), ["provider"], p,
-                 detail_href("organisation", p, view.search()))
+                 detail_href("organisation", p, search))
         if has_other or len(keep) < len(providers):
             n_other = len(providers - keep)
             node("other", "other", f"{n_other:,} other providers", ["other"])
@@ -180,14 +245,14 @@ def build(a: an.Analysis, frames: an.Frames, names: Names, view: View, *, catego
                 n = grp["service"].nunique()
                 node(gid, "group", f"{n} {names.category(c)} service(s)", ["group"])
                 edge("o:" + p, gid, "delivers")
-                for pl in set(grp["place"]):
+                for pl in sorted(set(grp["place"])):
                     node("l:" + pl, "place", names.place(pl), ["place"], pl)
                     edge(gid, "l:" + pl, "serves")
         else:
             for r in shown_svc.itertuples(index=False):
                 sid = "s:" + r.service
                 node(sid, "service", names.service(r.service), ["service"], r.service,
-                     detail_href("service", r.service, view.search()))
+                     detail_href("service", r.service, search))
                 edge("o:" + r.provider, sid, "delivers")
             sp = svc_places[svc_places["service"].isin(set(shown_svc["service"]))]
             for s, pl in zip(sp["service"], sp["place"]):
@@ -198,19 +263,8 @@ def build(a: an.Analysis, frames: an.Frames, names: Names, view: View, *, catego
                 n["classes"].add("fragile")
         return list(nodes.values()), list(edges.values())
 
-    keep = set(providers)
-    ns, es = assemble(keep, False)
-    why = None
-    if len(ns) + len(es) > limit:
-        ns, es = assemble(keep, True)
-        why = "services are grouped by provider and category"
-        k = len(ranked)
-        while len(ns) + len(es) > limit and k > 1:
-            k = max(1, k // 2)
-            keep = set(ranked[:k])
-            ns, es = assemble(keep, True)
-            why = (f"services are grouped by provider and category, and only the {k:,} provider(s) with the most "
-                   "supply are shown; the rest are one 'other providers' node")
+    keep, grouped, why = _plan(parts, limit)
+    ns, es = assemble(keep, grouped)
     elements = _position(ns, es)
     table = _table(ns, es, fragile)
     counts = {"nodes": len(ns), "edges": len(es), "providers": len(providers), "services": int(prov["service"].nunique()),
@@ -402,10 +456,12 @@ def choose(a: an.Analysis, frames: an.Frames, names: Names, view: View, *, mode:
         return focus(a, frames, names, view, organisation)
     if mode == "category" and category is None:
         return by_category(a, frames, names, view, funder=funder)
-    net = build(a, frames, names, view, category=category, funder=funder, limit=limit)
-    if mode == "auto" and category is None and net.rows > readable_rows:
-        return by_category(a, frames, names, view, funder=funder)
-    return net
+    parts = _parts(a, frames, category, funder)
+    if mode == "auto" and category is None:
+        keep, grouped, _ = _plan(parts, limit)
+        if max(parts.columns(keep, grouped)[0].values()) > readable_rows:  # counted, not drawn
+            return by_category(a, frames, names, view, funder=funder)
+    return build(a, frames, names, view, category=category, funder=funder, limit=limit, parts=parts)
 
 
 def _column(n: dict) -> int:

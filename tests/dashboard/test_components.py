@@ -416,3 +416,32 @@ def test_uploads_are_saved_with_safe_names(tmp_path):
     assert default_source("Trafford 2026.xlsx") == "Trafford 2026.xlsx" == default_source(["Trafford 2026.xlsx"])
     assert default_source(["services.csv", "organisations.csv"]) == "organisations.csv+services.csv"
     assert default_source(["../a/x.csv"]) == "x.csv" and default_source([]) == "upload"
+
+
+def _drawn_columns(net):
+    cols = {}
+    for e in net.elements:
+        if "position" in e:
+            cols[e["position"]["x"]] = cols.get(e["position"]["x"], 0) + 1
+    return cols
+
+
+def test_network_sizes_are_counted_exactly_as_drawn(river):
+    """The plan counts each way of drawing the network without drawing it: every count must be what is drawn."""
+    G, a, fr, names = river
+    view = state.View("LA1", None, RIVERSIDE_AS_OF)
+    seen = set()
+    for category in (None, "FOOD", "MH"):
+        for funder in (None, "COUNCIL", "TRUST"):
+            parts = nw._parts(a, fr, category, funder)
+            for limit in range(1, 40):
+                keep, grouped, _ = nw._plan(parts, limit)
+                net = nw.build(a, fr, names, view, category=category, funder=funder, limit=limit)
+                cols, edges = parts.columns(keep, grouped)
+                drawn = _drawn_columns(net)
+                assert len(net.elements) == parts.size(keep, grouped), (category, funder, limit)
+                assert sum(1 for e in net.elements if "source" in e["data"]) == edges
+                assert sorted(v for v in cols.values() if v) == sorted(drawn.values()), (category, funder, limit)
+                assert net.rows == max(cols.values())
+                seen.add((grouped, len(keep) < len(parts.providers)))
+    assert seen == {(False, False), (True, False), (True, True)}  # every way of drawing it was tried
