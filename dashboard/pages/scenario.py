@@ -8,6 +8,7 @@ from dash import Input, Output, State, callback, dash_table, dcc, html, no_updat
 from dashboard import state
 from dashboard.components import scenario as sc
 from dashboard.components.layout import message
+from dashboard.components.views import memo
 from dashboard.pages._common import fail, frame, sync_url
 
 dash.register_page(__name__, path="/scenario", name="Scenario", title="ecomap — scenario", order=6)
@@ -39,7 +40,7 @@ def layout(**kwargs):
 
     def multi(id_, label, value):
         return html.Div([html.Label(label, htmlFor=id_, className="form-label small mb-0"),
-                         dcc.Dropdown(id=id_, options=[], value=value or [], multi=True, placeholder="none")],
+                         dcc.Dropdown(id=id_, options=[], value=value or [], multi=True, placeholder="none (type a name to find one)")],
                         className="col-md-4")
 
     form = html.Section([
@@ -85,16 +86,27 @@ def layout(**kwargs):
 sync_url("scenario")
 
 
-@callback(Output("scenario-providers", "options"), Output("scenario-funders", "options"),
-          Output("scenario-flows", "options"), Output("scenario-capacity-service", "options"),
-          Input("scenario-place", "value"), Input("scenario-as-of", "value"))
-def choices(place, as_of):
-    """What the form offers for the chosen place and date."""
+_CHOICES = (("scenario-providers", "providers"), ("scenario-funders", "funders"), ("scenario-flows", "flows"),
+            ("scenario-capacity-service", "services"))
+
+
+@callback(*(Output(i, "options") for i, _ in _CHOICES),
+          Input("scenario-place", "value"), Input("scenario-as-of", "value"),
+          *(Input(i, "search_value") for i, _ in _CHOICES), *(State(i, "value") for i, _ in _CHOICES))
+def choices(place, as_of, *searches_and_values):
+    """What the form offers for the chosen place and date: what is chosen, and what matches what is typed.
+
+    The whole lists stay on the server (a local authority's 50,000 flows and
+    10,000 services would take the browser seconds to draw).
+    """
+    searches, values = searches_and_values[:len(_CHOICES)], searches_and_values[len(_CHOICES):]
     try:
         view, _ = state.make_view(place, None, as_of)
         res = state.analysis_for(view)
-        c = sc.choices(res.analysis, state.frames(res.view.place), res.names)
-        return c["providers"], c["funders"], c["flows"], c["services"]
+        fr = state.frames(res.view.place)
+        c = memo(res.analysis, "scenario-choices", lambda: sc.choices(res.analysis, fr, res.names))
+        return tuple(sc.search_options(c[key], search, value) for (_, key), search, value
+                     in zip(_CHOICES, searches, values))
     except Exception:
         return [], [], [], []
 

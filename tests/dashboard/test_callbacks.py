@@ -275,3 +275,44 @@ def test_scenario_capacity_changes_are_chosen_by_name(pages):
     assert [r["capacity"] for r in rows] == [300]
     body, msg = sc.run(1, DEMO_PLACE, None, AS_OF, "", [], [], [], rows, trigger="scenario-run")
     assert msg is None and "Unmet need after" in text(body)
+
+
+def test_scenario_choices_send_what_is_chosen_and_what_matches_the_search(pages, demo_store, monkeypatch):
+    from dashboard.components import scenario as sc_component
+    from ecosystem.service import Ecomap
+
+    sc = pages["scenario"]
+    a = Ecomap(demo_store).analysis(DEMO_PLACE, DEMO_AS_OF)
+    providers = sorted(set(a.provision["provider"]))
+    # nothing typed: every choice (the demo has fewer than the limit), in name order
+    prov, funders, flows, services = sc.choices(DEMO_PLACE, AS_OF, None, None, None, None, [], [], [], None)
+    assert sorted(o["value"] for o in prov) == providers
+    labels = [o["label"] for o in prov]
+    assert labels == sorted(labels, key=str.lower) and not any(lab.startswith("GB-DEMO") for lab in labels)
+    assert len(services) == a.provision["service"].nunique() and flows and funders
+    # typed: only the matches, in any case
+    prov, *_ = sc.choices(DEMO_PLACE, AS_OF, "sale community", None, None, None, [], [], [], None)
+    assert [o["value"] for o in prov] == ["GB-DEMO-006"]
+    # a chosen option stays whatever is typed, so its label stays readable
+    chosen = providers[0] if providers[0] != "GB-DEMO-006" else providers[1]
+    prov, *_ = sc.choices(DEMO_PLACE, AS_OF, "sale community", None, None, None, [chosen], [], [], None)
+    assert [o["value"] for o in prov] == [chosen, "GB-DEMO-006"]
+    # above the limit, the rest are counted in one option that cannot be chosen
+    monkeypatch.setattr(sc_component, "MAX_OPTIONS", 2)
+    prov, *_ = sc.choices(DEMO_PLACE, AS_OF, None, None, None, None, [], [], [], None)
+    assert len(prov) == 3 and prov[-1]["disabled"] is True
+    assert prov[-1]["label"] == f"… and {len(providers) - 2:,} more: type more of the name"
+
+
+def test_search_options_by_hand():
+    from dashboard.components.scenario import search_options
+
+    opts = [{"label": f"Org {i}", "value": f"O{i}"} for i in range(1, 6)]
+    assert search_options(opts, None, None, limit=10) == opts
+    assert search_options(opts, "org 3", None) == [opts[2]]
+    assert search_options(opts, "o4", []) == [opts[3]]  # the code matches too
+    assert search_options(opts, "  ", "O5", limit=2) == [opts[4], opts[0], opts[1],
+                                                        {"label": "… and 2 more: type more of the name",
+                                                         "value": "\u0000more", "disabled": True}]
+    assert search_options(opts, "nothing", ["O2"]) == [opts[1]]
+    assert search_options([], "x", None) == []
