@@ -33,13 +33,14 @@ def serving(wsgi_app) -> Iterator[str]:
 
 
 def choose(page, dropdown: str, text: str) -> None:
-    """Pick the option ``text`` of the Dash dropdown ``dropdown`` (a selector) as a person does: open, type, click.
+    """Pick the option ``text`` of the Dash dropdown ``dropdown`` (a selector) as a person does: open, search, click.
 
-    Waits for the option itself to be listed before clicking it: pressing
-    Enter straight after typing picks whatever the menu highlights at that
-    moment, which on a busy machine can be an option from before the search
-    had filtered the list.
+    Types into the open menu's search box (keys sent to the page can land
+    before that box has the focus, and a dropdown opened a second time does
+    not always give it the focus), then waits for the option itself to be
+    listed and clicks it: pressing Enter picks whatever the menu highlights
+    at that moment, which on a busy machine was another option.
     """
     page.click(dropdown)
-    page.keyboard.type(text)
+    page.locator(".dash-dropdown-content .dash-dropdown-search").fill(text)  # the open menu's search box
     page.locator(".dash-dropdown-options").get_by_text(text, exact=True).first.click()

@@ -10,6 +10,7 @@ from dash import Input, Output, State, callback, dcc, html, no_update
 from dashboard import state
 from dashboard.components import network as nw
 from dashboard.components import views
+from dashboard.components.search import search_options
 from dashboard.components.tables import data_table, md_link
 from dashboard.pages._common import fail, frame, sync_url
 
@@ -67,11 +68,11 @@ def _text(v) -> str | None:
 
 
 @callback(Output("network-graph", "elements"), Output("network-body", "children"), Output("network-funder", "options"),
-          Output("network-message", "children"), Output("network-graph", "style"), Output("network-focus", "options"),
+          Output("network-message", "children"), Output("network-graph", "style"),
           Input("network-place", "value"), Input("network-category", "value"), Input("network-as-of", "value"),
           Input("network-funder", "value"), Input("network-mode", "value"), Input("network-focus", "value"))
 def update(place, category, as_of, funder, mode="auto", focus=None):
-    """Elements of the chosen view, the table alternative, the funder and organisation choices."""
+    """Elements of the chosen view, the table alternative and the funder choices."""
     funder, focus = _text(funder), _text(focus)
     mode = mode if mode in nw.MODES else "auto"
     try:
@@ -95,8 +96,6 @@ def update(place, category, as_of, funder, mode="auto", focus=None):
         funders = sorted(set(active.loc[active["recipient"].isin(in_view), "funder"]),
                          key=lambda f: res.names.organisation(f).lower())
         options = [{"label": res.names.organisation(f), "value": f} for f in funders]
-        orgs = sorted(in_view | set(funders), key=lambda o: res.names.organisation(o).lower())
-        focus_options = [{"label": res.names.organisation(o), "value": o} for o in orgs]
         table = pd.DataFrame({
             "Name": [md_link(n, h) if h else n for n, h in zip(net.nodes["name"], net.nodes["href"])],
             "Kind": net.nodes["kind"], "Connections": net.nodes["degree"], "Fragile": net.nodes["fragile"]})
@@ -115,9 +114,32 @@ def update(place, category, as_of, funder, mode="auto", focus=None):
                 html.Details([html.Summary("The network as a table", className="small"),
                               data_table("network-nodes", table, caption="Nodes", markdown=["Name"])])]
         style = {"width": "100%", "height": f"{net.height()}px"}
-        return net.elements, body, options, note, style, focus_options
+        return net.elements, body, options, note, style
     except Exception as e:
-        return [], [], no_update, fail(e, 1)[0], no_update, no_update
+        return [], [], no_update, fail(e, 1)[0], no_update
+
+
+def _organisations(res: state.Result, fr) -> list[dict[str, str]]:
+    """Every organisation the network of the view can focus: its providers and their funders, by name."""
+    active = nw.active_flows(fr.funding, res.analysis.as_of)
+    in_view = set(res.analysis.provision["provider"])
+    orgs = in_view | set(active.loc[active["recipient"].isin(in_view), "funder"])
+    return sorted(({"label": res.names.organisation(o), "value": o} for o in orgs),
+                  key=lambda o: (o["label"].lower(), o["value"]))
+
+
+@callback(Output("network-focus", "options"), Input("network-place", "value"), Input("network-as-of", "value"),
+          Input("network-focus", "search_value"), State("network-focus", "value"))
+def focus_choices(place, as_of, search, value):
+    """The organisations to focus: the chosen one and those matching what is typed (a council has thousands)."""
+    try:
+        view, _ = state.make_view(place, None, as_of)
+        res = state.analysis_for(view)
+        fr = state.frames(res.view.place)
+        return search_options(views.memo(res.analysis, "network-organisations", lambda: _organisations(res, fr)),
+                              search, value)
+    except Exception:
+        return []
 
 
 @callback(Output("network-category", "value"), Input("network-graph", "tapNodeData"), prevent_initial_call=True)

@@ -8,6 +8,7 @@ from dash import Input, Output, State, callback, dash_table, dcc, html, no_updat
 from dashboard import state
 from dashboard.components import scenario as sc
 from dashboard.components.layout import message
+from dashboard.components.search import search_options
 from dashboard.components.views import memo
 from dashboard.pages._common import fail, frame, sync_url
 
@@ -105,7 +106,7 @@ def choices(place, as_of, *searches_and_values):
         res = state.analysis_for(view)
         fr = state.frames(res.view.place)
         c = memo(res.analysis, "scenario-choices", lambda: sc.choices(res.analysis, fr, res.names))
-        return tuple(sc.search_options(c[key], search, value) for (_, key), search, value
+        return tuple(search_options(c[key], search, value) for (_, key), search, value
                      in zip(_CHOICES, searches, values))
     except Exception:
         return [], [], [], []

@@ -131,23 +131,30 @@ def test_duplication_and_fragility_pages(pages, demo_store):
 
 
 def test_network_and_funding(pages):
-    elements, body, options, msg, style, orgs = pages["network"].update(DEMO_PLACE, None, AS_OF, None)
+    elements, body, options, msg, style = pages["network"].update(DEMO_PLACE, None, AS_OF, None)
+    orgs = pages["network"].focus_choices(DEMO_PLACE, AS_OF, None, None)
+    assert [o["label"] for o in orgs] == sorted((o["label"] for o in orgs), key=str.lower)
+    assert pages["network"].focus_choices(DEMO_PLACE, AS_OF, "sale community", None) == \
+        [{"label": "Illustrative: Sale Community Wellbeing Trust", "value": "GB-DEMO-006"}]
+    # the chosen organisation stays among the choices whatever is typed
+    assert [o["value"] for o in pages["network"].focus_choices(DEMO_PLACE, AS_OF, "zzz", "GB-DEMO-006")] == \
+        ["GB-DEMO-006"]
     assert msg is None and len(elements) < 2000 and options and style["height"].endswith("px")
     nodes = [e for e in elements if "source" not in e["data"]]
     assert all(not e["data"]["label"].startswith("GB-") for e in nodes)  # names, not codes
     funder = options[0]["value"]
-    only, _, _, _, _, _ = pages["network"].update(DEMO_PLACE, None, AS_OF, funder)
+    only, _, _, _, _ = pages["network"].update(DEMO_PLACE, None, AS_OF, funder)
     assert 0 < len(only) < len(elements)
-    by_cat, body, _, msg, _, _ = pages["network"].update(DEMO_PLACE, None, AS_OF, None, "category")
+    by_cat, body, _, msg, _ = pages["network"].update(DEMO_PLACE, None, AS_OF, None, "category")
     assert msg is None and any(e["data"].get("kind") == "category" for e in by_cat)
     assert "grouped by service category" in text(body)
     assert pages["network"].drill_down({"kind": "category", "category": "YOUTH", "name": "Youth"}) == "YOUTH"
     org = orgs[0]["value"]
-    focused, body, _, msg, _, _ = pages["network"].update(DEMO_PLACE, None, AS_OF, None, "auto", org)
+    focused, body, _, msg, _ = pages["network"].update(DEMO_PLACE, None, AS_OF, None, "auto", org)
     assert msg is None and any("focus" in e.get("classes", "") for e in focused)
     assert f"{orgs[0]['label']}:" in text(body)
     # wrongly typed values from a scripted request get the default view, not an error
-    _, _, _, msg, _, _ = pages["network"].update(DEMO_PLACE, None, AS_OF, ["x"], 7, {"a": 1})
+    _, _, _, msg, _ = pages["network"].update(DEMO_PLACE, None, AS_OF, ["x"], 7, {"a": 1})
     assert msg is None
     link = pages["network"].selected({"kind": "provider", "name": "X", "href": "/organisation/GB-DEMO-006"})
     assert "/organisation/GB-DEMO-006" in json.dumps(link.to_plotly_json(), default=str)
@@ -278,7 +285,7 @@ def test_scenario_capacity_changes_are_chosen_by_name(pages):
 
 
 def test_scenario_choices_send_what_is_chosen_and_what_matches_the_search(pages, demo_store, monkeypatch):
-    from dashboard.components import scenario as sc_component
+    from dashboard.components import search as search_component
     from ecosystem.service import Ecomap
 
     sc = pages["scenario"]
@@ -298,14 +305,14 @@ def test_scenario_choices_send_what_is_chosen_and_what_matches_the_search(pages,
     prov, *_ = sc.choices(DEMO_PLACE, AS_OF, "sale community", None, None, None, [chosen], [], [], None)
     assert [o["value"] for o in prov] == [chosen, "GB-DEMO-006"]
     # above the limit, the rest are counted in one option that cannot be chosen
-    monkeypatch.setattr(sc_component, "MAX_OPTIONS", 2)
+    monkeypatch.setattr(search_component, "MAX_OPTIONS", 2)
     prov, *_ = sc.choices(DEMO_PLACE, AS_OF, None, None, None, None, [], [], [], None)
     assert len(prov) == 3 and prov[-1]["disabled"] is True
     assert prov[-1]["label"] == f"… and {len(providers) - 2:,} more: type more of the name"
 
 
 def test_search_options_by_hand():
-    from dashboard.components.scenario import search_options
+    from dashboard.components.search import search_options
 
     opts = [{"label": f"Org {i}", "value": f"O{i}"} for i in range(1, 6)]
     assert search_options(opts, None, None, limit=10) == opts
