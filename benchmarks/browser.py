@@ -171,7 +171,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--query", default="", help="the view, e.g. '?place=E08000009&as_of=2026-11-21'")
     ap.add_argument("--category", help="category names to choose in turn on the overview, separated by | "
                                        "(filter-change timing), e.g. 'Food support|Youth services'")
-    ap.add_argument("--repeat", type=int, default=5)
+    ap.add_argument("--repeat", type=int, default=20,
+                    help="warm visits per page (p95 of fewer than 20 is the slowest one)")
     ap.add_argument("--demo-start", action="store_true")
     args = ap.parse_args(argv)
     if args.demo_start:
@@ -184,12 +185,13 @@ def main(argv: list[str] | None = None) -> int:
     finally:
         proc.terminate()
         proc.wait(timeout=30)
-    print(f"{'page or interaction':<36}{'first':>8}{'p50':>8}{'p95':>8}   ms ({args.repeat} warm visits)")
+    print(f"{'page or interaction':<36}{'first':>8}{'p50':>8}{'p95':>8}{'max':>8}   ms ({args.repeat} warm visits)")
     warm_all = []
     for name, times in res.items():
         first, warm = times[0], times[1:] or times
         warm_all += warm
-        print(f"{name:<36}{first * 1000:8.0f}{statistics.median(warm) * 1000:8.0f}{pct(warm, 0.95) * 1000:8.0f}")
+        print(f"{name:<36}{first * 1000:8.0f}{statistics.median(warm) * 1000:8.0f}{pct(warm, 0.95) * 1000:8.0f}"
+              f"{max(warm) * 1000:8.0f}")
     print("targets: page p95 ≤ 1,000 ms warm and ≤ 3,000 ms first; filter change on the demo ≤ 300 ms")
     return 0
 

@@ -83,9 +83,20 @@ def layout(**kwargs):
 
 
 def _sources(store) -> list[dict]:
+    """The store's sources (:func:`ecosystem.sources.list_sources`), kept until the next load or unload changes them.
+
+    Reading them walks every node and relationship (a fifth of a second at a
+    council's scale, on every visit); only a load or an unload changes them,
+    and each of those changes the data version.
+    """
+    import copy
+
     from ecosystem import sources
 
-    return sources.list_sources(store)
+    svc = state.service()
+    if svc.store is not store:
+        return sources.list_sources(store)
+    return copy.deepcopy(svc.memo(("data-sources",), lambda: sources.list_sources(store), kind=list))
 
 
 @callback(Output("data-body", "children"), Output("data-message", "children"),

@@ -103,6 +103,8 @@ def test_an_upload_replaces_a_source_only_when_the_person_confirms(page, demo_st
     page.wait_for_function("() => document.querySelector('#data-unload-result').innerText.includes('Unloaded')")
     assert _names(demo_store) == []
     assert SOURCE not in [r["source"] for r in sources.list_sources(demo_store)]
+    # the page's list of sources (kept per data version) follows: the unload is a new version
+    page.wait_for_function("s => !document.querySelector('#data-body').innerText.includes(s)", arg=SOURCE)
     assert demo_store.counts() == before  # the demo is exactly as it was
     page.screenshot(path=str(page.shots / "data-after-unload.png"), full_page=True)
     assert page.errors == []
