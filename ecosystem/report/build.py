@@ -80,6 +80,25 @@ def _names(G: nx.MultiDiGraph) -> dict[str, dict[str, str]]:
     return {k: dict(sorted(v.items())) for k, v in out.items()}
 
 
+def _names_in(store, frames: an.Frames) -> dict[str, dict[str, str]]:
+    """:func:`_names` of the place's graph, read from the store for the ids of its tables (no graph is pulled).
+
+    Every category; the places, organisations and services of ``frames``
+    (the same nodes as the graph of the place: tested).
+    """
+    from ecosystem.pull import _chunks
+
+    keep = {"places": set(map(str, frames.places["code"])), "organisations": set(map(str, frames.organisations)),
+            "services": set(map(str, frames.services["service"]))}
+    out: dict[str, dict[str, str]] = {k: {} for k in _NAME_KINDS.values()}
+    for kind, key, name in _chunks(store, "names_by_kind", {}):
+        if key is None or not name or kind not in out:
+            continue
+        if kind == "categories" or str(key) in keep[kind]:
+            out[kind][str(key)] = str(name)
+    return {k: dict(sorted(v.items())) for k, v in out.items()}
+
+
 def _load_runs(store) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
     """(every load run newest first, the latest complete run of each source)."""
     runs = []
@@ -245,16 +264,16 @@ def build(app, place: str | None, as_of: dt.date, *, horizon: int = 6, oversuppl
 
     a = app.analysis(place, as_of, horizon=horizon, oversupply=oversupply,
                      dependency_threshold=dependency_threshold)
-    # the names of the place's graph, kept apart so that a warm report need not read the whole graph back
-    names = {k: dict(v) for k, v in app.memo(("report-names", place),
-                                             lambda: _names(app.graph(place, version=version)),
+    # the names of the place's graph, read for the ids of its tables and kept: no report pulls the graph itself
+    frames = app.frames(place, version=version)
+    names = {k: dict(v) for k, v in app.memo(("report-names", place), lambda: _names_in(store, frames),
                                              version=version, kind=dict).items()}
     for code in tree.nodes:  # places above the chosen one are named too
         if tree.nodes[code].get("name"):
             names["places"].setdefault(str(code), str(tree.nodes[code]["name"]))
 
     analysis = analysis_dict(a)
-    outlook = cliff_outlook(app.frames(place, version=version), analysis["funding_cliffs"], place, as_of, horizon)
+    outlook = cliff_outlook(frames, analysis["funding_cliffs"], place, as_of, horizon)
 
     if place is None:
         leaves = sorted({str(c) for c in tree.nodes if tree.in_degree(c) == 0}, key=str)

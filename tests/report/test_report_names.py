@@ -1,0 +1,29 @@
+"""The report's names are read for the ids of the place's tables: the same as the names of the place's graph."""
+
+from __future__ import annotations
+
+import pytest
+
+from ecosystem import pipeline
+from ecosystem.demo import DEMO_DIR, DEMO_PLACE
+from ecosystem.report.build import _names, _names_in
+from ecosystem.service import Ecomap
+
+
+@pytest.mark.parametrize("place", [None, DEMO_PLACE, "E05015239", "E05015254"])
+def test_names_read_for_the_tables_equal_the_names_of_the_graph(store, place):
+    pipeline.load(store, [DEMO_DIR], fmt="template", source="demo")
+    app = Ecomap(store)
+    got = _names_in(store, app.frames(place))
+    assert got == _names(app.graph(place))
+    assert got["organisations"] and got["services"] and got["categories"] and got["places"]
+
+
+def test_names_of_the_small_fixture_by_hand(store, template_dir):
+    pipeline.load(store, [template_dir], fmt="template", source="small")
+    app = Ecomap(store)
+    got = _names_in(store, app.frames(None))
+    assert got == _names(app.graph(None))
+    # and for each place of the fixture on its own
+    for place in sorted(got["places"]):
+        assert _names_in(store, app.frames(place)) == _names(app.graph(place)), place
