@@ -137,13 +137,18 @@ def test_db_warm_prepares_the_first_view_for_a_new_process(store, template_dir, 
     pipeline.load(store, [template_dir], fmt="template", source="small")
     cache = default_cache_dir()
     assert main(["db", "warm", "--as-of", AS_OF.isoformat()]) == 0
-    assert "prepared the analysis of LA on 2025-06-01" in capsys.readouterr().err
+    assert "prepared the analysis of LA on 2025-06-01 and its trend" in capsys.readouterr().err
     import ecosystem.service as service
 
     monkeypatch.setattr(service, "pull_frames", lambda *a, **k: pytest.fail("pulled although prepared"))
     monkeypatch.setattr(service.an, "analyse_frames", lambda *a, **k: pytest.fail("analysed although prepared"))
+    monkeypatch.setattr(service.an, "series", lambda *a, **k: pytest.fail("trend worked out although prepared"))
     a = Ecomap(store, cache_dir=cache).analysis("LA", AS_OF)
     assert a.place == "LA" and len(a.coverage)
+    from dashboard.state import trend_dates
+
+    trend = Ecomap(store, cache_dir=cache).series("LA", trend_dates(AS_OF))  # the market page's, from disk
+    assert len(trend) >= len(trend_dates(AS_OF)) and {"demand", "supply", "unmet"} <= set(trend.columns)
     assert main(["db", "warm", "--place", "NOWHERE"]) == 2
 
 
@@ -158,11 +163,11 @@ def test_a_load_from_the_command_line_warms_the_cache_in_the_background(store, t
     version = Ecomap(store).version()
     folder = DiskCache(default_cache_dir())._folder(version)
     deadline = time.time() + 120
-    while len(list(folder.glob("*.pkl"))) < 2 and time.time() < deadline:
+    while len(list(folder.glob("*.pkl"))) < 3 and time.time() < deadline:
         time.sleep(0.5)
     with open(default_cache_dir() / "warm.lock") as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)  # the background process has finished
-    assert len(list(folder.glob("*.pkl"))) == 2  # the pulled tables and the analysis of today's view
+    assert len(list(folder.glob("*.pkl"))) == 3  # the pulled tables, the analysis of today's view and its trend
     today = Ecomap(store, cache_dir=default_cache_dir())
     import ecosystem.service as service
 
