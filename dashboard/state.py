@@ -24,6 +24,7 @@ import pandas as pd
 
 from ecosystem import analysis as an
 from ecosystem import model as m
+from ecosystem.analysis.market import trend_dates
 
 log = logging.getLogger(__name__)
 
@@ -345,34 +346,6 @@ def analysis_for(view: View) -> Result:
         r = svc.run_scenario(opts)
         return Result(view, r.analysis, nm, r, opts.name or view.scenario)
     return Result(view, svc.analysis(view.place, view.as_of), nm)
-
-
-#: the trend choices: value → (label, years back, years forward, months between dates)
-TRENDS = {
-    "5y": ("Yearly over the last 4 years", 4, 0, 12),
-    "3y": ("Every 6 months over the last 3 years", 3, 0, 6),
-    "2y": ("Quarterly over the last 2 years", 2, 0, 3),
-    "next3y": ("Yearly over the next 3 years", 0, 3, 12),
-}
-DEFAULT_TREND = "5y"
-
-
-def trend_dates(as_of: dt.date, choice: Any = DEFAULT_TREND) -> list[dt.date]:
-    """The dates the trend is computed at: ``as_of`` and steps back (or forward) from it, oldest first.
-
-    An unknown choice is the default (yearly over the last four years: five dates).
-    """
-    _, back, forward, step = TRENDS.get(choice if isinstance(choice, str) else DEFAULT_TREND, TRENDS[DEFAULT_TREND])
-    start = m.add_months(as_of, -12 * back)
-    end = m.add_months(as_of, 12 * forward)
-    out, i = [], 0
-    while True:
-        d = m.add_months(start, step * i)
-        if d > end:
-            break
-        out.append(d)
-        i += 1
-    return out
 
 
 def series_for(view: View, dates: list[dt.date]) -> pd.DataFrame:

@@ -281,9 +281,20 @@ class Ecomap:
 
     def names(self) -> dict[str, str]:
         """code or id -> name for places, categories, organisations and services."""
+        return {key: name for _kind, key, name in self._name_rows()}
+
+    def names_by_kind(self) -> dict[str, dict[str, str]]:
+        """``places``, ``categories``, ``organisations``, ``services``: each code or id -> name."""
+        out: dict[str, dict[str, str]] = {"places": {}, "categories": {}, "organisations": {}, "services": {}}
+        for kind, key, name in self._name_rows():
+            if key is not None and name and kind in out:
+                out[kind][str(key)] = str(name)
+        return out
+
+    def _name_rows(self):
         from ecosystem.pull import _chunks
 
-        return {k: v for k, v in _chunks(self.store, "display_names", {})}
+        return _chunks(self.store, "names_by_kind", {})
 
     def default_place(self) -> str | None:
         """The place a view naming none shows: the only top-level place, else ``None`` (every place)."""
@@ -293,13 +304,16 @@ class Ecomap:
         return top_place((code, next(iter(tree.successors(code)), None)) for code in tree)
 
     def prepare_view(self, place: str | None = None, as_of: dt.date | None = None) -> tuple[str | None, dt.date]:
-        """Compute (and keep, in memory and on disk) the analysis of a view ahead of its first showing.
+        """Compute (and keep, in memory and on disk) the analysis of a view and its market trend ahead of its first showing.
 
         Default: the view the dashboard opens on (the only top-level place, today).
         """
+        from ecosystem.analysis.market import trend_dates
+
         place = place if place is not None else self.default_place()
         as_of = as_of or dt.date.today()
         self.analysis(place, as_of)
+        self.series(place, trend_dates(as_of))  # the market page's trend
         return place, as_of
 
     # ------------------------------------------------------------ analysis

@@ -23,7 +23,8 @@ from dashboard.components import figures as fg
 from dashboard.components.layout import chart, figure_cards, graph_config, pct
 from dashboard.components.tables import data_table
 from dashboard.components.views import org_link, org_links
-from dashboard.state import DEFAULT_TREND, TRENDS, Names, Result, View, trend_dates  # noqa: F401  (the page uses them)
+from dashboard.state import Names, Result, View
+from ecosystem.analysis.market import DEFAULT_TREND, TRENDS, trend_dates  # noqa: F401  (the page uses them)
 from ecosystem.model import DEFAULT_CURRENCY
 from ecosystem.money import fmt as fmt_money
 from ecosystem.money import order_currencies

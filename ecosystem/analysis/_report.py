@@ -430,11 +430,6 @@ def duplication_lines(tables: dict[str, pd.DataFrame], category: str, *, name=No
     pairs = int(s["pairs"])
     out = [f"{cat}: {pairs:,} overlapping pair{'s' if pairs != 1 else ''} among {int(s['services']):,} services "
            f"from {int(s['providers']):,} providers ({int(s['shared_funder_pairs']):,} with a shared funder)"]
-    prov = {}
-    svc_rows = tables["overlapping_services"]
-    if len(svc_rows):
-        sel = svc_rows[svc_rows["category"] == category]
-        prov = dict(zip(sel["service"], sel["provider"]))
     for w in d["area_wide"]:
         n, p, inside = len(w["services"]), int(w["providers"]), int(w["inside"])
         names = [svc(x) for x in w["services"]]

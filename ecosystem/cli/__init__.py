@@ -344,10 +344,6 @@ def cmd_db_warm(args) -> int:
         check_place(store, args.place)
         app = Ecomap(store, cache_dir=cache)
         place, day = app.prepare_view(args.place, as_of)
-        # and the market page's trend, which a new dashboard would otherwise work out while its first page waits
-        from dashboard.state import trend_dates
-
-        app.series(place, trend_dates(day))
         if not args.quiet:
             _err(f"prepared the analysis of {place or 'every place'} on {day.isoformat()} and its trend in "
                  f"{time.perf_counter() - t:.1f} s (cache: {cache})")

@@ -80,23 +80,16 @@ def _names(G: nx.MultiDiGraph) -> dict[str, dict[str, str]]:
     return {k: dict(sorted(v.items())) for k, v in out.items()}
 
 
-def _names_in(store, frames: an.Frames) -> dict[str, dict[str, str]]:
-    """:func:`_names` of the place's graph, read from the store for the ids of its tables (no graph is pulled).
+def _names_in(app, frames: an.Frames) -> dict[str, dict[str, str]]:
+    """:func:`_names` of the place's graph, from the store's names for the ids of its tables (no graph is pulled).
 
     Every category; the places, organisations and services of ``frames``
     (the same nodes as the graph of the place: tested).
     """
-    from ecosystem.pull import _chunks
-
     keep = {"places": set(map(str, frames.places["code"])), "organisations": set(map(str, frames.organisations)),
             "services": set(map(str, frames.services["service"]))}
-    out: dict[str, dict[str, str]] = {k: {} for k in _NAME_KINDS.values()}
-    for kind, key, name in _chunks(store, "names_by_kind", {}):
-        if key is None or not name or kind not in out:
-            continue
-        if kind == "categories" or str(key) in keep[kind]:
-            out[kind][str(key)] = str(name)
-    return {k: dict(sorted(v.items())) for k, v in out.items()}
+    return {kind: dict(sorted((k, v) for k, v in names.items() if kind not in keep or k in keep[kind]))
+            for kind, names in app.names_by_kind().items()}
 
 
 def _load_runs(store) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
@@ -266,7 +259,7 @@ def build(app, place: str | None, as_of: dt.date, *, horizon: int = 6, oversuppl
                      dependency_threshold=dependency_threshold)
     # the names of the place's graph, read for the ids of its tables and kept: no report pulls the graph itself
     frames = app.frames(place, version=version)
-    names = {k: dict(v) for k, v in app.memo(("report-names", place), lambda: _names_in(store, frames),
+    names = {k: dict(v) for k, v in app.memo(("report-names", place), lambda: _names_in(app, frames),
                                              version=version, kind=dict).items()}
     for code in tree.nodes:  # places above the chosen one are named too
         if tree.nodes[code].get("name"):

@@ -14,7 +14,7 @@ from ecosystem.service import Ecomap
 def test_names_read_for_the_tables_equal_the_names_of_the_graph(store, place):
     pipeline.load(store, [DEMO_DIR], fmt="template", source="demo")
     app = Ecomap(store)
-    got = _names_in(store, app.frames(place))
+    got = _names_in(app, app.frames(place))
     assert got == _names(app.graph(place))
     assert got["organisations"] and got["services"] and got["categories"] and got["places"]
 
@@ -22,8 +22,8 @@ def test_names_read_for_the_tables_equal_the_names_of_the_graph(store, place):
 def test_names_of_the_small_fixture_by_hand(store, template_dir):
     pipeline.load(store, [template_dir], fmt="template", source="small")
     app = Ecomap(store)
-    got = _names_in(store, app.frames(None))
+    got = _names_in(app, app.frames(None))
     assert got == _names(app.graph(None))
     # and for each place of the fixture on its own
     for place in sorted(got["places"]):
-        assert _names_in(store, app.frames(place)) == _names(app.graph(place)), place
+        assert _names_in(app, app.frames(place)) == _names(app.graph(place)), place

@@ -145,7 +145,7 @@ def test_db_warm_prepares_the_first_view_for_a_new_process(store, template_dir, 
     monkeypatch.setattr(service.an, "series", lambda *a, **k: pytest.fail("trend worked out although prepared"))
     a = Ecomap(store, cache_dir=cache).analysis("LA", AS_OF)
     assert a.place == "LA" and len(a.coverage)
-    from dashboard.state import trend_dates
+    from ecosystem.analysis.market import trend_dates
 
     trend = Ecomap(store, cache_dir=cache).series("LA", trend_dates(AS_OF))  # the market page's, from disk
     assert len(trend) >= len(trend_dates(AS_OF)) and {"demand", "supply", "unmet"} <= set(trend.columns)
