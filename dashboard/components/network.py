@@ -129,6 +129,7 @@ class _Parts:
     svc_places: pd.DataFrame
     svc_info: pd.DataFrame
     ranked: list
+    plans: dict = dataclasses.field(default_factory=dict)  # limit -> _plan's answer
 
     def columns(self, keep: set, group_services: bool) -> tuple[dict[str, int], int]:
         """(nodes per column, edges) of the network that keeps ``keep`` providers: what ``assemble`` would make."""
@@ -174,7 +175,17 @@ def _parts(a: an.Analysis, frames: an.Frames, category: str | None, funder: str 
 
 
 def _plan(parts: _Parts, limit: int) -> tuple[set, bool, str | None]:
-    """The providers kept, whether services are grouped, and why: the largest view within ``limit`` elements."""
+    """The providers kept, whether services are grouped, and why: the largest view within ``limit`` elements.
+
+    Worked out once per ``parts`` and limit (:func:`choose` asks before :func:`build` draws).
+    """
+    if limit not in parts.plans:
+        parts.plans[limit] = _search_plan(parts, limit)
+    keep, grouped, why = parts.plans[limit]
+    return set(keep), grouped, why
+
+
+def _search_plan(parts: _Parts, limit: int) -> tuple[set, bool, str | None]:
     keep = set(parts.providers)
     if parts.size(keep, False) <= limit:
         return keep, False, None

@@ -91,11 +91,7 @@ def update(place, category, as_of, funder, mode="auto", focus=None):
                                                category=res.view.category, funder=funder, limit=LIMIT))
             note = html.Div(f"{res.names.organisation(focus)} has no active funding, partnership or service in this "
                             "place on this date; showing the whole network.", className="alert alert-info py-1")
-        active = nw.active_flows(fr.funding, res.analysis.as_of)
-        in_view = set(res.analysis.provision["provider"])
-        funders = sorted(set(active.loc[active["recipient"].isin(in_view), "funder"]),
-                         key=lambda f: res.names.organisation(f).lower())
-        options = [{"label": res.names.organisation(f), "value": f} for f in funders]
+        options, _ = _choosable(res, fr)
         table = pd.DataFrame({
             "Name": [md_link(n, h) if h else n for n, h in zip(net.nodes["name"], net.nodes["href"])],
             "Kind": net.nodes["kind"], "Connections": net.nodes["degree"], "Fragile": net.nodes["fragile"]})
@@ -119,13 +115,24 @@ def update(place, category, as_of, funder, mode="auto", focus=None):
         return [], [], no_update, fail(e, 1)[0], no_update
 
 
-def _organisations(res: state.Result, fr) -> list[dict[str, str]]:
-    """Every organisation the network of the view can focus: its providers and their funders, by name."""
-    active = nw.active_flows(fr.funding, res.analysis.as_of)
-    in_view = set(res.analysis.provision["provider"])
-    orgs = in_view | set(active.loc[active["recipient"].isin(in_view), "funder"])
-    return sorted(({"label": res.names.organisation(o), "value": o} for o in orgs),
-                  key=lambda o: (o["label"].lower(), o["value"]))
+def _choosable(res: state.Result, fr) -> tuple[list[dict[str, str]], list[dict[str, str]]]:
+    """(funder options, organisation options) of the view's place and date, by name, worked out once per analysis.
+
+    The funders fund a provider of the place; the organisations to focus are
+    those providers and those funders.
+    """
+    def make():
+        active = nw.active_flows(fr.funding, res.analysis.as_of)
+        in_view = set(res.analysis.provision["provider"])
+        funders = set(active.loc[active["recipient"].isin(in_view), "funder"])
+
+        def opts(ids):
+            return sorted(({"label": res.names.organisation(o), "value": o} for o in ids),
+                          key=lambda o: (o["label"].lower(), o["value"]))
+
+        return opts(funders), opts(in_view | funders)
+
+    return views.memo(res.analysis, "network-choosable", make)
 
 
 @callback(Output("network-focus", "options"), Input("network-place", "value"), Input("network-as-of", "value"),
@@ -136,8 +143,7 @@ def focus_choices(place, as_of, search, value):
         view, _ = state.make_view(place, None, as_of)
         res = state.analysis_for(view)
         fr = state.frames(res.view.place)
-        return search_options(views.memo(res.analysis, "network-organisations", lambda: _organisations(res, fr)),
-                              search, value)
+        return search_options(_choosable(res, fr)[1], search, value)
     except Exception:
         return []
 
