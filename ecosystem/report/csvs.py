@@ -159,18 +159,16 @@ def _tables(report: Report) -> list[tuple[str, list[str], Iterable[tuple[Any, ..
 def write_csv(report: Report, directory) -> list:
     """Write every table as ``<table>.csv`` into ``directory`` (streamed to each file, which is replaced
     atomically); return the paths written."""
-    import os
     import pathlib
+
+    from ecosystem.report.write import replacing
 
     d = pathlib.Path(directory)
     paths = []
     for name, cols, rows in _tables(report):
-        path = d / name
-        tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-        with tmp.open("w", encoding="utf-8", newline="") as f:
+        with replacing(d / name) as f:
             w = csv.writer(f, lineterminator="\n")
             w.writerow(cols)
             w.writerows(rows)
-        os.replace(tmp, path)
-        paths.append(path)
+        paths.append(d / name)
     return paths

@@ -8,13 +8,14 @@ presence means the run finished.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
 import pathlib
 import shutil
 import subprocess
 import tempfile
-from typing import Any, Callable
+from typing import IO, Any, Callable, Iterator
 
 import orjson
 
@@ -34,16 +35,27 @@ class PdfUnavailable(RuntimeError):
     """The PDF could not be made; the message says why."""
 
 
-def write_text(path: pathlib.Path, text: str | bytes) -> pathlib.Path:
-    """Replace ``path`` atomically with ``text`` (UTF-8; bytes are written as they are)."""
+@contextlib.contextmanager
+def replacing(path: pathlib.Path | str, mode: str = "w") -> Iterator[IO]:
+    """A file to write that replaces ``path`` atomically once the block ends (and is dropped if it fails).
+
+    ``mode``: ``"w"`` (UTF-8 text, newlines as written) or ``"wb"``.
+    """
     path = pathlib.Path(path)
     tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    if isinstance(text, bytes):
-        tmp.write_bytes(text)
-    else:
-        tmp.write_text(text, encoding="utf-8", newline="")
-    os.replace(tmp, path)
-    return path
+    try:
+        with tmp.open(mode, **({} if "b" in mode else {"encoding": "utf-8", "newline": ""})) as f:
+            yield f
+        os.replace(tmp, path)
+    finally:
+        tmp.unlink(missing_ok=True)
+
+
+def write_text(path: pathlib.Path, text: str | bytes) -> pathlib.Path:
+    """Replace ``path`` atomically with ``text`` (UTF-8; bytes are written as they are)."""
+    with replacing(path, "wb" if isinstance(text, bytes) else "w") as f:
+        f.write(text)
+    return pathlib.Path(path)
 
 
 def find_chromium() -> str | None:
