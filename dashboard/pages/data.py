@@ -82,7 +82,7 @@ def layout(**kwargs):
     ])
 
 
-def _sources(store) -> list[dict]:
+def _sources() -> list[dict]:
     """The store's sources (:func:`ecosystem.sources.list_sources`), kept until the next load or unload changes them.
 
     Reading them walks every node and relationship (a fifth of a second at a
@@ -94,9 +94,7 @@ def _sources(store) -> list[dict]:
     from ecosystem import sources
 
     svc = state.service()
-    if svc.store is not store:
-        return sources.list_sources(store)
-    return copy.deepcopy(svc.memo(("data-sources",), lambda: sources.list_sources(store), kind=list))
+    return copy.deepcopy(svc.memo(("data-sources",), lambda: sources.list_sources(svc.store), kind=list))
 
 
 @callback(Output("data-body", "children"), Output("data-message", "children"),
@@ -106,7 +104,7 @@ def status(_loaded):
     try:
         svc = state.service()
         store = svc.store
-        found = _sources(store)
+        found = _sources()
         options = [{"label": r["source"], "value": r["source"]} for r in found]
         counts = store.counts()
         return (dp.status_view(store.kind, store.location, counts, store.run("list_load_runs"), sources=found,
@@ -182,7 +180,7 @@ def upload(contents, filenames, fmt, source, loaded):
         name = typed or dp.default_source(filenames)
         store = state.service().store
         tables = pipeline.prepare(dp.load_paths(paths, folder / "files"), fmt=fmt, store=store)
-        existing = next((r for r in _sources(store) if r["source"] == name), None)
+        existing = next((r for r in _sources() if r["source"] == name), None)
         if existing is None:
             view, bumped = _load(folder / "files", paths, fmt, name, loaded)
             return view, bumped, None, None
