@@ -35,9 +35,6 @@ CLIFF_BANDS = (3, 6, 12)
 #: default change in unmet people a year (per leaf and category) worth reporting
 UNMET_THRESHOLD = 10.0
 
-_NAME_KINDS = {m.PLACE: "places", m.CATEGORY: "categories", m.ORGANISATION: "organisations",
-               m.SERVICE: "services"}
-
 
 class ReportError(ValueError):
     """The report cannot be made as asked (unknown place, unreadable previous report)."""
@@ -69,19 +66,8 @@ def _tool_version() -> str:
         return "unknown"
 
 
-def _names(G: nx.MultiDiGraph) -> dict[str, dict[str, str]]:
-    out: dict[str, dict[str, str]] = {k: {} for k in _NAME_KINDS.values()}
-    for n, d in G.nodes(data=True):
-        if not (isinstance(n, tuple) and len(n) == 2):
-            continue
-        kind = _NAME_KINDS.get(n[0])
-        if kind and d.get("name"):
-            out[kind][str(n[1])] = str(d["name"])
-    return {k: dict(sorted(v.items())) for k, v in out.items()}
-
-
 def _names_in(app, frames: an.Frames) -> dict[str, dict[str, str]]:
-    """:func:`_names` of the place's graph, from the store's names for the ids of its tables (no graph is pulled).
+    """The names of the place's graph, from the store's names for the ids of its tables (no graph is pulled).
 
     Every category; the places, organisations and services of ``frames``
     (the same nodes as the graph of the place: tested).
@@ -90,6 +76,21 @@ def _names_in(app, frames: an.Frames) -> dict[str, dict[str, str]]:
             "services": set(map(str, frames.services["service"]))}
     return {kind: dict(sorted((k, v) for k, v in names.items() if kind not in keep or k in keep[kind]))
             for kind, names in app.names_by_kind().items()}
+
+
+def place_names(app, place: str | None, tree: nx.DiGraph, frames: an.Frames, version: str) -> dict[str, dict[str, str]]:
+    """``places``, ``categories``, ``organisations``, ``services``: code → name for a report of ``place``.
+
+    The names of the place's graph, kept per data version (a new process
+    reads them instead of pulling the graph), and the places above it.
+    A new dict each time: the caller may add to it.
+    """
+    names = {k: dict(v) for k, v in app.memo(("report-names", place), lambda: _names_in(app, frames),
+                                             version=version, kind=dict).items()}
+    for code in tree.nodes:  # places above the chosen one are named too
+        if tree.nodes[code].get("name"):
+            names["places"].setdefault(str(code), str(tree.nodes[code]["name"]))
+    return names
 
 
 def _load_runs(store) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
@@ -257,13 +258,8 @@ def build(app, place: str | None, as_of: dt.date, *, horizon: int = 6, oversuppl
 
     a = app.analysis(place, as_of, horizon=horizon, oversupply=oversupply,
                      dependency_threshold=dependency_threshold)
-    # the names of the place's graph, read for the ids of its tables and kept: no report pulls the graph itself
     frames = app.frames(place, version=version)
-    names = {k: dict(v) for k, v in app.memo(("report-names", place), lambda: _names_in(app, frames),
-                                             version=version, kind=dict).items()}
-    for code in tree.nodes:  # places above the chosen one are named too
-        if tree.nodes[code].get("name"):
-            names["places"].setdefault(str(code), str(tree.nodes[code]["name"]))
+    names = place_names(app, place, tree, frames, version)
 
     analysis = analysis_dict(a)
     outlook = cliff_outlook(frames, analysis["funding_cliffs"], place, as_of, horizon)

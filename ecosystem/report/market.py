@@ -32,10 +32,10 @@ from ecosystem.report.build import (
     ReportError,
     _boundaries,
     _load_runs,
-    _names,
     _tool_version,
     _workshop,
     cliff_outlook,
+    place_names,
 )
 from ecosystem.report.content import Namer, Section, _table, money, people, pct
 
@@ -209,12 +209,8 @@ def build_market(app, place: str | None, as_of: dt.date, *, categories: list[str
 
     version = app.version()
     a = app.analysis(place, as_of, horizon=horizon, oversupply=oversupply)
-    G = app.graph(place)
-    frames = app.frames(place)
-    names = _names(G)
-    for code in tree.nodes:
-        if tree.nodes[code].get("name"):
-            names["places"].setdefault(str(code), str(tree.nodes[code]["name"]))
+    frames = app.frames(place, version=version)
+    names = place_names(app, place, tree, frames, version)
     for code, name in known.items():
         names["categories"].setdefault(code, name)
     aj = a.to_json_dict()

@@ -6,8 +6,22 @@ import pytest
 
 from ecosystem import pipeline
 from ecosystem.demo import DEMO_DIR, DEMO_PLACE
-from ecosystem.report.build import _names, _names_in
+from ecosystem import model as m
+from ecosystem.report.build import _names_in
 from ecosystem.service import Ecomap
+
+
+_NAME_KINDS = {m.PLACE: "places", m.CATEGORY: "categories", m.ORGANISATION: "organisations",
+               m.SERVICE: "services"}
+
+
+def _names(G):
+    """The names of a graph's places, categories, organisations and services, by kind: what the report once used."""
+    out = {k: {} for k in _NAME_KINDS.values()}
+    for n, d in G.nodes(data=True):
+        if isinstance(n, tuple) and len(n) == 2 and _NAME_KINDS.get(n[0]) and d.get("name"):
+            out[_NAME_KINDS[n[0]]][str(n[1])] = str(d["name"])
+    return {k: dict(sorted(v.items())) for k, v in out.items()}
 
 
 @pytest.mark.parametrize("place", [None, DEMO_PLACE, "E05015239", "E05015254"])
