@@ -88,7 +88,7 @@ def main(argv: list[str] | None = None) -> int:
         t = time.perf_counter()
         overview.layout(place=place, as_of=AS_OF)
         t_layout = time.perf_counter() - t
-        body, msg = overview.update(place, None, AS_OF, "", "unmet")
+        *body, msg = overview.update(place, None, AS_OF, "", "unmet")
         encode(body)
         took = time.perf_counter() - t
         if msg is not None:

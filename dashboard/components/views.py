@@ -8,7 +8,7 @@ services link to their detail pages, keeping the view's query string.
 from __future__ import annotations
 
 import decimal
-from typing import Any
+from typing import Any, NamedTuple
 
 import pandas as pd
 from dash import html
@@ -142,8 +142,25 @@ def unplaced_panel(unplaced: dict[str, Any], table: pd.DataFrame, names: Names, 
                         **{"aria-label": "Organisations with no place"})
 
 
+class Overview(NamedTuple):
+    """The overview's parts. The page keeps its map mounted and gives it each new figure: a map made anew on
+    every filter change cost the browser a new map and its WebGL context each time."""
+
+    top: list
+    map_title: str
+    figure: Any
+    map_summary: str
+    map_table: Any
+    worst: Any
+
+
+#: what the overview's map shows, said under its title
+MAP_DESCRIPTION = ("Darker means more unmet need (or, for coverage, less of the need met). "
+                   "Hover a place for its figures; the table under the map lists the same values.")
+
+
 def overview_view(res: Result, funding: pd.DataFrame, geometries: dict[str, dict], *, metric: str = "unmet",
-                  options: an.ScenarioOptions | None = None) -> list:
+                  options: an.ScenarioOptions | None = None) -> Overview:
     a, names, view = res.analysis, res.names, res.view
     h = cd.headline(a, funding, removed=options, category=view.category)
     of = "" if view.category is None else f" · {names.category(view.category)}"
@@ -162,7 +179,8 @@ def overview_view(res: Result, funding: pd.DataFrame, geometries: dict[str, dict
     values = cd.leaf_values(a.coverage, view.category)
     values = values.assign(name=[names.place(p) for p in values["place"]])
     title = f"{fg.METRICS.get(metric, metric)} by place — {names.category(view.category)}"
-    fig = fg.choropleth(values, geometries, metric=metric)
+    # the same place keeps a person's zoom and pan across filter changes; another place is framed anew
+    fig = fg.choropleth(values, geometries, metric=metric, uirevision=view.place)
     table = data_table("overview-leaves", leaf_table(values, names, every_category=view.category is None),
                        caption="By place" + (" (every category added up; status: the worst category's)"
                                              if view.category is None else f" — {names.category(view.category)}"),
@@ -179,16 +197,13 @@ def overview_view(res: Result, funding: pd.DataFrame, geometries: dict[str, dict
         "Providers": [org_links(names, provs.get((p, c)), view) for p, c in zip(worst["place"], worst["category"])],
     })
     unplaced = unplaced_panel(a.unplaced, a.unplaced_organisations, names)  # what no place counts, when any
-    return [
-        cards,
-        *([unplaced] if unplaced is not None else []),
-        chart("overview-map", fig, table, title=title, filename="ecomap-map",
-              description="Darker means more unmet need (or, for coverage, less of the need met). "
-                          "Hover a place for its figures; the table under the map lists the same values."),
-        data_table("overview-worst", worst_df, caption="Largest gaps (place × category)"
-                   + ("" if view.category is None else f" — {names.category(view.category)}"), markdown=["Providers"],
-                   numeric={"Unmet": 0}, row_style=STATUS_STYLE, page_size=10),
-    ]
+    return Overview(
+        top=[cards, *([unplaced] if unplaced is not None else [])],
+        map_title=title, figure=fig, map_summary=f"{title}: as a table", map_table=table,
+        worst=data_table("overview-worst", worst_df, caption="Largest gaps (place × category)"
+                         + ("" if view.category is None else f" — {names.category(view.category)}"),
+                         markdown=["Providers"], numeric={"Unmet": 0}, row_style=STATUS_STYLE, page_size=10),
+    )
 
 
 # --------------------------------------------------------------------------

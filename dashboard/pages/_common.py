@@ -17,8 +17,12 @@ def view_from(kwargs: dict[str, Any]) -> tuple[state.View, list[str]]:
 
 def frame(prefix: str, title: str, kwargs: dict[str, Any], *, intro: str | None = None, category: bool = True,
           scenario: bool = True, extra: list | None = None, before_body: list | None = None,
-          after_body: list | None = None) -> html.Div:
-    """Title, intro, view controls, a message area and the body the page's callback fills."""
+          after_body: list | None = None, body: list | None = None) -> html.Div:
+    """Title, intro, view controls, a message area and the body the page's callback fills.
+
+    ``body``: what the body holds before its callback answers, for a page whose callback fills parts of
+    it (components that stay mounted) rather than the whole.
+    """
     view, notes = view_from(kwargs)
     places: list = []
     cats: list | None = [] if category else None
@@ -47,7 +51,7 @@ def frame(prefix: str, title: str, kwargs: dict[str, Any], *, intro: str | None 
         html.Div(messages(notes), id=f"{prefix}-notes", **{"aria-live": "polite"}),
         html.Div(id=f"{prefix}-message", **{"aria-live": "polite"}),
         *(before_body or []),
-        dcc.Loading(html.Div(id=f"{prefix}-body"), type="default", delay_show=300),
+        dcc.Loading(html.Div(body, id=f"{prefix}-body"), type="default", delay_show=300),
         *(after_body or []),
     ])
 

@@ -4,16 +4,39 @@ from __future__ import annotations
 
 import dash
 import dash_bootstrap_components as dbc
-from dash import Input, Output, callback, html
+from dash import Input, Output, callback, dcc, html
 
 from dashboard import state
 from dashboard.components import views
-from dashboard.components.layout import scenario_banner
+from dashboard.components.layout import graph_config, scenario_banner
 from dashboard.pages._common import fail, frame, sync_url
 
 dash.register_page(__name__, path="/", name="Overview", title="ecomap — overview", order=0)
 
 METRIC_OPTIONS = [{"label": "Unmet need", "value": "unmet"}, {"label": "Coverage", "value": "coverage"}]
+
+#: before the first answer the map is blank, not an empty pair of axes
+_BLANK = {"data": [], "layout": {"xaxis": {"visible": False}, "yaxis": {"visible": False}, "height": 520,
+                                 "paper_bgcolor": "white", "plot_bgcolor": "white"}}
+
+
+def _body() -> list:
+    """The overview's parts. The map stays mounted and each answer gives it a new figure: Plotly then
+    redraws the one map instead of making a new map (and its WebGL context) on every filter change."""
+    return [
+        html.Div(id="overview-top"),
+        html.Section([
+            html.H2(id="overview-map-title", className="h5 mt-2"),
+            html.P(views.MAP_DESCRIPTION, id="overview-map-description", className="small text-muted mb-1"),
+            html.Div(dcc.Graph(id="overview-map", figure=_BLANK, config=graph_config("ecomap-map"),
+                               className="ecomap-graph"),
+                     role="figure", **{"aria-labelledby": "overview-map-title",
+                                       "aria-describedby": "overview-map-description"}),
+            html.Details([html.Summary(id="overview-map-summary", className="small"),
+                          html.Div(id="overview-map-table")], className="mb-3"),
+        ], id="overview-map-section", className="mb-3", hidden=True),
+        html.Div(id="overview-worst"),
+    ]
 
 
 def layout(**kwargs):
@@ -23,28 +46,36 @@ def layout(**kwargs):
         html.Div(dbc.RadioItems(id="overview-metric", options=METRIC_OPTIONS, value="unmet", inline=True),
                  role="radiogroup", **{"aria-labelledby": "overview-metric-label"}),
     ], className="col-md-12")
-    return frame("overview", "Place overview", kwargs, extra=[metric],
+    return frame("overview", "Place overview", kwargs, extra=[metric], body=_body(),
                  intro="People in need, what is provided, and where the gaps are, for the place and date you choose.")
 
 
 sync_url("overview")
 
+OUTPUTS = [Output("overview-top", "children"), Output("overview-map-title", "children"),
+           Output("overview-map", "figure"), Output("overview-map-summary", "children"),
+           Output("overview-map-table", "children"), Output("overview-worst", "children"),
+           Output("overview-map-section", "hidden"), Output("overview-message", "children")]
 
-@callback(Output("overview-body", "children"), Output("overview-message", "children"),
+
+@callback(*OUTPUTS,
           Input("overview-place", "value"), Input("overview-category", "value"), Input("overview-as-of", "value"),
           Input("overview-scenario", "value"), Input("overview-metric", "value"))
 def update(place, category, as_of, scenario, metric):
-    """The overview of the chosen view."""
+    """The overview of the chosen view: the top (scenario banner, figures), the map and its table, the largest
+    gaps, whether the map section is hidden, and a message."""
     try:
         view, notes = state.make_view(place, category, as_of, scenario)
         res = state.analysis_for(view)
         leaves = list(res.analysis.coverage["place"].unique())
         geoms = state.boundaries(leaves)
         opts = res.scenario.options if res.scenario is not None else None
-        body = [scenario_banner(res.scenario_name, res.view)]
-        body += views.memo(res.analysis, ("overview", res.view, metric),
+        parts = views.memo(res.analysis, ("overview", res.view, metric),
                            lambda: views.overview_view(res, state.frames(res.view.place).funding, geoms,
                                                        metric=metric or "unmet", options=opts))
-        return body, [html.Div(n, className="alert alert-warning") for n in notes] or None
+        top = [b for b in [scenario_banner(res.scenario_name, res.view)] if b is not None] + parts.top
+        return (top, parts.map_title, parts.figure, parts.map_summary, parts.map_table, parts.worst, False,
+                [html.Div(n, className="alert alert-warning") for n in notes] or None)
     except Exception as e:
-        return fail(e, 2)
+        # the map keeps its last figure, hidden with its section; the message says what went wrong
+        return [], None, dash.no_update, None, [], [], True, fail(e)[-1]

@@ -49,9 +49,12 @@ def _poll(client, wid):
 
 def _overview(client, inputs=("overview-place", "overview-category", "overview-as-of", "overview-scenario",
                                        "overview-metric")):
+    from dashboard.pages.overview import OUTPUTS
+
+    outputs = [{"id": o.component_id, "property": o.component_property} for o in OUTPUTS]
     return client.post("/_dash-update-component", json={
-        "output": "..overview-body.children...overview-message.children..",
-        "outputs": [{"id": "overview-body", "property": "children"}, {"id": "overview-message", "property": "children"}],
+        "output": ".." + "...".join(f"{o['id']}.{o['property']}" for o in outputs) + "..",
+        "outputs": outputs,
         "inputs": [{"id": i, "property": "value", "value": None} for i in inputs],
         "state": [], "changedPropIds": ["overview-place.value"]})
 

@@ -52,23 +52,51 @@ def expected_demo_totals(store):
     return Ecomap(store).analysis(DEMO_PLACE, DEMO_AS_OF).totals()
 
 
+def overview(pages, *args):
+    """The overview callback's answer as (everything a person reads but the map, the map's figure, hidden, message)."""
+    top, title, figure, summary, table, worst, hidden, msg = pages["overview"].update(*args)
+    return [top, title, summary, table, worst], figure, hidden, msg
+
+
 def test_overview_shows_headline_figures_with_names(pages, demo_store):
-    body, msg = pages["overview"].update(DEMO_PLACE, None, AS_OF, "", "unmet")
-    assert msg is None
+    body, figure, hidden, msg = overview(pages, DEMO_PLACE, None, AS_OF, "", "unmet")
+    assert msg is None and hidden is False
     t = expected_demo_totals(demo_store)
     shown = text(body)
     assert f"{t['demand']:,.0f}" in shown and f"{t['unmet']:,.0f}" in shown
     assert f"of {t['cells']:,} place × category cells" in shown
     assert "Altrincham" in shown and "E05015239" in shown  # a ward's name, its code in the table
-    graph = [c for c in body[2].children if getattr(c, "role", None) == "figure"][0].children
-    assert graph.figure.data[0].type == "choroplethmap" and len(graph.figure.data[0].locations) == 21
+    assert "Unmet need (people) by place — All categories" in shown
+    assert figure.data[0].type == "choropleth" and len(figure.data[0].locations) == 21
+    assert figure.layout.uirevision == DEMO_PLACE
+
+
+def test_the_overview_map_stays_mounted_and_takes_each_new_figure(pages):
+    """The page holds one map; the callback gives it a figure instead of drawing a new map on each change."""
+    page = pages["overview"].layout(place=DEMO_PLACE, as_of=AS_OF)
+    graphs = [c for c in _walk(page) if type(c).__name__ == "Graph"]
+    assert [g.id for g in graphs] == ["overview-map"]
+    outputs = {(o.component_id, o.component_property) for o in pages["overview"].OUTPUTS}
+    assert ("overview-map", "figure") in outputs and ("overview-body", "children") not in outputs
+    _, unmet, _, _ = overview(pages, DEMO_PLACE, None, AS_OF, "", "unmet")
+    _, food, _, _ = overview(pages, DEMO_PLACE, "FOOD", AS_OF, "", "coverage")
+    assert list(food.data[0].locations) == list(unmet.data[0].locations)
+    assert food.data[0].zmax == 2.0 and food.data[0].reversescale is False and unmet.data[0].reversescale is True
+
+
+def _walk(component):
+    yield component
+    kids = getattr(component, "children", None)
+    for k in (kids if isinstance(kids, (list, tuple)) else [kids]):
+        if k is not None and hasattr(k, "to_plotly_json"):
+            yield from _walk(k)
 
 
 def test_overview_category_and_date_change_the_figures(pages):
-    all_cats, _ = pages["overview"].update(DEMO_PLACE, None, AS_OF, "", "unmet")
-    food, _ = pages["overview"].update(DEMO_PLACE, "FOOD", AS_OF, "", "coverage")
+    all_cats, *_ = overview(pages, DEMO_PLACE, None, AS_OF, "", "unmet")
+    food, *_ = overview(pages, DEMO_PLACE, "FOOD", AS_OF, "", "coverage")
     assert "Coverage (supply ÷ need) by place — Food support" in text(food)
-    later, _ = pages["overview"].update(DEMO_PLACE, None, "2029-01-01", "", "unmet")
+    later, *_ = overview(pages, DEMO_PLACE, None, "2029-01-01", "", "unmet")
     assert text(later) != text(all_cats)
     # the tiles and the largest gaps follow the category too
     from dashboard.components import data as cd
@@ -89,10 +117,10 @@ def test_a_place_in_the_url_that_does_not_exist_is_said_on_the_page(pages):
 
 
 def test_unknown_place_and_bad_date_are_readable_messages(pages):
-    body, msg = pages["overview"].update("E99999999", None, AS_OF, "", "unmet")
-    assert body == [] and "no place with code 'E99999999'" in text(msg)
-    body, msg = pages["overview"].update(DEMO_PLACE, None, "21/11/2026", "", "unmet")
-    assert body and "The date '21/11/2026' is not a date in YYYY-MM-DD form; showing 2026-11-21 instead." in text(msg)
+    body, figure, hidden, msg = overview(pages, "E99999999", None, AS_OF, "", "unmet")
+    assert text(body) == "" and hidden is True and "no place with code 'E99999999'" in text(msg)
+    body, figure, hidden, msg = overview(pages, DEMO_PLACE, None, "21/11/2026", "", "unmet")
+    assert text(body) and hidden is False and "The date '21/11/2026' is not a date in YYYY-MM-DD form; showing 2026-11-21 instead." in text(msg)
 
 
 def test_gaps_table_rows_and_status(pages, demo_store):
@@ -177,7 +205,7 @@ def test_scenario_run_save_and_show(pages, demo_store):
     sid = "sale-trust-leaves"
     assert sid in [s["id"] for s in state.scenario_list()]
     # the overview with ?scenario= shows the scenario's analysis
-    body, msg = pages["overview"].update(DEMO_PLACE, None, AS_OF, sid, "unmet")
+    body, _, _, msg = overview(pages, DEMO_PLACE, None, AS_OF, sid, "unmet")
     assert msg is None and "Scenario:" in text(body) and f"{r.unmet_after:,.0f}" in text(body)
     # the form fills from a saved scenario
     assert sc.load_saved(sid)[0] == ["GB-DEMO-006"]
@@ -234,16 +262,17 @@ def test_store_down_is_a_readable_message(pages, demo_store):
 
     state.configure(down)
     try:
-        body, msg = pages["overview"].update(DEMO_PLACE, None, AS_OF, "", "unmet")
-        assert body == [] and "graph store cannot be reached" in text(msg) and "Traceback" not in text(msg)
+        body, _, hidden, msg = overview(pages, DEMO_PLACE, None, AS_OF, "", "unmet")
+        assert text(body) == "" and hidden is True
+        assert "graph store cannot be reached" in text(msg) and "Traceback" not in text(msg)
         layout = pages["gaps"].layout(place=DEMO_PLACE, as_of=AS_OF)
         assert "graph store cannot be reached" in text(layout)
         body, msg, options = pages["data"].status(0)
         assert "graph store cannot be reached" in text(msg) and options == []
     finally:
         state.configure(demo_store, defaults={"place": DEMO_PLACE, "as_of": AS_OF})
-    body, msg = pages["overview"].update(DEMO_PLACE, None, AS_OF, "", "unmet")
-    assert msg is None and body  # back once the store is
+    body, _, hidden, msg = overview(pages, DEMO_PLACE, None, AS_OF, "", "unmet")
+    assert msg is None and text(body) and hidden is False  # back once the store is
 
 
 def test_url_sync_builds_shareable_links(pages):
@@ -263,7 +292,7 @@ def test_warm_prepares_the_default_view_so_the_first_page_needs_no_analysis(page
         state.warm()
         monkeypatch.setattr(service_module, "pull_frames", lambda *a, **k: pytest.fail("pulled again"))
         monkeypatch.setattr(service_module.an, "analyse_frames", lambda *a, **k: pytest.fail("analysed again"))
-        body, msg = pages["overview"].update(DEMO_PLACE, None, AS_OF, "", "unmet")
+        body, _, _, msg = overview(pages, DEMO_PLACE, None, AS_OF, "", "unmet")
         assert msg is None and "People in need" in text(body)
     finally:
         state.configure(demo_store, defaults=DEMO_QUERY)
