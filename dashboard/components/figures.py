@@ -1,15 +1,16 @@
 """Plotly figures, built from plain DataFrames (pure functions).
 
 Colours are colour-blind safe: the Okabe–Ito palette for categories and
-statuses, cividis for quantities. Maps use ``choroplethmap`` on the
-tile-free ``white-bg`` style with the boundaries from the store, so they
-need no internet; without boundaries the leaves are drawn as a tile grid.
+statuses, cividis for quantities. Maps are SVG ``choropleth`` traces of the
+boundaries from the store on a blank Mercator ``geo`` (no base layers, no
+tiles), so they need no internet and no WebGL; without boundaries the
+leaves are drawn as a tile grid.
 """
 
 from __future__ import annotations
 
 import math
-from typing import Any, Iterable
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -91,46 +92,14 @@ def _esc(s: Any) -> str:
     return str(s).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
-def _coords(geom: dict) -> Iterable[tuple[float, float]]:
-    t = geom.get("type")
-    c = geom.get("coordinates") or []
-    if t == "Polygon":
-        rings = c
-    elif t == "MultiPolygon":
-        rings = [ring for poly in c for ring in poly]
-    elif t == "GeometryCollection":
-        for g in geom.get("geometries") or []:
-            yield from _coords(g)
-        return
-    else:
-        return
-    for ring in rings:
-        for pt in ring:
-            yield float(pt[0]), float(pt[1])
-
-
-def map_view(geometries: dict[str, dict]) -> tuple[dict[str, float], float]:
-    """Centre and zoom that fit every geometry (web-mercator zoom for a ~600-px-wide map)."""
-    xs, ys = [], []
-    for g in geometries.values():
-        for x, y in _coords(g):
-            xs.append(x)
-            ys.append(y)
-    if not xs:
-        return {"lon": -1.5, "lat": 53.0}, 5.0
-    lon0, lon1, lat0, lat1 = min(xs), max(xs), min(ys), max(ys)
-    span = max(lon1 - lon0, (lat1 - lat0) * 1.6, 1e-4)
-    zoom = max(0.0, min(14.0, math.log2(360.0 / span) - 0.1))
-    return {"lon": (lon0 + lon1) / 2, "lat": (lat0 + lat1) / 2}, round(zoom, 2)
-
-
 def choropleth(values: pd.DataFrame, geometries: dict[str, dict], *, metric: str = "unmet",
-               title: str | None = None, height: int = 520) -> go.Figure:
+               title: str | None = None, height: int = 520, uirevision: Any = None) -> go.Figure:
     """A map of ``metric`` per leaf.
 
     ``values``: place, name, demand, supply, unmet, coverage, status (one
     row per leaf). Leaves with a geometry are drawn on the map; without any,
-    :func:`tile_grid` is returned instead.
+    :func:`tile_grid` is returned instead. ``uirevision``: while it stays the same, a
+    figure drawn again over this one keeps the zoom and pan a person chose.
     """
     if not len(values):
         return empty_figure("No needs or services recorded for this place and category.")
@@ -140,16 +109,18 @@ def choropleth(values: pd.DataFrame, geometries: dict[str, dict], *, metric: str
     fc = {"type": "FeatureCollection",
           "features": [{"type": "Feature", "id": c, "properties": {}, "geometry": geometries[c]}
                        for c in have["place"]]}
-    centre, zoom = map_view({c: geometries[c] for c in have["place"]})
     z = _metric_z(have, metric)
-    fig = go.Figure(go.Choroplethmap(
+    fig = go.Figure(go.Choropleth(
         geojson=fc, locations=list(have["place"]), z=z.fillna(0 if metric != "coverage" else np.nan),
         featureidkey="id", colorscale=SEQUENTIAL, reversescale=(metric != "coverage"),
         zmin=0, zmax=_zmax(z, metric),
         marker=dict(line=dict(width=1, color="#444"), opacity=0.85),
         colorbar=dict(title=dict(text=METRICS.get(metric, metric)), thickness=14),
         text=_hover(have), hovertemplate="%{text}<extra></extra>", name=METRICS.get(metric, metric)))
-    fig.update_layout(map=dict(style="white-bg", center=centre, zoom=zoom))
+    # drawn in SVG: a WebGL map (choroplethmap) cost a browser without a GPU a read-back of the whole canvas
+    # on every redraw, 70 ms of each filter change; the base layers stay hidden (dashboard/assets/geo.js)
+    fig.update_geos(fitbounds="locations", visible=False, projection_type="mercator", bgcolor="white")
+    fig.update_layout(uirevision=uirevision)
     return _base(fig, title, height)
 
 

@@ -17,7 +17,7 @@ from ecosystem.demo import DEMO_AS_OF, DEMO_PLACE
 
 AS_OF = DEMO_AS_OF.isoformat()
 VIEW = f"?place={DEMO_PLACE}&as_of={AS_OF}"
-WAIT = 60_000  # ms: software WebGL in a headless browser on two shared cores is slow to draw the map
+WAIT = 60_000  # ms: a headless browser on two shared cores, with other tests running
 
 pytestmark = pytest.mark.skipif(shutil.which(CHROMIUM) is None, reason="Debian's chromium is not installed")
 
@@ -50,7 +50,7 @@ def external(requests: list[str], base: str) -> list[str]:
 
 
 ROUTES = [
-    ("/", "#overview-map", "People in need"),
+    ("/", "#overview-map .choroplethlocation", "People in need"),  # the map has drawn its boundaries
     ("/gaps", "#gaps-heatmap", "Coverage rows"),
     ("/duplication", "#duplication-overlaps-wrap", "Overlapping service pairs"),
     ("/fragility", "#fragility-cliffs", "Funding cliff timeline by quarter"),
@@ -83,7 +83,7 @@ def test_every_route_loads_on_the_demo_with_nothing_from_outside(browser_page):
 def test_change_category_date_and_place_updates_view_and_link(browser_page):
     page = browser_page
     page.goto(page.base + "/" + VIEW)
-    page.wait_for_selector("#overview-map .main-svg", state="attached")
+    page.wait_for_selector("#overview-map .choroplethlocation", state="attached")
     choose(page, "#overview-category", "Food support")
     page.wait_for_function("() => location.search.includes('category=FOOD')")
     page.wait_for_function("() => document.body.innerText.includes('by place — Food support')")
@@ -172,7 +172,7 @@ def test_network_and_map_download_as_png(browser_page):
     assert pathlib.Path(network.path()).read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
 
     page.goto(page.base + "/" + VIEW)
-    page.wait_for_selector("#overview-map .main-svg", state="attached")
+    page.wait_for_selector("#overview-map .choroplethlocation", state="attached")
     page.hover("#overview-map")
     with page.expect_download() as got:
         page.click("#overview-map [data-title='Download plot as a PNG']")
@@ -207,7 +207,7 @@ def test_network_search_box_focuses_one_organisation_and_the_view_by_category(br
 def test_a_filter_change_updates_the_address_without_drawing_the_page_again(browser_page):
     page = browser_page
     page.goto(page.base + "/" + VIEW)
-    page.wait_for_selector("#overview-map .main-svg", state="attached")
+    page.wait_for_selector("#overview-map .choroplethlocation", state="attached")
     page.evaluate("() => { document.querySelector('.ecomap-controls').dataset.mark = 'kept'; }")
     choose(page, "#overview-category", "Food support")
     page.wait_for_function("() => document.body.innerText.includes('by place — Food support')")

@@ -204,15 +204,19 @@ def test_places_frame_and_default_place():
     assert state.default_place(state.places_frame(T)) is None  # two top-level places: every place
 
 
-def test_choropleth_uses_a_tile_free_map_and_falls_back_to_tiles(river):
+def test_choropleth_is_an_svg_map_of_its_own_boundaries_and_falls_back_to_tiles(river):
     _, a, _, names = river
     v = cd.leaf_values(a.coverage).assign(name=lambda d: [names.place(p) for p in d["place"]])
     square = {"type": "Polygon", "coordinates": [[[-2.0, 53.0], [-1.9, 53.0], [-1.9, 53.1], [-2.0, 53.1], [-2.0, 53.0]]]}
-    fig = fg.choropleth(v, {"W1": square})
-    assert fig.data[0].type == "choroplethmap" and fig.layout.map.style == "white-bg"
-    assert list(fig.data[0].locations) == ["W1"] and list(fig.data[0].z) == [10.0]
-    centre, zoom = fg.map_view({"W1": square})
-    assert centre == {"lon": pytest.approx(-1.95), "lat": pytest.approx(53.05)} and 8 < zoom < 12
+    fig = fg.choropleth(v, {"W1": square}, uirevision="LA1")
+    t = fig.data[0]
+    assert t.type == "choropleth" and list(t.locations) == ["W1"] and list(t.z) == [10.0]
+    assert t.featureidkey == "id" and [f["id"] for f in t.geojson["features"]] == ["W1"]
+    assert t.geojson["features"][0]["geometry"] == square
+    # framed on the boundaries, Mercator, with no base layer (land, coast, countries) that would need a world map
+    geo = fig.layout.geo
+    assert geo.fitbounds == "locations" and geo.visible is False and geo.projection.type == "mercator"
+    assert fig.layout.uirevision == "LA1"  # the same place keeps a person's zoom when the figure is drawn again
     tiles = fg.choropleth(v, {})
     assert tiles.data[0].type == "heatmap"
     # three leaves in name order: Mill End, Northbank, Southbank → unmet 20, 10, 0
