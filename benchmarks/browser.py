@@ -41,7 +41,7 @@ ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-f
 
 #: route -> the element whose filling means the page has drawn
 PAGES = {
-    "/": "#overview-body", "/gaps": "#gaps-body", "/duplication": "#duplication-body",
+    "/": "#overview-top", "/gaps": "#gaps-body", "/duplication": "#duplication-body",
     "/fragility": "#fragility-body", "/network": "#network-body", "/funding": "#funding-body",
     "/market": "#market-trend-body",
     "/scenario": "#scenario-body", "/data": "#data-store",
@@ -100,7 +100,8 @@ def serve(home: pathlib.Path) -> tuple[subprocess.Popen, str]:
     return proc, base
 
 
-def pages(base: str, query: str, repeat: int, category_label: str | None) -> dict[str, list[float]]:
+def pages(base: str, query: str, repeat: int, category_label: str | None,
+          routes: list[str] | None = None) -> dict[str, list[float]]:
     from playwright.sync_api import sync_playwright
 
     out: dict[str, list[float]] = {}
@@ -109,6 +110,8 @@ def pages(base: str, query: str, repeat: int, category_label: str | None) -> dic
         page = browser.new_page(viewport={"width": 1366, "height": 900})
         page.set_default_timeout(180_000)
         for route, sel in PAGES.items():
+            if routes is not None and route not in routes:
+                continue
             times = []
             for _ in range(repeat + 1):
                 t = time.perf_counter()
@@ -173,15 +176,21 @@ def main(argv: list[str] | None = None) -> int:
                                        "(filter-change timing), e.g. 'Food support|Youth services'")
     ap.add_argument("--repeat", type=int, default=20,
                     help="warm visits per page (p95 of fewer than 20 is the slowest one)")
+    ap.add_argument("--pages", help="the pages to time, separated by commas (e.g. '/,/gaps'); 'none' for only "
+                                    "the filter change (default: every page)")
     ap.add_argument("--demo-start", action="store_true")
     args = ap.parse_args(argv)
+    routes = None if args.pages is None else [r for r in args.pages.split(",") if r and r != "none"]
+    unknown = sorted(set(routes or ()) - set(PAGES))
+    if unknown:
+        ap.error(f"--pages: no such page {', '.join(unknown)} (pages: {', '.join(PAGES)})")
     if args.demo_start:
         took, store = demo_start()
         print(f"ecomap demo on a new ECOMAP_HOME to its first page: {took:6.2f} s (target ≤ 6 s); "
               f"the store alone starts in {store:.2f} s (ratio {took / store:.2f})", flush=True)
     proc, base = serve(pathlib.Path(args.home))
     try:
-        res = pages(base, args.query, args.repeat, args.category)
+        res = pages(base, args.query, args.repeat, args.category, routes)
     finally:
         proc.terminate()
         proc.wait(timeout=30)
