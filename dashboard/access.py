@@ -412,11 +412,26 @@ def failed(e: Exception):
                         "changed.")
 
 
+def _one_version():
+    """A request reads the data version once (its callback's cached parts each asked the store for it)."""
+    from ecosystem.service import one_version
+
+    one_version()
+
+
+def _versions_end(_exc=None):
+    from ecosystem.service import one_version
+
+    one_version(False)
+
+
 def install(server: Flask) -> None:
     """Put the checks on the dashboard's Flask server (once)."""
     if getattr(server, "_ecomap_access", False):
         return
     server.before_request(before_request)
+    server.before_request(_one_version)
+    server.teardown_request(_versions_end)
     server.after_request(after_request)
     server.register_error_handler(Exception, failed)
     server.config["MAX_CONTENT_LENGTH"] = None  # checked per request against the configured limit (see above)

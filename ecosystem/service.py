@@ -9,6 +9,7 @@ and findings written back for Neo4j Browser/Bloom users.
 from __future__ import annotations
 
 import contextlib
+import contextvars
 import datetime as dt
 import hashlib
 import json
@@ -31,6 +32,16 @@ from ecosystem.pull import pull_frames, pull_graph
 from ecosystem.store import GraphStore
 
 log = logging.getLogger(__name__)
+
+#: the data versions read in this context (see :func:`one_version`); None outside one
+_VERSIONS: contextvars.ContextVar[dict | None] = contextvars.ContextVar("ecomap_versions", default=None)
+
+
+def one_version(on: bool = True) -> None:
+    """From now on in this context (a request's), :meth:`Ecomap.version` asks the store once and again only
+    after a write from this process; ``on=False`` ends that. Loads by another process show from the next
+    request on."""
+    _VERSIONS.set({} if on else None)
 
 
 def scenario_id(name: str) -> str:
@@ -249,12 +260,23 @@ class Ecomap:
 
     # ------------------------------------------------------------ versions
     def version(self) -> str:
-        """Changes whenever a load (or a wipe) changes the data."""
+        """Changes whenever a load (or a wipe) changes the data.
+
+        Within :func:`one_version` (a dashboard request) the store is asked once, and again only after
+        this process has written to it: one answer built of several cached parts asked for it each time."""
+        memo = _VERSIONS.get()
+        key = (id(self), getattr(self.store, "writes", None))
+        if memo is not None and key[1] is not None and key in memo:
+            return memo[key]
         df = self.store.run("latest_load_run")
         if not len(df) or df.iloc[0]["id"] is None:
-            return "empty"
-        row = df.iloc[0]
-        return f"{row['id']}#{row['runs']}"
+            version = "empty"
+        else:
+            row = df.iloc[0]
+            version = f"{row['id']}#{row['runs']}"
+        if memo is not None:
+            memo[key] = version
+        return version
 
     # ------------------------------------------------------------ graph
     def graph(self, place: str | None = None, *, version: str | None = None) -> nx.MultiDiGraph:

@@ -81,6 +81,7 @@ class GraphStore:
         self._auth = auth
         self._state_stamp = self._stamp()
         self._lock = threading.Lock()
+        self.writes = 0  #: sessions that may write, counted as they open and close (see :meth:`session`)
         self.driver = neo4j.GraphDatabase.driver(uri, auth=auth, connection_timeout=15,
                                                  max_connection_lifetime=3600)
 
@@ -212,9 +213,20 @@ class GraphStore:
         self.close()
 
     # ---------------------------------------------------------------- running
+    @contextlib.contextmanager
     def session(self, **kw):
+        """A driver session. ``writes`` counts every session that may write, as it opens and as it closes, so
+        that a value read from the store before (or during) a write is known to be stale after it."""
         self._follow_store()
-        return self.driver.session(database=self.database, **kw)
+        write = kw.get("default_access_mode", neo4j.WRITE_ACCESS) != neo4j.READ_ACCESS
+        if write:
+            self.writes += 1
+        try:
+            with self.driver.session(database=self.database, **kw) as s:
+                yield s
+        finally:
+            if write:
+                self.writes += 1
 
     def run(self, name: str, params: dict[str, Any] | None = None, *, write: bool = False) -> pd.DataFrame:
         """Run a named query from ``queries/`` and return its rows as a DataFrame."""

@@ -53,7 +53,7 @@ def _overview(client, inputs=("overview-place", "overview-category", "overview-a
 
     outputs = [{"id": o.component_id, "property": o.component_property} for o in OUTPUTS]
     return client.post("/_dash-update-component", json={
-        "output": ".." + "...".join(f"{o['id']}.{o['property']}" for o in outputs) + "..",
+        "output": ".." + "...".join(str(o) for o in OUTPUTS) + "..",
         "outputs": outputs,
         "inputs": [{"id": i, "property": "value", "value": None} for i in inputs],
         "state": [], "changedPropIds": ["overview-place.value"]})
@@ -77,6 +77,24 @@ def test_a_page_on_another_site_cannot_post(app):
         "/_dash-update-component", json={}, headers={"Origin": "http://attacker.example"})
     assert r.status_code == 403
     assert _overview(c).status_code == 200  # the same request from the dashboard's own pages (no foreign Origin)
+
+
+def test_one_request_reads_the_data_version_once(app):
+    """The overview's answer is built of several cached parts, each of which asked the store for the data
+    version; within one request it is asked once."""
+    from dashboard import state
+
+    access.configure()
+    store = state.service().store
+    asked, real = [], store.run
+    store.run = lambda name, *a, **k: (asked.append(name), real(name, *a, **k))[1]
+    try:
+        for _ in range(2):
+            asked.clear()
+            assert _overview(app.server.test_client()).status_code == 200
+            assert asked.count("latest_load_run") == 1, asked
+    finally:
+        del store.run
 
 
 def test_a_request_of_the_wrong_shape_is_a_short_refusal_not_a_500(app):

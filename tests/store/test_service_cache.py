@@ -212,3 +212,49 @@ def test_a_memo_is_made_once_kept_on_disk_and_dropped_by_a_load(store, template_
     services.write_text("\n".join(services.read_text().splitlines()[:-1]) + "\n")
     pipeline.load(store, [template_dir], fmt="template", source="small")
     assert Ecomap(store, cache_dir=cache).memo(("names", None), lambda: {"d": 1}, kind=dict) == {"d": 1}
+
+
+def test_within_one_version_the_store_is_asked_once_and_again_after_a_write(store, template_dir, tmp_path):
+    """A dashboard request asks for the data version once (its cached parts each asked the store); a load in
+    the same request is seen at once, and a load by another process from the next request on."""
+    import contextvars
+
+    from ecosystem.service import one_version
+
+    app = Ecomap(store, cache_dir=tmp_path / "cache")
+    asked = []
+    real = store.run
+
+    def counting(name, *a, **k):
+        asked.append(name)
+        return real(name, *a, **k)
+
+    store.run = counting
+    try:
+        def request():
+            one_version()
+            first = [app.version() for _ in range(4)]
+            assert asked.count("latest_load_run") == 1 and len(set(first)) == 1 and first[0] == "empty"
+            pipeline.load(store, [template_dir], fmt="template", source="small")  # a write in the same request
+            after = app.version()
+            assert after != "empty" and app.version() == after
+            return asked.count("latest_load_run")
+
+        assert contextvars.copy_context().run(request) == 2
+        asked.clear()
+        assert app.version() != "empty" and app.version() and asked.count("latest_load_run") == 2  # outside: each time
+
+        from ecosystem.store import GraphStore
+
+        def next_request(other_process):
+            one_version()
+            before = app.version()
+            pipeline.load(other_process, [template_dir], fmt="template", source="again")  # not this process's writes
+            return before, app.version()
+
+        with GraphStore.open(store.home) as elsewhere:
+            before, during = contextvars.copy_context().run(next_request, elsewhere)
+        assert during == before  # one request reads one version throughout
+        assert contextvars.copy_context().run(lambda: (one_version(), app.version())[1]) != before  # the next sees it
+    finally:
+        del store.run
