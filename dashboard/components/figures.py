@@ -51,6 +51,31 @@ def _base(fig: go.Figure, title: str | None = None, height: int = 480) -> go.Fig
     return fig
 
 
+def _packed(x: Any) -> Any:
+    """GeoJSON with each ring of [x, y] points as one array of floats (the same JSON once encoded)."""
+    if isinstance(x, dict):
+        return {k: _packed(v) for k, v in x.items()}
+    if isinstance(x, list):
+        if x and all(isinstance(p, (list, tuple)) and len(p) == 2
+                     and all(isinstance(c, (int, float)) and not isinstance(c, bool) for c in p) for p in x):
+            return np.asarray(x, dtype=float)
+        return [_packed(v) for v in x]
+    return x
+
+
+#: id(geometry) -> (the geometry, packed): the store's boundaries are cached, so each is packed once
+_PACKED: dict[int, tuple[Any, Any]] = {}
+
+
+def _packed_geometry(geom: dict) -> Any:
+    got = _PACKED.get(id(geom))
+    if got is None or got[0] is not geom:
+        if len(_PACKED) > 50_000:
+            _PACKED.clear()
+        got = _PACKED[id(geom)] = (geom, _packed(geom))
+    return got[1]
+
+
 def empty_figure(message: str, height: int = 300) -> go.Figure:
     """A blank figure that says why it is blank."""
     fig = go.Figure()
@@ -101,27 +126,68 @@ def choropleth(values: pd.DataFrame, geometries: dict[str, dict], *, metric: str
     :func:`tile_grid` is returned instead. ``uirevision``: while it stays the same, a
     figure drawn again over this one keeps the zoom and pan a person chose.
     """
+    fig = _choropleth(values, geometries, metric=metric, title=title, height=height, uirevision=uirevision,
+                      geometry=lambda g: g)
+    return fig if isinstance(fig, go.Figure) else go.Figure(fig)
+
+
+def choropleth_for_browser(values: pd.DataFrame, geometries: dict[str, dict], *, metric: str = "unmet",
+                           title: str | None = None, height: int = 520, uirevision: Any = None) -> dict:
+    """:func:`choropleth` as the plain figure a ``dcc.Graph`` is sent: the same JSON once encoded.
+
+    Made without ``go.Figure``, which checks and copies every part of a figure (the boundaries too) when it
+    is made and again when it is sent, and with each boundary ring as one array of floats, made once per
+    boundary, so the figure is encoded in one step rather than point by point."""
+    fig = _choropleth(values, geometries, metric=metric, title=title, height=height, uirevision=uirevision,
+                      geometry=_packed_geometry)
+    return fig.to_plotly_json() if isinstance(fig, go.Figure) else fig
+
+
+_MAP_SKELETON: dict | None = None
+
+
+def _map_skeleton() -> dict:
+    """What every map figure holds whatever its data, as ``go.Figure`` writes it (made once): the trace's
+    style, the blank Mercator geo framed on the boundaries, the fonts and the template."""
+    global _MAP_SKELETON
+    if _MAP_SKELETON is None:
+        fig = go.Figure(go.Choropleth(featureidkey="id", colorscale=SEQUENTIAL,
+                                      marker=dict(line=dict(width=1, color="#444"), opacity=0.85),
+                                      colorbar=dict(thickness=14), hovertemplate="%{text}<extra></extra>"))
+        # drawn in SVG: a WebGL map (choroplethmap) cost a browser without a GPU a read-back of the whole canvas
+        # on every redraw, 70 ms of each filter change; the base layers stay hidden (dashboard/assets/geo.js)
+        fig.update_geos(fitbounds="locations", visible=False, projection_type="mercator", bgcolor="white")
+        _MAP_SKELETON = _base(fig).to_plotly_json()
+        _MAP_SKELETON["layout"].pop("title", None)  # each map's own, below
+    return _MAP_SKELETON
+
+
+def _choropleth(values: pd.DataFrame, geometries: dict[str, dict], *, metric: str, title: str | None,
+                height: int, uirevision: Any, geometry) -> go.Figure | dict:
+    """The map as a plain figure (or, with nothing to map, the empty figure or the tile grid); ``geometry``
+    gives what the figure holds of each boundary."""
     if not len(values):
         return empty_figure("No needs or services recorded for this place and category.")
     have = values[values["place"].isin(list(geometries))]
     if not len(have):
         return tile_grid(values, metric=metric, title=title, height=height)
-    fc = {"type": "FeatureCollection",
-          "features": [{"type": "Feature", "id": c, "properties": {}, "geometry": geometries[c]}
-                       for c in have["place"]]}
+    places = [str(c) for c in have["place"]]
     z = _metric_z(have, metric)
-    fig = go.Figure(go.Choropleth(
-        geojson=fc, locations=list(have["place"]), z=z.fillna(0 if metric != "coverage" else np.nan),
-        featureidkey="id", colorscale=SEQUENTIAL, reversescale=(metric != "coverage"),
-        zmin=0, zmax=_zmax(z, metric),
-        marker=dict(line=dict(width=1, color="#444"), opacity=0.85),
-        colorbar=dict(title=dict(text=METRICS.get(metric, metric)), thickness=14),
-        text=_hover(have), hovertemplate="%{text}<extra></extra>", name=METRICS.get(metric, metric)))
-    # drawn in SVG: a WebGL map (choroplethmap) cost a browser without a GPU a read-back of the whole canvas
-    # on every redraw, 70 ms of each filter change; the base layers stay hidden (dashboard/assets/geo.js)
-    fig.update_geos(fitbounds="locations", visible=False, projection_type="mercator", bgcolor="white")
-    fig.update_layout(uirevision=uirevision)
-    return _base(fig, title, height)
+    skeleton = _map_skeleton()
+    trace = {**skeleton["data"][0], "geojson": {"type": "FeatureCollection", "features": [
+                 {"type": "Feature", "id": c, "properties": {}, "geometry": geometry(geometries[c])}
+                 for c in places]},
+             "locations": places, "z": z.fillna(0 if metric != "coverage" else np.nan).to_numpy(dtype=float),
+             "reversescale": metric != "coverage", "zmin": 0, "zmax": _zmax(z, metric),
+             "colorbar": {**skeleton["data"][0]["colorbar"], "title": {"text": METRICS.get(metric, metric)}},
+             "text": _hover(have), "name": METRICS.get(metric, metric)}
+    layout = {**skeleton["layout"], "height": height,
+              "margin": {**skeleton["layout"]["margin"], "t": 40 if title else 10}}
+    if uirevision is not None:
+        layout["uirevision"] = uirevision
+    if title:
+        layout["title"] = {"text": title, "x": 0.01}
+    return {"data": [trace], "layout": layout}
 
 
 def _two_lines(name: str, width: int) -> str:

@@ -13,7 +13,7 @@ import io
 import math
 import re
 import urllib.parse
-from typing import Any, Iterable
+from typing import Any, Iterable, NamedTuple
 
 import pandas as pd
 from dash import dash_table, dcc, html
@@ -74,16 +74,22 @@ def records(df: pd.DataFrame) -> list[dict[str, Any]]:
     return [{k: _cell(v) for k, v in row.items()} for row in df.to_dict("records")]
 
 
-def data_table(table_id: str, df: pd.DataFrame, *, markdown: Iterable[str] = (), numeric: dict[str, int] | None = None,
-               page_size: int = 15, caption: str | None = None, empty: str = "Nothing to show.",
-               sort_by: list[dict] | None = None, row_style: list[dict] | None = None,
-               max_rows: int = MAX_ROWS) -> html.Div:
-    """A sortable, filterable table with CSV and Excel export.
+class TableFill(NamedTuple):
+    """What a table shows, apart from its place on the page: see :func:`table_fill`."""
 
-    ``table_id`` is page-prefixed (``gaps-coverage``); ``markdown`` names
-    columns holding links; ``numeric`` maps columns to decimal places.
-    Column headers are ``df``'s column names, so pass readable ones.
-    """
+    caption: str | None
+    count: str | None
+    empty: str | None
+    columns: list[dict[str, Any]]
+    data: list[dict[str, Any]]
+    sort_by: list[dict]
+    row_style: list[dict]
+
+
+def table_fill(df: pd.DataFrame, *, markdown: Iterable[str] = (), numeric: dict[str, int] | None = None,
+               caption: str | None = None, empty: str = "Nothing to show.", sort_by: list[dict] | None = None,
+               row_style: list[dict] | None = None, max_rows: int = MAX_ROWS) -> TableFill:
+    """The columns, rows, caption and row count of a table of ``df`` (see :func:`data_table` for the options)."""
     markdown = set(markdown)
     numeric = numeric or {}
     total = len(df)
@@ -98,35 +104,89 @@ def data_table(table_id: str, df: pd.DataFrame, *, markdown: Iterable[str] = (),
             col["type"] = "numeric"
             col["format"] = {"specifier": f",.{numeric[c]}f"}
         columns.append(col)
-    data = records(df)
-    head = [html.Span(caption, className="fw-semibold me-auto")] if caption else [html.Span(className="me-auto")]
-    buttons = html.Div(head + [
-        html.Span(f"{total:,} row(s)" if total <= max_rows else
-                  f"first {max_rows:,} of {total:,} rows (all of them: `ecomap analyse --json`)",
-                  className="text-muted small me-2"),
+    count = (f"{total:,} row(s)" if total <= max_rows else
+             f"first {max_rows:,} of {total:,} rows (all of them: `ecomap analyse --json`)")
+    return TableFill(caption, count, empty, columns, records(df), sort_by or [], row_style or [])
+
+
+def _buttons(table_id: str, caption: Any, count: Any, label: str | None) -> html.Div:
+    return html.Div([
+        html.Span(caption, className="fw-semibold me-auto", id=f"{table_id}-caption"),
+        html.Span(count, className="text-muted small me-2", id=f"{table_id}-count"),
         html.Button("CSV", id={"type": "ecomap-export-csv", "table": table_id}, n_clicks=0,
                     className="btn btn-sm btn-outline-secondary me-1",
-                    **{"aria-label": f"Download {caption or 'table'} as CSV"}),
+                    **{"aria-label": f"Download {label or 'table'} as CSV"}),
         html.Button("Excel", id={"type": "ecomap-export-xlsx", "table": table_id}, n_clicks=0,
                     className="btn btn-sm btn-outline-secondary",
-                    **{"aria-label": f"Download {caption or 'table'} as Excel (XLSX)"}),
+                    **{"aria-label": f"Download {label or 'table'} as Excel (XLSX)"}),
         dcc.Download(id={"type": "ecomap-download", "table": table_id}),
     ], className="d-flex align-items-center mb-1")
-    hidden = {"display": "none"} if not len(df) else {}
-    body = [html.P(empty, className="text-muted fst-italic") if not len(df) else None,
-            dash_table.DataTable(
-                id={"type": "ecomap-table", "table": table_id},
-                columns=columns, data=data, page_size=page_size, sort_action="native", filter_action="native",
-                sort_mode="multi", sort_by=sort_by or [],
-                style_table={"overflowX": "auto", **hidden},
-                style_cell={"textAlign": "left", "whiteSpace": "normal", "height": "auto", "fontSize": "0.9rem",
-                            "fontFamily": "inherit", "padding": "4px 8px"},
-                style_header={"fontWeight": "bold", "backgroundColor": "#f1f3f5"},
-                style_data_conditional=row_style or [],
-                markdown_options={"html": False, "link_target": "_self"},
-                filter_options={"case": "insensitive", "placeholder_text": "filter…"},
-            )]
-    return html.Div([buttons, *body], className="ecomap-table mb-4", id=f"{table_id}-wrap")
+
+
+def _table(table_id: str, fill: TableFill, page_size: int) -> dash_table.DataTable:
+    return dash_table.DataTable(
+        id={"type": "ecomap-table", "table": table_id},
+        columns=fill.columns, data=fill.data, page_size=page_size, sort_action="native", filter_action="native",
+        sort_mode="multi", sort_by=fill.sort_by,
+        style_table=_style_table(fill),
+        style_cell={"textAlign": "left", "whiteSpace": "normal", "height": "auto", "fontSize": "0.9rem",
+                    "fontFamily": "inherit", "padding": "4px 8px"},
+        style_header={"fontWeight": "bold", "backgroundColor": "#f1f3f5"},
+        style_data_conditional=fill.row_style,
+        markdown_options={"html": False, "link_target": "_self"},
+        filter_options={"case": "insensitive", "placeholder_text": "filter…"},
+    )
+
+
+def _style_table(fill: TableFill) -> dict[str, Any]:
+    return {"overflowX": "auto", **({"display": "none"} if not fill.data else {})}
+
+
+def data_table(table_id: str, df: pd.DataFrame, *, markdown: Iterable[str] = (), numeric: dict[str, int] | None = None,
+               page_size: int = 15, caption: str | None = None, empty: str = "Nothing to show.",
+               sort_by: list[dict] | None = None, row_style: list[dict] | None = None,
+               max_rows: int = MAX_ROWS) -> html.Div:
+    """A sortable, filterable table with CSV and Excel export.
+
+    ``table_id`` is page-prefixed (``gaps-coverage``); ``markdown`` names
+    columns holding links; ``numeric`` maps columns to decimal places.
+    Column headers are ``df``'s column names, so pass readable ones.
+    """
+    fill = table_fill(df, markdown=markdown, numeric=numeric, caption=caption, empty=empty, sort_by=sort_by,
+                      row_style=row_style, max_rows=max_rows)
+    body = [html.P(empty, className="text-muted fst-italic") if not fill.data else None, _table(table_id, fill, page_size)]
+    return html.Div([_buttons(table_id, caption, fill.count, caption), *body], className="ecomap-table mb-4",
+                    id=f"{table_id}-wrap")
+
+
+def mounted_table(table_id: str, *, label: str, page_size: int = 15) -> html.Div:
+    """A :func:`data_table` that stays on the page while its callback fills it (:func:`table_outputs`,
+    :func:`table_values`): a table made anew on every filter change cost the browser a new table each time.
+    ``label`` names the table for the export buttons."""
+    empty = TableFill(None, "", "", [], [], [], [])
+    return html.Div([_buttons(table_id, None, None, label),
+                     html.P(id=f"{table_id}-empty", className="text-muted fst-italic", hidden=True),
+                     _table(table_id, empty, page_size)], className="ecomap-table mb-4", id=f"{table_id}-wrap")
+
+
+def table_outputs(table_id: str) -> list:
+    """The outputs that fill a :func:`mounted_table`, in the order of :func:`table_values`."""
+    from dash import Output
+
+    t = {"type": "ecomap-table", "table": table_id}
+    return [Output(f"{table_id}-caption", "children"), Output(f"{table_id}-count", "children"),
+            Output(f"{table_id}-empty", "children"), Output(f"{table_id}-empty", "hidden"),
+            Output(t, "columns"), Output(t, "data"), Output(t, "sort_by"), Output(t, "style_data_conditional"),
+            Output(t, "style_table"), Output(t, "filter_query"), Output(t, "page_current")]
+
+
+def table_values(fill: TableFill | None) -> list:
+    """The values of :func:`table_outputs` for ``fill``; ``None`` empties the table. The table's filter and page
+    start again, as they did when the table was made anew."""
+    if fill is None:
+        fill = TableFill(None, None, None, [], [], [], [])  # type: ignore[arg-type]
+    return [fill.caption, fill.count, fill.empty if not fill.data else None, bool(fill.data) or not fill.empty,
+            fill.columns, fill.data, fill.sort_by, fill.row_style, _style_table(fill), "", 0]
 
 
 def export_bytes(rows: list[dict[str, Any]], columns: list[str], fmt: str) -> bytes:

@@ -16,7 +16,7 @@ from dash import html
 from dashboard.components import data as cd
 from dashboard.components import figures as fg
 from dashboard.components.layout import amount_header, chart, figure_cards, money, pct, people
-from dashboard.components.tables import MAX_ROWS, data_table, detail_href, md_link
+from dashboard.components.tables import MAX_ROWS, TableFill, data_table, detail_href, md_link, table_fill
 from dashboard.state import Names, Result, View
 from ecosystem import analysis as an
 from ecosystem.model import DEFAULT_CURRENCY
@@ -143,15 +143,15 @@ def unplaced_panel(unplaced: dict[str, Any], table: pd.DataFrame, names: Names, 
 
 
 class Overview(NamedTuple):
-    """The overview's parts. The page keeps its map mounted and gives it each new figure: a map made anew on
-    every filter change cost the browser a new map and its WebGL context each time."""
+    """The overview's parts. The page keeps its map and tables mounted and gives them each new figure and
+    rows: a map and tables made anew on every filter change cost the browser most of the change."""
 
     top: list
     map_title: str
-    figure: Any
+    figure: dict  #: the map, ready to send (figures.choropleth_for_browser)
     map_summary: str
-    map_table: Any
-    worst: Any
+    map_table: TableFill
+    worst: TableFill
 
 
 #: what the overview's map shows, said under its title
@@ -180,8 +180,8 @@ def overview_view(res: Result, funding: pd.DataFrame, geometries: dict[str, dict
     values = values.assign(name=[names.place(p) for p in values["place"]])
     title = f"{fg.METRICS.get(metric, metric)} by place — {names.category(view.category)}"
     # the same place keeps a person's zoom and pan across filter changes; another place is framed anew
-    fig = fg.choropleth(values, geometries, metric=metric, uirevision=view.place)
-    table = data_table("overview-leaves", leaf_table(values, names, every_category=view.category is None),
+    fig = fg.choropleth_for_browser(values, geometries, metric=metric, uirevision=view.place)
+    table = table_fill(leaf_table(values, names, every_category=view.category is None),
                        caption="By place" + (" (every category added up; status: the worst category's)"
                                              if view.category is None else f" — {names.category(view.category)}"),
                        numeric={"Need": 0, "Supply": 0, "Unmet": 0, "Coverage %": 0}, row_style=STATUS_STYLE,
@@ -200,9 +200,10 @@ def overview_view(res: Result, funding: pd.DataFrame, geometries: dict[str, dict
     return Overview(
         top=[cards, *([unplaced] if unplaced is not None else [])],
         map_title=title, figure=fig, map_summary=f"{title}: as a table", map_table=table,
-        worst=data_table("overview-worst", worst_df, caption="Largest gaps (place × category)"
+        worst=table_fill(worst_df, caption="Largest gaps (place × category)"
                          + ("" if view.category is None else f" — {names.category(view.category)}"),
-                         markdown=["Providers"], numeric={"Unmet": 0}, row_style=STATUS_STYLE, page_size=10),
+                         markdown=["Providers"], numeric={"Unmet": 0}, row_style=STATUS_STYLE,
+                         empty="No unmet need here."),
     )
 
 

@@ -9,6 +9,7 @@ from dash import Input, Output, callback, dcc, html
 from dashboard import state
 from dashboard.components import views
 from dashboard.components.layout import graph_config, scenario_banner
+from dashboard.components.tables import mounted_table, table_outputs, table_values
 from dashboard.pages._common import fail, frame, sync_url
 
 dash.register_page(__name__, path="/", name="Overview", title="ecomap — overview", order=0)
@@ -21,8 +22,9 @@ _BLANK = {"data": [], "layout": {"xaxis": {"visible": False}, "yaxis": {"visible
 
 
 def _body() -> list:
-    """The overview's parts. The map stays mounted and each answer gives it a new figure: Plotly then
-    redraws the one map instead of making a new map (and its WebGL context) on every filter change."""
+    """The overview's parts. The map and the two tables stay mounted and each answer gives them a new figure
+    and new rows: Plotly and the tables then redraw what they show instead of the browser making a new map and
+    new tables (and Dash working out their callbacks again) on every filter change."""
     return [
         html.Div(id="overview-top"),
         html.Section([
@@ -33,9 +35,10 @@ def _body() -> list:
                      role="figure", **{"aria-labelledby": "overview-map-title",
                                        "aria-describedby": "overview-map-description"}),
             html.Details([html.Summary(id="overview-map-summary", className="small"),
-                          html.Div(id="overview-map-table")], className="mb-3"),
+                          mounted_table("overview-leaves", label="the map's figures by place")], className="mb-3"),
         ], id="overview-map-section", className="mb-3", hidden=True),
-        html.Div(id="overview-worst"),
+        html.Div(mounted_table("overview-worst", label="Largest gaps", page_size=10), id="overview-worst",
+                 hidden=True),
     ]
 
 
@@ -54,8 +57,9 @@ sync_url("overview")
 
 OUTPUTS = [Output("overview-top", "children"), Output("overview-map-title", "children"),
            Output("overview-map", "figure"), Output("overview-map-summary", "children"),
-           Output("overview-map-table", "children"), Output("overview-worst", "children"),
-           Output("overview-map-section", "hidden"), Output("overview-message", "children")]
+           *table_outputs("overview-leaves"), *table_outputs("overview-worst"),
+           Output("overview-map-section", "hidden"), Output("overview-worst", "hidden"),
+           Output("overview-message", "children")]
 
 
 @callback(*OUTPUTS,
@@ -63,7 +67,7 @@ OUTPUTS = [Output("overview-top", "children"), Output("overview-map-title", "chi
           Input("overview-scenario", "value"), Input("overview-metric", "value"))
 def update(place, category, as_of, scenario, metric):
     """The overview of the chosen view: the top (scenario banner, figures), the map and its table, the largest
-    gaps, whether the map section is hidden, and a message."""
+    gaps, whether the map section and the largest gaps are hidden, and a message."""
     try:
         view, notes = state.make_view(place, category, as_of, scenario)
         res = state.analysis_for(view)
@@ -74,8 +78,10 @@ def update(place, category, as_of, scenario, metric):
                            lambda: views.overview_view(res, state.frames(res.view.place).funding, geoms,
                                                        metric=metric or "unmet", options=opts))
         top = [b for b in [scenario_banner(res.scenario_name, res.view)] if b is not None] + parts.top
-        return (top, parts.map_title, parts.figure, parts.map_summary, parts.map_table, parts.worst, False,
+        return (top, parts.map_title, parts.figure, parts.map_summary, *table_values(parts.map_table),
+                *table_values(parts.worst), False, False,
                 [html.Div(n, className="alert alert-warning") for n in notes] or None)
     except Exception as e:
-        # the map keeps its last figure, hidden with its section; the message says what went wrong
-        return [], None, dash.no_update, None, [], [], True, fail(e)[-1]
+        # the map keeps its last figure, hidden with its section and the emptied tables; the message says why
+        return ([], None, dash.no_update, None, *table_values(None), *table_values(None), True, True,
+                fail(e)[-1])

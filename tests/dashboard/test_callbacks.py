@@ -7,6 +7,7 @@ import io
 import json
 
 import pandas as pd
+import plotly.graph_objects as go
 import pytest
 
 from dashboard import state
@@ -53,9 +54,22 @@ def expected_demo_totals(store):
 
 
 def overview(pages, *args):
-    """The overview callback's answer as (everything a person reads but the map, the map's figure, hidden, message)."""
-    top, title, figure, summary, table, worst, hidden, msg = pages["overview"].update(*args)
-    return [top, title, summary, table, worst], figure, hidden, msg
+    """The overview callback's answer as (everything a person reads but the map, the map's figure, hidden, message).
+
+    Of each table, what a person reads: its caption, row count, empty note, column names and rows."""
+    out = dict(zip([(o.component_id_str(), o.component_property) for o in pages["overview"].OUTPUTS],
+                   pages["overview"].update(*args)))
+    assert len(out) == len(pages["overview"].OUTPUTS)
+    shown = [out[("overview-top", "children")], out[("overview-map-title", "children")],
+             out[("overview-map-summary", "children")]]
+    for t in ("overview-leaves", "overview-worst"):
+        key = '{"table":"%s","type":"ecomap-table"}' % t
+        shown += [out[(f"{t}-caption", "children")], out[(f"{t}-count", "children")],
+                  out[(f"{t}-empty", "children")], [c["name"] for c in out[(key, "columns")]], out[(key, "data")]]
+    figure = out[("overview-map", "figure")]  # the plain figure sent to the browser, read as a Plotly figure
+    figure = go.Figure(figure) if isinstance(figure, dict) else figure
+    return shown, figure, out[("overview-map-section", "hidden")], \
+        out[("overview-message", "children")]
 
 
 def test_overview_shows_headline_figures_with_names(pages, demo_store):
@@ -72,12 +86,19 @@ def test_overview_shows_headline_figures_with_names(pages, demo_store):
 
 
 def test_the_overview_map_stays_mounted_and_takes_each_new_figure(pages):
-    """The page holds one map; the callback gives it a figure instead of drawing a new map on each change."""
+    """The page holds one map and two tables; the callback gives them a figure and rows instead of drawing a new
+    map and new tables on each change."""
     page = pages["overview"].layout(place=DEMO_PLACE, as_of=AS_OF)
     graphs = [c for c in _walk(page) if type(c).__name__ == "Graph"]
     assert [g.id for g in graphs] == ["overview-map"]
-    outputs = {(o.component_id, o.component_property) for o in pages["overview"].OUTPUTS}
+    tables = [c.id["table"] for c in _walk(page) if type(c).__name__ == "DataTable"]
+    assert tables == ["overview-leaves", "overview-worst"]
+    outputs = {(o.component_id_str(), o.component_property) for o in pages["overview"].OUTPUTS}
     assert ("overview-map", "figure") in outputs and ("overview-body", "children") not in outputs
+    for t in tables:  # their rows are filled in; nothing above them is replaced
+        assert ('{"table":"%s","type":"ecomap-table"}' % t, "data") in outputs
+        assert (f"{t}-wrap", "children") not in outputs
+    assert ("overview-worst", "children") not in outputs and ("overview-map-section", "children") not in outputs
     _, unmet, _, _ = overview(pages, DEMO_PLACE, None, AS_OF, "", "unmet")
     _, food, _, _ = overview(pages, DEMO_PLACE, "FOOD", AS_OF, "", "coverage")
     assert list(food.data[0].locations) == list(unmet.data[0].locations)

@@ -19,7 +19,8 @@ from dashboard.components import network as nw
 from dashboard.components import scenario as sc
 from dashboard.components import views
 from dashboard.components.data_page import default_source, safe_filename, save_uploads
-from dashboard.components.tables import escape_md, export_bytes, md_link, plain
+from dashboard.components.tables import (data_table, escape_md, export_bytes, md_link, plain, table_fill, table_outputs,
+                                        table_values)
 from ecosystem import analysis as an
 from ecosystem.examples import RIVERSIDE_AS_OF, riverside
 
@@ -449,3 +450,93 @@ def test_network_sizes_are_counted_exactly_as_drawn(river):
                 assert net.rows == max(cols.values())
                 seen.add((grouped, len(keep) < len(parts.providers)))
     assert seen == {(False, False), (True, False), (True, True)}  # every way of drawing it was tried
+
+
+def test_a_mounted_table_is_filled_with_what_a_made_table_shows():
+    df = pd.DataFrame({"Place": ["Sale", "Hale", "Urmston"], "Unmet": [30.0, 20.0, 10.0],
+                       "Providers": ["[A](/organisation/A)", "", None]})
+    fill = table_fill(df, markdown=["Providers"], numeric={"Unmet": 0}, caption="Largest gaps", max_rows=2)
+    assert fill.count == "first 2 of 3 rows (all of them: `ecomap analyse --json`)"
+    assert [c["id"] for c in fill.columns] == ["Place", "Unmet", "Providers"]
+    assert fill.columns[1]["format"] == {"specifier": ",.0f"} and fill.columns[2]["presentation"] == "markdown"
+    assert fill.data == [{"Place": "Sale", "Unmet": 30.0, "Providers": "[A](/organisation/A)"},
+                         {"Place": "Hale", "Unmet": 20.0, "Providers": ""}]
+    made = data_table("t", df, markdown=["Providers"], numeric={"Unmet": 0}, caption="Largest gaps", max_rows=2)
+    table = made.children[2]
+    assert table.columns == fill.columns and table.data == fill.data
+
+    values = dict(zip([o.component_property if "ecomap-table" in o.component_id_str() else o.component_id_str()
+                       + "." + o.component_property for o in table_outputs("t")], table_values(fill)))
+    assert values["t-caption.children"] == "Largest gaps" and values["t-count.children"] == fill.count
+    assert values["t-empty.hidden"] is True and values["t-empty.children"] is None  # rows: no empty note
+    assert values["data"] == fill.data and values["style_table"] == {"overflowX": "auto"}
+    assert values["filter_query"] == "" and values["page_current"] == 0  # a new table's filter and first page
+
+    none = table_fill(df.iloc[:0], caption="Largest gaps", empty="No unmet need here.")
+    values = dict(zip([o.component_property if "ecomap-table" in o.component_id_str() else o.component_id_str()
+                       + "." + o.component_property for o in table_outputs("t")], table_values(none)))
+    assert none.count == "0 row(s)" and values["t-empty.children"] == "No unmet need here."
+    assert values["t-empty.hidden"] is False and values["style_table"]["display"] == "none"
+    blank = table_values(None)  # an error: the table is emptied and says nothing
+    assert blank[:4] == [None, None, None, True] and blank[4:6] == [[], []]
+
+
+def _arrays_as_lists(x):
+    """Plotly's JSON with its typed arrays ({"bdata": base64, "dtype": …}) written out as lists, as plotly.js reads them."""
+    import base64
+
+    import numpy as np
+
+    if isinstance(x, dict):
+        if set(x) >= {"bdata", "dtype"}:
+            a = np.frombuffer(base64.b64decode(x["bdata"]), dtype=x["dtype"])
+            return [None if np.isnan(f) else float(f) for f in a] if a.dtype.kind == "f" else a.tolist()
+        return {k: _arrays_as_lists(v) for k, v in x.items()}
+    if isinstance(x, list):
+        return [_arrays_as_lists(v) for v in x]
+    return x
+
+
+@pytest.mark.parametrize("metric,title", [("unmet", None), ("coverage", "Coverage by place"), ("unmet", "Unmet")])
+def test_the_map_sent_to_the_browser_is_the_figure_plotly_would_send(river, metric, title):
+    """Made without go.Figure, the map is still exactly what go.Figure would write (the reference below is the
+    map built the plain way), whichever ring winding and hole a boundary has."""
+    import plotly.io as pio
+    from plotly.io.json import to_json_plotly
+
+    _, a, _, names = river
+    v = cd.leaf_values(a.coverage).assign(name=lambda d: [names.place(p) for p in d["place"]])
+    v.loc[v["place"] == "W2", "coverage"] = float("nan")  # no need there: coverage unknown
+    square = {"type": "Polygon", "coordinates": [[[-2.0, 53.0], [-1.9, 53.0], [-1.9, 53.1], [-2.0, 53.1], [-2.0, 53.0]],
+                                                 [[-1.97, 53.03], [-1.97, 53.07], [-1.93, 53.07], [-1.97, 53.03]]]}
+    multi = {"type": "MultiPolygon", "coordinates": [[[[-1.8, 53.0], [-1.8, 53.1], [-1.7, 53.1], [-1.8, 53.0]]],
+                                                     [[[-1.6, 53.0], [-1.5, 53.0], [-1.5, 53.1], [-1.6, 53.0]]]]}
+    geoms = {"W1": square, "W2": multi}
+    have = v[v["place"].isin(list(geoms))]
+    z = have[metric].astype(float)
+    z = z.clip(upper=fg.COVERAGE_CAP) if metric == "coverage" else z
+    ref = fg.go.Figure(fg.go.Choropleth(
+        geojson={"type": "FeatureCollection", "features": [
+            {"type": "Feature", "id": c, "properties": {}, "geometry": geoms[c]} for c in have["place"]]},
+        locations=list(have["place"]), z=z.fillna(0 if metric != "coverage" else float("nan")), featureidkey="id",
+        colorscale="Cividis", reversescale=metric != "coverage", zmin=0,
+        zmax=fg.COVERAGE_CAP if metric == "coverage" else max(float(z.max()), 1.0),
+        marker=dict(line=dict(width=1, color="#444"), opacity=0.85),
+        colorbar=dict(title=dict(text=fg.METRICS[metric]), thickness=14), text=fg._hover(have),
+        hovertemplate="%{text}<extra></extra>", name=fg.METRICS[metric]))
+    ref.update_geos(fitbounds="locations", visible=False, projection_type="mercator", bgcolor="white")
+    if title:
+        ref.update_layout(title=dict(text=title, x=0.01))
+    ref.update_layout(uirevision="LA1", height=520,
+                            font=fg._FONT, margin=dict(l=10, r=10, t=40 if title else 10, b=10),
+                            paper_bgcolor="white", plot_bgcolor="white")
+    sent = fg.choropleth_for_browser(v, geoms, metric=metric, title=title, uirevision="LA1")
+    assert json.loads(to_json_plotly(sent)) == _arrays_as_lists(json.loads(pio.to_json(ref)))
+    again = fg.choropleth_for_browser(v, geoms, metric=metric, title=title, uirevision="LA1")  # rings made once
+    assert again["data"][0]["geojson"]["features"][0]["geometry"] is sent["data"][0]["geojson"]["features"][0]["geometry"]
+    assert json.loads(to_json_plotly(again)) == _arrays_as_lists(json.loads(pio.to_json(ref)))
+    assert json.loads(pio.to_json(fg.choropleth(v, geoms, metric=metric, title=title, uirevision="LA1"))) \
+        == json.loads(pio.to_json(ref))
+    # with nothing to draw on a map, the same fallbacks as the figure's
+    assert fg.choropleth_for_browser(v, {})["data"][0]["type"] == "heatmap"
+    assert fg.choropleth_for_browser(v.iloc[:0], geoms) == fg.choropleth(v.iloc[:0], geoms).to_plotly_json()
