@@ -7,8 +7,10 @@ data: the demo, or ``ecomap generate --scale la`` loaded) on a free port on
 * every page of the dashboard, ``--repeat`` times after one first visit,
   timed from navigation until the page has settled (its body is filled and
   no Dash component is still loading);
-* a filter change on the overview (the category dropdown), timed from the
-  choice until the page has settled again;
+* a filter change on the overview (the category dropdown), timed in the
+  page from the mouse going down on the option until the overview's last
+  change is painted (and, beside it, as the driver saw it: Playwright's own
+  click and polling added);
 
 and prints p50/p95 per page and interaction in milliseconds, with the
 targets (a page ≤ 1 s p95 warm, ≤ 3 s on the first visit; a filter change
@@ -53,14 +55,35 @@ SETTLED = """sel => {
   return !document.querySelector('[data-dash-is-loading="true"]');
 }"""
 
-WATCH = """() => { window.__before = (document.querySelector('#overview-body') || {}).innerText; }"""
-
-#: the overview has drawn again: its text changed (a Dash loading flag may never show for a fast answer)
-AGAIN = """() => {
+#: before a filter change: what the overview says, and (in the page) when the mouse goes down on the option and
+#: when each change of the overview after it was painted
+WATCH = """() => {
   const body = document.querySelector('#overview-body');
-  return body && body.innerText.trim() && body.innerText !== window.__before
-    && !document.querySelector('[data-dash-is-loading="true"]');
+  const w = window.__watch = {before: body ? body.innerText : '', down: null, last: null, painted: null};
+  document.addEventListener('mousedown', () => { w.down = performance.now(); }, {once: true, capture: true});
+  if (body && !window.__observer) {
+    window.__observer = new MutationObserver(() => {
+      const v = window.__watch;
+      if (!v || v.down === null) return;
+      v.last = performance.now();
+      requestAnimationFrame(() => setTimeout(() => { if (v.last !== null) v.painted = performance.now(); }, 0));
+    });
+    window.__observer.observe(body, {subtree: true, childList: true, characterData: true, attributes: true});
+  }
 }"""
+
+#: the overview has drawn again: its text changed, no Dash component is loading (a loading flag may never show
+#: for a fast answer), its last change was painted and nothing has changed for QUIET ms since
+QUIET = 150
+AGAIN = """quiet => {
+  const body = document.querySelector('#overview-body'), w = window.__watch;
+  if (!body || !body.innerText.trim() || body.innerText === w.before) return false;
+  if (document.querySelector('[data-dash-is-loading="true"]')) return false;
+  return w.painted !== null && w.painted >= w.last && performance.now() - w.last > quiet;
+}"""
+
+#: milliseconds from the mouse going down on the option to the overview's last change painted
+WAITED = "() => window.__watch.painted - window.__watch.down"
 
 
 def free_port() -> int:
@@ -127,18 +150,20 @@ def pages(base: str, query: str, repeat: int, category_label: str | None,
             labels = category_label.split("|")
             page.goto(base + "/" + query)
             page.wait_for_function(SETTLED, arg="#overview-body", polling=25)
-            times = []
+            times, driven = [], []
             for i in range(repeat + 1):
-                page.evaluate(WATCH)
                 page.click("#overview-category")
                 page.locator(".dash-dropdown-content .dash-dropdown-search").fill(labels[i % len(labels)])
                 option = page.locator(".dash-dropdown-options").get_by_text(labels[i % len(labels)], exact=True).first
                 option.wait_for()
+                page.evaluate(WATCH)
                 t = time.perf_counter()
                 option.click()  # as a person does; Enter straight after typing can pick an option not yet filtered
-                page.wait_for_function(AGAIN, polling=10)
-                times.append(time.perf_counter() - t)
+                page.wait_for_function(AGAIN, arg=QUIET, polling=20)
+                driven.append(time.perf_counter() - t - QUIET / 1000)
+                times.append(page.evaluate(WAITED) / 1000)
             out["filter change (overview category)"] = times
+            out["  the same, as the driver saw it"] = driven
         browser.close()
     return out
 
@@ -202,6 +227,10 @@ def main(argv: list[str] | None = None) -> int:
         print(f"{name:<36}{first * 1000:8.0f}{statistics.median(warm) * 1000:8.0f}{pct(warm, 0.95) * 1000:8.0f}"
               f"{max(warm) * 1000:8.0f}")
     print("targets: page p95 ≤ 1,000 ms warm and ≤ 3,000 ms first; filter change on the demo ≤ 300 ms")
+    if "filter change (overview category)" in res:
+        print("a filter change is timed in the page, from the mouse going down on the option to the overview's "
+              "last change painted; the driver's figure adds Playwright's own click (its checks, the mouse events "
+              "sent over the DevTools protocol) and polling")
     return 0
 
 
