@@ -43,7 +43,7 @@ ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-f
 
 #: route -> the element whose filling means the page has drawn
 PAGES = {
-    "/": "#overview-top", "/gaps": "#gaps-body", "/duplication": "#duplication-body",
+    "/": "#overview-cards", "/gaps": "#gaps-body", "/duplication": "#duplication-body",
     "/fragility": "#fragility-body", "/network": "#network-body", "/funding": "#funding-body",
     "/market": "#market-trend-body",
     "/scenario": "#scenario-body", "/data": "#data-store",

@@ -111,7 +111,9 @@ def run_server(host: str = "127.0.0.1", port: int = 8050, query: Mapping[str, st
     app = create_app(source, query=query)
     import threading
 
-    threading.Thread(target=state.warm, name="ecomap-warm", daemon=True).start()
+    from dashboard.pages import overview
+
+    threading.Thread(target=state.warm, args=(overview.prepare,), name="ecomap-warm", daemon=True).start()
     params = {k: v for k, v in (query or {}).items() if v}
     base = cfg.base_url if not access.is_loopback(host) or public_url else \
         f"http://{'localhost' if host in ('127.0.0.1', 'localhost') else f'[{host}]' if ':' in host else host}:{port}"

@@ -358,13 +358,16 @@ def series_for(view: View, dates: list[dt.date]) -> pd.DataFrame:
     return service().series(view.place, dates, category=view.category)
 
 
-def warm() -> None:
-    """Compute the default view's analysis now (run_server does it in the background at start-up)."""
+def warm(then=None) -> None:
+    """Compute the default view's analysis now (run_server does it in the background at start-up), then call
+    ``then()`` (the overview of each category)."""
     try:
         view, _ = make_view()
         analysis_for(view)
         series_for(view, trend_dates(view.as_of))  # the market page's trend
         log.info("dashboard cache warm for %s on %s", view.place, view.as_of)
+        if then is not None:
+            then()
     except Exception as e:  # the page will say what is wrong when it is opened
         log.warning("could not prepare the default view: %s", e)
 

@@ -7,7 +7,7 @@ from typing import Any
 
 import pandas as pd
 import plotly.graph_objects as go
-from dash import dcc, html
+from dash import Output, dcc, html
 
 from ecosystem.model import DEFAULT_CURRENCY
 from ecosystem.money import SYMBOLS
@@ -84,18 +84,36 @@ def controls(prefix: str, view: View, *, places: list[dict], categories: list[di
                     className="ecomap-controls mb-3", role="search", **{"aria-label": "View"})
 
 
-def figure_cards(items: list[tuple[str, str, str | None]]) -> html.Div:
-    """Headline figures as cards: (label, value, note)."""
+def figure_cards(items: list[tuple[str, str, str | None]], *, prefix: str | None = None) -> html.Div:
+    """Headline figures as cards: (label, value, note). With ``prefix`` their texts have ids for a callback to
+    fill (:func:`card_outputs`, :func:`card_values`), so the cards stay on the page as their figures change."""
+    def ids(i: int, part: str) -> dict:
+        return {"id": f"{prefix}-card-{i}-{part}"} if prefix else {}
+
     cards = []
-    for label, value, note in items:
+    for i, (label, value, note) in enumerate(items):
         cards.append(html.Div(html.Div([
-            html.Div(label, className="small text-muted"),
-            html.Div(value, className="fs-4 fw-semibold"),
-            html.Div(note, className="small text-muted") if note else None,
+            html.Div(label, className="small text-muted", **ids(i, "label")),
+            html.Div(value, className="fs-4 fw-semibold", **ids(i, "value")),
+            html.Div(note, className="small text-muted", **ids(i, "note")) if note or prefix else None,
         ], className="card-body py-2"), className="card h-100"))
     return html.Div([html.Div(c, className="col", role="listitem") for c in cards],
                     className="row row-cols-2 row-cols-md-3 row-cols-xl-6 g-2 mb-3", role="list",
                     **{"aria-label": "Headline figures"})
+
+
+def card_outputs(prefix: str, n: int) -> list:
+    """The outputs that fill ``n`` cards made by ``figure_cards(..., prefix=prefix)``, in :func:`card_values` order."""
+    return [Output(f"{prefix}-card-{i}-{part}", "children") for i in range(n) for part in ("label", "value", "note")]
+
+
+def card_values(items: list[tuple[str, str, str | None]] | None, n: int) -> list:
+    """The texts of :func:`card_outputs` for ``items`` (``None``: every card blank)."""
+    items = list(items or [])
+    if len(items) > n:
+        raise ValueError(f"{len(items)} figures for {n} cards")
+    items += [(None, None, None)] * (n - len(items))
+    return [x for item in items for x in item]
 
 
 def chart(graph_id: str, fig: go.Figure, table: Any, *, title: str, description: str | None = None,

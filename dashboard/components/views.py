@@ -142,11 +142,16 @@ def unplaced_panel(unplaced: dict[str, Any], table: pd.DataFrame, names: Names, 
                         **{"aria-label": "Organisations with no place"})
 
 
+#: the overview's headline figures
+OVERVIEW_CARDS = 6
+
+
 class Overview(NamedTuple):
     """The overview's parts. The page keeps its map and tables mounted and gives them each new figure and
     rows: a map and tables made anew on every filter change cost the browser most of the change."""
 
-    top: list
+    cards: list  #: (label, value, note) of each of OVERVIEW_CARDS headline figures
+    notes: list  #: what shows under the figures (what no place counts, when any)
     map_title: str
     figure: dict  #: the map, ready to send (figures.choropleth_for_browser)
     map_summary: str
@@ -164,7 +169,7 @@ def overview_view(res: Result, funding: pd.DataFrame, geometries: dict[str, dict
     a, names, view = res.analysis, res.names, res.view
     h = cd.headline(a, funding, removed=options, category=view.category)
     of = "" if view.category is None else f" · {names.category(view.category)}"
-    cards = figure_cards([
+    cards = [
         ("People in need" + of, people(h["people_in_need"]), "per year"),
         ("Unmet need", people(h["unmet"]), f"{h['unmet'] / h['people_in_need']:.0%} of need"
          if h["people_in_need"] else None),
@@ -175,7 +180,7 @@ def overview_view(res: Result, funding: pd.DataFrame, geometries: dict[str, dict
          + (f" (also funding in {', '.join(h['other_currencies'])}, not added in)" if h["other_currencies"] else "")),
         (f"Ending in {h['horizon']} months", money(h["ending_soon"], h["currency"]),
          f"{money(h['cliff_amount'], h['currency'])} with no follow-on"),
-    ])
+    ]
     values = cd.leaf_values(a.coverage, view.category)
     values = values.assign(name=[names.place(p) for p in values["place"]])
     title = f"{fg.METRICS.get(metric, metric)} by place — {names.category(view.category)}"
@@ -198,7 +203,7 @@ def overview_view(res: Result, funding: pd.DataFrame, geometries: dict[str, dict
     })
     unplaced = unplaced_panel(a.unplaced, a.unplaced_organisations, names)  # what no place counts, when any
     return Overview(
-        top=[cards, *([unplaced] if unplaced is not None else [])],
+        cards=cards, notes=[unplaced] if unplaced is not None else [],
         map_title=title, figure=fig, map_summary=f"{title}: as a table", map_table=table,
         worst=table_fill(worst_df, caption="Largest gaps (place × category)"
                          + ("" if view.category is None else f" — {names.category(view.category)}"),

@@ -56,7 +56,8 @@ def _overview(client, inputs=("overview-place", "overview-category", "overview-a
         "output": ".." + "...".join(str(o) for o in OUTPUTS) + "..",
         "outputs": outputs,
         "inputs": [{"id": i, "property": "value", "value": None} for i in inputs],
-        "state": [], "changedPropIds": ["overview-place.value"]})
+        "state": [{"id": "overview-map-summary", "property": "n_clicks", "value": 0}],
+        "changedPropIds": ["overview-place.value"]})
 
 
 def test_a_foreign_host_is_refused_on_loopback_too(app):

@@ -218,3 +218,23 @@ def test_a_filter_change_updates_the_address_without_drawing_the_page_again(brow
     page.reload()  # the address is a shareable link to the view
     page.wait_for_function("() => document.body.innerText.includes('by place — Food support')")
     assert page.errors == []
+
+
+def test_the_map_as_a_table_shows_the_view_shown_now_when_opened(browser_page):
+    page = browser_page
+    page.goto(page.base + "/" + VIEW)
+    page.wait_for_selector("#overview-map .choroplethlocation", state="attached")
+    table = page.locator("#overview-leaves-wrap")
+    assert not table.is_visible()
+    page.click("#overview-map-summary")  # opened: every category added up, a row per ward
+    page.wait_for_function("() => document.querySelector('#overview-leaves-caption').innerText.startsWith('By place (every')")
+    wards = page.locator("#overview-map .choroplethlocation").count()  # a row for each place on the map
+    assert table.is_visible() and page.locator("#overview-leaves-count").inner_text() == f"{wards} row(s)"
+    choose(page, "#overview-category", "Food support")  # while open it follows the filter
+    page.wait_for_function("() => document.querySelector('#overview-leaves-caption').innerText === 'By place — Food support'")
+    page.click("#overview-map-summary")  # closed, then another category, then opened again: never the old figures
+    choose(page, "#overview-category", "Youth services")
+    page.wait_for_function("() => document.body.innerText.includes('by place — Youth services')")
+    page.press("#overview-map-summary", "Enter")  # from the keyboard too
+    page.wait_for_function("() => document.querySelector('#overview-leaves-caption').innerText === 'By place — Youth services'")
+    assert table.is_visible()

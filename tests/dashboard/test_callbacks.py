@@ -53,19 +53,18 @@ def expected_demo_totals(store):
     return Ecomap(store).analysis(DEMO_PLACE, DEMO_AS_OF).totals()
 
 
-def overview(pages, *args):
-    """The overview callback's answer as (everything a person reads but the map, the map's figure, hidden, message).
+def overview(pages, *args, table_open=True):
+    """The overview callback's answer as (everything a person reads but the map, the map's figure, hidden, message),
+    with the map's table open (``table_open``: its summary clicked once).
 
     Of each table, what a person reads: its caption, row count, empty note, column names and rows."""
     out = dict(zip([(o.component_id_str(), o.component_property) for o in pages["overview"].OUTPUTS],
-                   pages["overview"].update(*args)))
+                   pages["overview"].update(*args, 1 if table_open else 0)))
     assert len(out) == len(pages["overview"].OUTPUTS)
-    shown = [out[("overview-top", "children")], out[("overview-map-title", "children")],
-             out[("overview-map-summary", "children")]]
+    shown = [v for (cid, prop), v in out.items() if prop == "children" and cid != "overview-message"]
     for t in ("overview-leaves", "overview-worst"):
         key = '{"table":"%s","type":"ecomap-table"}' % t
-        shown += [out[(f"{t}-caption", "children")], out[(f"{t}-count", "children")],
-                  out[(f"{t}-empty", "children")], [c["name"] for c in out[(key, "columns")]], out[(key, "data")]]
+        shown += [[c["name"] for c in out[(key, "columns")]], out[(key, "data")]]
     figure = out[("overview-map", "figure")]  # the plain figure sent to the browser, read as a Plotly figure
     figure = go.Figure(figure) if isinstance(figure, dict) else figure
     return shown, figure, out[("overview-map-section", "hidden")], \
@@ -86,11 +85,14 @@ def test_overview_shows_headline_figures_with_names(pages, demo_store):
 
 
 def test_the_overview_map_stays_mounted_and_takes_each_new_figure(pages):
-    """The page holds one map and two tables; the callback gives them a figure and rows instead of drawing a new
-    map and new tables on each change."""
+    """The page holds one map, two tables and six headline figures; the callback gives them a figure, rows and
+    texts instead of drawing a new map, new tables and new cards on each change."""
     page = pages["overview"].layout(place=DEMO_PLACE, as_of=AS_OF)
     graphs = [c for c in _walk(page) if type(c).__name__ == "Graph"]
     assert [g.id for g in graphs] == ["overview-map"]
+    cards = [c.id for c in _walk(page) if str(getattr(c, "id", "")).endswith("-value")]
+    assert len(cards) == 6 and ("overview-card-0-value", "children") in {
+        (o.component_id_str(), o.component_property) for o in pages["overview"].OUTPUTS}
     tables = [c.id["table"] for c in _walk(page) if type(c).__name__ == "DataTable"]
     assert tables == ["overview-leaves", "overview-worst"]
     outputs = {(o.component_id_str(), o.component_property) for o in pages["overview"].OUTPUTS}
@@ -99,6 +101,7 @@ def test_the_overview_map_stays_mounted_and_takes_each_new_figure(pages):
         assert ('{"table":"%s","type":"ecomap-table"}' % t, "data") in outputs
         assert (f"{t}-wrap", "children") not in outputs
     assert ("overview-worst", "children") not in outputs and ("overview-map-section", "children") not in outputs
+    assert ("overview-cards", "children") not in outputs
     _, unmet, _, _ = overview(pages, DEMO_PLACE, None, AS_OF, "", "unmet")
     _, food, _, _ = overview(pages, DEMO_PLACE, "FOOD", AS_OF, "", "coverage")
     assert list(food.data[0].locations) == list(unmet.data[0].locations)
@@ -373,3 +376,45 @@ def test_search_options_by_hand():
                                                          "value": "\u0000more", "disabled": True}]
     assert search_options(opts, "nothing", ["O2"]) == [opts[1]]
     assert search_options([], "x", None) == []
+
+
+def test_the_overview_of_each_category_is_prepared_as_the_dashboard_starts(pages, monkeypatch):
+    """After prepare (run as the dashboard starts), a first choice of any category is answered from what was
+    prepared: nothing is worked out again."""
+    from dashboard.components import views
+
+    view, _ = state.make_view()
+    res = state.analysis_for(view)
+    categories = sorted(res.analysis.coverage["category"].unique())
+    assert pages["overview"].prepare(pause=0) == len(categories) + 1  # every category, and all of them
+    monkeypatch.setattr(views, "overview_view", lambda *a, **k: pytest.fail("worked out again"))
+    for c in [None, *categories]:
+        shown, figure, hidden, msg = overview(pages, res.view.place, c, view.as_of.isoformat(), "", "unmet")
+        assert msg is None and hidden is False and figure.data
+
+
+def test_the_map_table_is_filled_when_it_is_opened(pages):
+    """Closed, the map's table is left as it was and hidden (nobody reads it); opened, it holds the figures of
+    the view shown now, and a change while it is open fills it at once."""
+    import dash
+
+    ov = pages["overview"]
+    keys = [(o.component_id_str(), o.component_property) for o in ov.OUTPUTS]
+    data_key = ('{"table":"overview-leaves","type":"ecomap-table"}', "data")
+    closed = dict(zip(keys, ov.update(DEMO_PLACE, "FOOD", AS_OF, "", "unmet", 0)))
+    assert closed[data_key] is dash.no_update and closed[("overview-leaves-slot", "hidden")] is True
+    assert closed[("overview-leaves-caption", "children")] is dash.no_update
+    opened = ov.open_table(1, DEMO_PLACE, "FOOD", AS_OF, "", "unmet")
+    *values, hidden = opened
+    assert hidden is False
+    filled = dict(zip([(o.component_id_str(), o.component_property) for o in
+                       __import__("dashboard.components.tables", fromlist=["x"]).table_outputs("overview-leaves")],
+                      values))
+    a = state.analysis_for(state.make_view(DEMO_PLACE, "FOOD", AS_OF)[0]).analysis
+    food = a.coverage[a.coverage["category"] == "FOOD"]
+    assert len(filled[data_key]) == food["place"].nunique()  # a row per place, of Food support alone
+    assert filled[("overview-leaves-caption", "children")] == "By place — Food support"
+    assert ov.open_table(2, DEMO_PLACE, "FOOD", AS_OF, "", "unmet") == [dash.no_update] * len(opened)  # closing
+    still_open = dict(zip(keys, ov.update(DEMO_PLACE, None, AS_OF, "", "unmet", 3)))
+    assert still_open[("overview-leaves-slot", "hidden")] is False
+    assert len(still_open[data_key]) == a.coverage["place"].nunique()
