@@ -169,7 +169,7 @@ def generate_sized(size: dict[str, int], seed: int, out: pathlib.Path) -> dict[s
     # ---- organisations --------------------------------------------------
     n_org = size["organisations"]
     # org 0..n_la-1 are the councils (one per LA), then trusts, then providers
-    org_ids = _ids("GB-SYN-", n_org, 7)
+    org_ids = _ids("SYN-O", n_org, 7)  # local ids: not claiming an org-id.guide list
     kind = np.full(n_org, 2, dtype=np.int8)  # 0 council, 1 trust, 2 provider
     kind[:n_la] = 0
     kind[n_la:n_la + n_trust] = 1
