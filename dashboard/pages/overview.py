@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import time
 
 import dash
@@ -15,6 +16,8 @@ from dashboard.components.tables import mounted_table, table_outputs, table_valu
 from dashboard.pages._common import fail, frame, sync_url
 
 dash.register_page(__name__, path="/", name="Overview", title="ecomap — overview", order=0)
+
+log = logging.getLogger(__name__)
 
 METRIC_OPTIONS = [{"label": "Unmet need", "value": "unmet"}, {"label": "Coverage", "value": "coverage"}]
 
@@ -133,15 +136,26 @@ def open_table(clicks, place, category, as_of, scenario, metric):
         return [*table_values(None), True]
 
 
-def prepare(*, pause: float = 0.1) -> int:
+def prepare(*, pause: float = 0.1, budget: float = 10.0) -> int:
     """Work out the overview of each category of the default view (unmet need), as the dashboard starts, so
-    that a person's first choice of a category is as quick as their next; pauses between categories, so that
-    what a person asks for meanwhile is not kept waiting long. Returns how many were prepared."""
+    that a person's first choice of a category is as quick as their next. Between categories it pauses at
+    least as long as the last took, so that what a person asks for meanwhile gets at least half the
+    interpreter, and it stops after ``budget`` seconds of work (a large place's forty categories would
+    otherwise keep a small machine busy for a minute). Nothing with ECOMAP_WARM=off. Returns how many."""
+    import os
+
+    if os.environ.get("ECOMAP_WARM", "").strip().lower() in ("off", "0", "no", "false"):
+        return 0
     view, _ = state.make_view()
     res = state.analysis_for(view)
-    done = 0
+    done, spent = 0, 0.0
     for category in [None, *sorted(res.analysis.coverage["category"].dropna().unique())]:
+        if spent >= budget:
+            log.info("prepared the overview of %d categories; the rest are worked out when chosen", done)
+            break
+        t = time.perf_counter()
         _parts(view.place, category, view.as_of.isoformat(), None, "unmet")
-        done += 1
-        time.sleep(pause)
+        took = time.perf_counter() - t
+        done, spent = done + 1, spent + took
+        time.sleep(max(pause, took))
     return done

@@ -387,10 +387,16 @@ def test_the_overview_of_each_category_is_prepared_as_the_dashboard_starts(pages
     res = state.analysis_for(view)
     categories = sorted(res.analysis.coverage["category"].unique())
     assert pages["overview"].prepare(pause=0) == len(categories) + 1  # every category, and all of them
+    real = views.overview_view
     monkeypatch.setattr(views, "overview_view", lambda *a, **k: pytest.fail("worked out again"))
     for c in [None, *categories]:
         shown, figure, hidden, msg = overview(pages, res.view.place, c, view.as_of.isoformat(), "", "unmet")
         assert msg is None and hidden is False and figure.data
+    monkeypatch.setattr(views, "overview_view", real)
+    # within its budget of work only (the first always), and nothing when warming is off
+    assert pages["overview"].prepare(pause=0, budget=0.0) == 1
+    monkeypatch.setenv("ECOMAP_WARM", "off")
+    assert pages["overview"].prepare(pause=0) == 0
 
 
 def test_the_map_table_is_filled_when_it_is_opened(pages):
