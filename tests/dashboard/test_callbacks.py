@@ -383,6 +383,7 @@ def test_the_overview_of_each_category_is_prepared_as_the_dashboard_starts(pages
     prepared: nothing is worked out again."""
     from dashboard.components import views
 
+    monkeypatch.delenv("ECOMAP_WARM", raising=False)  # the tests' environment turns warming off
     view, _ = state.make_view()
     res = state.analysis_for(view)
     categories = sorted(res.analysis.coverage["category"].unique())
