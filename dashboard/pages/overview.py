@@ -150,7 +150,7 @@ def prepare(*, pause: float = 0.1, budget: float = 10.0) -> int:
     res = state.analysis_for(view)
     done, spent = 0, 0.0
     for category in [None, *sorted(res.analysis.coverage["category"].dropna().unique())]:
-        if spent >= budget:
+        if done and spent >= budget:
             log.info("prepared the overview of %d categories; the rest are worked out when chosen", done)
             break
         t = time.perf_counter()
