@@ -6,7 +6,8 @@ data: the demo, or ``ecomap generate --scale la`` loaded) on a free port on
 
 * every page of the dashboard, ``--repeat`` times after one first visit,
   timed from navigation until the page has settled (its body is filled and
-  no Dash component is still loading);
+  no Dash component is still loading), beside a baseline from the same run:
+  a page of the same dashboard with nothing to show;
 * a filter change on the overview (the category dropdown), timed in the
   page from the mouse going down on the option until the overview's last
   change is painted (and, beside it, as the driver saw it: Playwright's own
@@ -48,6 +49,10 @@ PAGES = {
     "/market": "#market-trend-body",
     "/scenario": "#scenario-body", "/data": "#data-store",
 }
+
+#: the baseline of the same run: a page of the same dashboard with nothing to show (the same scripts, layout and
+#: page routing, no data); each page's p95 is also given as a ratio to its p95
+BASELINE = ("/no-such-page", "#not-found")
 
 SETTLED = """sel => {
   const body = document.querySelector(sel);
@@ -132,8 +137,8 @@ def pages(base: str, query: str, repeat: int, category_label: str | None,
         browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
         page = browser.new_page(viewport={"width": 1366, "height": 900})
         page.set_default_timeout(180_000)
-        for route, sel in PAGES.items():
-            if routes is not None and route not in routes:
+        for route, sel in [BASELINE, *PAGES.items()]:
+            if routes is not None and route not in routes and route != BASELINE[0]:
                 continue
             times = []
             for _ in range(repeat + 1):
@@ -219,13 +224,16 @@ def main(argv: list[str] | None = None) -> int:
     finally:
         proc.terminate()
         proc.wait(timeout=30)
-    print(f"{'page or interaction':<36}{'first':>8}{'p50':>8}{'p95':>8}{'max':>8}   ms ({args.repeat} warm visits)")
-    warm_all = []
+    print(f"{'page or interaction':<36}{'first':>8}{'p50':>8}{'p95':>8}{'max':>8}  p95 / baseline's"
+          f"   ms ({args.repeat} warm visits)")
+    base = res.get(BASELINE[0])
+    base95 = pct(base[1:] or base, 0.95) if base else None
     for name, times in res.items():
         first, warm = times[0], times[1:] or times
-        warm_all += warm
-        print(f"{name:<36}{first * 1000:8.0f}{statistics.median(warm) * 1000:8.0f}{pct(warm, 0.95) * 1000:8.0f}"
-              f"{max(warm) * 1000:8.0f}")
+        ratio = f"{pct(warm, 0.95) / base95:8.2f}" if base95 and name.startswith("/") else ""
+        label = f"{name} (baseline: nothing to show)" if name == BASELINE[0] else name
+        print(f"{label:<36}{first * 1000:8.0f}{statistics.median(warm) * 1000:8.0f}{pct(warm, 0.95) * 1000:8.0f}"
+              f"{max(warm) * 1000:8.0f}{ratio}")
     print("targets: page p95 ≤ 1,000 ms warm and ≤ 3,000 ms first; filter change on the demo ≤ 300 ms")
     if "filter change (overview category)" in res:
         print("a filter change is timed in the page, from the mouse going down on the option to the overview's "
