@@ -84,17 +84,16 @@ def main() -> None:
                            env=env, check=True, capture_output=True)
             print(f"load (not part of the target)   {time.perf_counter() - t:6.2f} s")
         run(["db", "status"], env)  # the store is running from here on
-        import csv
-
         counts: dict[str, int] = {}
-        folder = work / "la"
-        if not folder.exists():
-            from ecosystem.generate import generate
+        # the provider with the most services, as the store holds them (a home loaded earlier may have other ids)
+        from ecosystem.store import GraphStore
 
-            generate("la", 1, folder)
-        with (folder / "services.csv").open(encoding="utf-8") as f:
-            for r in csv.DictReader(f):
-                counts[r["provider"]] = counts.get(r["provider"], 0) + 1
+        os.environ["ECOMAP_HOME"] = str(home)
+        os.environ.pop("NEO4J_URI", None)
+        with GraphStore.open(home) as store:
+            for chunk in store.run("frames_services", {"chunk": 50_000})["chunk"]:
+                for row in chunk:
+                    counts[row[1]] = counts.get(row[1], 0) + 1
         provider = max(sorted(counts), key=lambda p: counts[p])
         out = work / "report"
         cases = [
