@@ -432,6 +432,11 @@ class Ecomap:
         return len(nodes)
 
 
+def warming_off() -> bool:
+    """``ECOMAP_WARM`` is ``off`` (or 0, no, false): nothing is prepared ahead of being asked for."""
+    return os.environ.get("ECOMAP_WARM", "").strip().lower() in ("off", "0", "no", "false")
+
+
 def warm_in_background() -> bool:
     """After a load: prepare the dashboard's first view in a detached ``ecomap db warm`` process.
 
@@ -442,8 +447,7 @@ def warm_in_background() -> bool:
     import subprocess
     import sys
 
-    off = ("off", "0", "no", "false")
-    if default_cache_dir() is None or os.environ.get("ECOMAP_WARM", "").strip().lower() in off:
+    if default_cache_dir() is None or warming_off():
         return False
     try:
         subprocess.Popen([sys.executable, "-m", "ecosystem", "db", "warm", "--quiet"], stdin=subprocess.DEVNULL,

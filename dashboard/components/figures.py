@@ -9,6 +9,7 @@ leaves are drawn as a tile grid.
 
 from __future__ import annotations
 
+import functools
 import math
 from typing import Any
 
@@ -143,23 +144,19 @@ def choropleth_for_browser(values: pd.DataFrame, geometries: dict[str, dict], *,
     return fig.to_plotly_json() if isinstance(fig, go.Figure) else fig
 
 
-_MAP_SKELETON: dict | None = None
-
-
+@functools.lru_cache(maxsize=1)
 def _map_skeleton() -> dict:
-    """What every map figure holds whatever its data, as ``go.Figure`` writes it (made once): the trace's
-    style, the blank Mercator geo framed on the boundaries, the fonts and the template."""
-    global _MAP_SKELETON
-    if _MAP_SKELETON is None:
-        fig = go.Figure(go.Choropleth(featureidkey="id", colorscale=SEQUENTIAL,
-                                      marker=dict(line=dict(width=1, color="#444"), opacity=0.85),
-                                      colorbar=dict(thickness=14), hovertemplate="%{text}<extra></extra>"))
-        # drawn in SVG: a WebGL map (choroplethmap) cost a browser without a GPU a read-back of the whole canvas
-        # on every redraw, 70 ms of each filter change; the base layers stay hidden (dashboard/assets/geo.js)
-        fig.update_geos(fitbounds="locations", visible=False, projection_type="mercator", bgcolor="white")
-        _MAP_SKELETON = _base(fig).to_plotly_json()
-        _MAP_SKELETON["layout"].pop("title", None)  # each map's own, below
-    return _MAP_SKELETON
+    """What every map figure holds whatever its data, as ``go.Figure`` writes it (made once, never changed):
+    the trace's style, the blank Mercator geo framed on the boundaries, the fonts and the template."""
+    fig = go.Figure(go.Choropleth(featureidkey="id", colorscale=SEQUENTIAL,
+                                  marker=dict(line=dict(width=1, color="#444"), opacity=0.85),
+                                  colorbar=dict(thickness=14), hovertemplate="%{text}<extra></extra>"))
+    # drawn in SVG: a WebGL map (choroplethmap) cost a browser without a GPU a read-back of the whole canvas
+    # on every redraw, 70 ms of each filter change; the base layers stay hidden (dashboard/assets/geo.js)
+    fig.update_geos(fitbounds="locations", visible=False, projection_type="mercator", bgcolor="white")
+    skeleton = _base(fig).to_plotly_json()
+    skeleton["layout"].pop("title", None)  # each map's own
+    return skeleton
 
 
 def _choropleth(values: pd.DataFrame, geometries: dict[str, dict], *, metric: str, title: str | None,

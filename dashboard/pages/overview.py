@@ -67,12 +67,15 @@ def layout(**kwargs):
 
 sync_url("overview")
 
+#: the map's table and whether its slot is hidden (filled by update, and by open_table as it is opened)
+LEAVES = [*table_outputs("overview-leaves"), Output("overview-leaves-slot", "hidden")]
+
+
 OUTPUTS = [Output("overview-top", "children"), *card_outputs("overview", views.OVERVIEW_CARDS),
            Output("overview-cards", "hidden"), Output("overview-notes", "children"),
            Output("overview-map-title", "children"),
            Output("overview-map", "figure"), Output("overview-map-summary", "children"),
-           *table_outputs("overview-leaves"), Output("overview-leaves-slot", "hidden"),
-           *table_outputs("overview-worst"),
+           *LEAVES, *table_outputs("overview-worst"),
            Output("overview-map-section", "hidden"), Output("overview-worst", "hidden"),
            Output("overview-message", "children")]
 
@@ -118,18 +121,17 @@ def _leaves(parts, clicks) -> list:
     """The map's table, filled when it is open; closed, it is left as it was and hidden until it is opened."""
     if _open(clicks):
         return [*table_values(parts.map_table), False]
-    return [dash.no_update] * len(table_outputs("overview-leaves")) + [True]
+    return [dash.no_update] * (len(LEAVES) - 1) + [True]
 
 
-@callback(*[Output(o.component_id, o.component_property, allow_duplicate=True)
-            for o in [*table_outputs("overview-leaves"), Output("overview-leaves-slot", "hidden")]],
+@callback(*[Output(o.component_id, o.component_property, allow_duplicate=True) for o in LEAVES],
           Input("overview-map-summary", "n_clicks"),
           State("overview-place", "value"), State("overview-category", "value"), State("overview-as-of", "value"),
           State("overview-scenario", "value"), State("overview-metric", "value"), prevent_initial_call=True)
 def open_table(clicks, place, category, as_of, scenario, metric):
     """The map's table as it is opened: the figures of the view shown now."""
     if not _open(clicks):
-        return [dash.no_update] * (len(table_outputs("overview-leaves")) + 1)
+        return [dash.no_update] * len(LEAVES)
     try:
         return _leaves(_parts(place, category, as_of, scenario, metric)[2], clicks)
     except Exception:  # the overview's own answer says what is wrong
@@ -142,9 +144,9 @@ def prepare(*, pause: float = 0.1, budget: float = 10.0) -> int:
     least as long as the last took, so that what a person asks for meanwhile gets at least half the
     interpreter, and it stops after ``budget`` seconds of work (a large place's forty categories would
     otherwise keep a small machine busy for a minute). Nothing with ECOMAP_WARM=off. Returns how many."""
-    import os
+    from ecosystem.service import warming_off
 
-    if os.environ.get("ECOMAP_WARM", "").strip().lower() in ("off", "0", "no", "false"):
+    if warming_off():
         return 0
     view, _ = state.make_view()
     res = state.analysis_for(view)
