@@ -67,7 +67,7 @@ def test_an_upload_replaces_a_source_only_when_the_person_confirms(page, demo_st
 
     # a second file of the same name: nothing changes until the person answers
     _upload(page, SECOND)
-    page.wait_for_selector("#data-replace-question")
+    page.wait_for_function("() => (document.querySelector('#data-replace-question') || {}).innerText")  # drawn, with its text
     question = page.inner_text("#data-replace-question")
     assert f"Source “{SOURCE}” is already loaded" in question and "Nothing has been changed yet" in question
     cells = page.eval_on_selector_all("#data-replace-table tbody tr", "rows => rows.map(r => r.innerText)")
@@ -81,7 +81,7 @@ def test_an_upload_replaces_a_source_only_when_the_person_confirms(page, demo_st
 
     # asked again, and confirmed
     _upload(page, SECOND)
-    page.wait_for_selector("#data-replace-question")
+    page.wait_for_function("() => (document.querySelector('#data-replace-question') || {}).innerText")  # drawn, with its text
     page.click("#data-replace")
     page.wait_for_selector("#data-load-result.alert-success")
     assert "2 organisations" in page.inner_text("#data-load-result")
