@@ -55,7 +55,7 @@ def layout(**kwargs):
                                                                           type="button"),
                                       html.Span(f" (up to {access.config().upload_mb} MB)", className="small")]),
                    className="border border-2 rounded p-4 text-center mb-2", style={"borderStyle": "dashed"}),
-        dcc.Loading(html.Div(id="data-upload-result", **{"aria-live": "polite"}), type="default"),
+        dcc.Loading(html.Div(id="data-upload-result", **{"aria-live": "polite"}), type="default", delay_show=300),
     ], className="mb-4")
     unload = html.Section([
         html.H2("Take a source back out", className="h5"),
@@ -68,7 +68,7 @@ def layout(**kwargs):
             html.Div(html.Button("Show what would go", id="data-unload-preview", n_clicks=0, type="button",
                                  className="btn btn-outline-danger"), className="col-md-3 align-self-end"),
         ], className="row g-2 mb-2"),
-        dcc.Loading(html.Div(id="data-unload-result", **{"aria-live": "polite"}), type="default"),
+        dcc.Loading(html.Div(id="data-unload-result", **{"aria-live": "polite"}), type="default", delay_show=300),
     ], className="mb-4")
     return html.Div([
         html.H1("Data", className="h3"),

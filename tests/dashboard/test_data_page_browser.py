@@ -67,7 +67,9 @@ def test_an_upload_replaces_a_source_only_when_the_person_confirms(page, demo_st
 
     # a second file of the same name: nothing changes until the person answers
     _upload(page, SECOND)
-    page.wait_for_function("() => (document.querySelector('#data-replace-question') || {}).innerText")  # drawn, with its text
+    # drawn, with its text (read once it is there: clearing the upload runs a callback that does nothing)
+    page.wait_for_function("() => ((document.querySelector('#data-replace-question') || {}).innerText || '')"
+                           ".includes('Nothing has been changed yet')")
     question = page.inner_text("#data-replace-question")
     assert f"Source “{SOURCE}” is already loaded" in question and "Nothing has been changed yet" in question
     cells = page.eval_on_selector_all("#data-replace-table tbody tr", "rows => rows.map(r => r.innerText)")
