@@ -4,15 +4,14 @@ from __future__ import annotations
 
 import csv
 import io
-import itertools
-import operator
-from typing import Any, Iterable
+import re
+from collections.abc import Iterable
+from typing import IO, Any
 
 from ecosystem.analysis._core import TABLES
-from ecosystem.export import FORMULA_START, inert
+from ecosystem.export import inert
 from ecosystem.report.build import Report
 from ecosystem.report.content import category_totals
-
 
 #: columns holding a code, and the kind of name that goes beside it (as ``<column>_name``)
 NAMED = {"place": "places", "category": "categories", "provider": "organisations", "funder": "organisations",
@@ -20,6 +19,9 @@ NAMED = {"place": "places", "category": "categories", "provider": "organisations
          "provider_a": "organisations", "provider_b": "organisations", "service": "services",
          "service_a": "services", "service_b": "services", "services": "services", "organisation": "organisations",
          "a": "organisations", "b": "organisations", "area": "places", "areas": "places"}
+
+#: rows joined into text at a time when writing a table
+CHUNK = 20_000
 
 CHANGE_FILES = {"newly_unserved": "changes_newly_unserved.csv", "newly_met": "changes_newly_met.csv",
                 "unmet_changes": "changes_unmet.csv", "new_cliffs": "changes_new_cliffs.csv",
@@ -41,55 +43,92 @@ def _item(x: Any) -> str:
     return str(x)
 
 
-_FIRST = operator.itemgetter(slice(0, 1))
-_FORMULA = frozenset(FORMULA_START)
+_PLAIN = re.compile(r'[^,"\r\n]*\Z')  # written as it is: csv's excel dialect quotes nothing else
 
 
-def _inert(values: list[Any]) -> list[Any]:
-    """A column's values, text that a spreadsheet would run as a formula made inert (most columns have none)."""
-    types = set(map(type, values))
-    if types == {str}:
-        texts = values
-    elif any(issubclass(k, str) for k in types):
-        texts = [v for v in values if isinstance(v, str)]
-    else:
+_NUMBERS = {int, float, bool}
+
+
+def _field(text: str) -> str:
+    """``text`` as one CSV field, exactly as :func:`csv.writer` writes it in a row of several fields."""
+    if _PLAIN.match(text):
+        return text
+    buf = io.StringIO()
+    csv.writer(buf, lineterminator="\n").writerow([text, ""])
+    return buf.getvalue()[:-2]  # less the empty field's comma and the line's end
+
+
+def _cells(values: list[Any]) -> list[str]:
+    """A column's values as CSV fields, text a spreadsheet would run as a formula made inert.
+
+    Each distinct text is worked out once: codes and names repeat (a local
+    authority's overlapping pairs run to six figures).
+    """
+    kinds = set(map(type, values))
+    if kinds <= {str}:
+        text = {v: _field(inert(v)) for v in set(values)}
+        return list(map(text.__getitem__, values))
+    if kinds <= _NUMBERS:  # their text holds no comma, quote or line break
+        return list(map(str, values))
+    return [_field(inert(v)) if isinstance(v, str) else "" if v is None else _field(str(v)) for v in values]
+
+
+def _recoded(values: list[str], text: dict[str, str]) -> list[str]:
+    """``values`` each replaced by its ``text`` (the same list when no text differs from its value)."""
+    if all(k is v for k, v in text.items()):
         return values
-    if _FORMULA.isdisjoint(map(_FIRST, texts)):
-        return values
-    return [inert(v) for v in values]
+    return list(map(text.__getitem__, values))
 
 
 def _rows(records: list[dict[str, Any]], columns: list[str], names: dict[str, dict[str, str]]
-          ) -> tuple[list[str], Iterable[tuple[Any, ...]]]:
-    """The header and the inert rows, built a column at a time (a local authority's pairs run to six figures)."""
+          ) -> tuple[list[str], list[list[str]]]:
+    """The header and each column's CSV fields (inert), built a column at a time."""
     cols: list[str] = []
-    data: list[list[Any]] = []
+    data: list[list[str]] = []
     for c in columns:
-        raw = list(map(operator.methodcaller("get", c), records))
+        raw = [r.get(c) for r in records]
         types = set(map(type, raw))
+        if types <= {str}:  # codes mostly: each distinct one, and its name, worked out once
+            distinct = dict.fromkeys(raw)
+            cols.append(c)
+            data.append(_recoded(raw, {v: _field(inert(v)) for v in distinct}))
+            if c in NAMED:
+                table = names.get(NAMED[c], {})
+                cols.append(f"{c}_name")
+                data.append(list(map({v: _field(inert(table.get(v, ""))) for v in distinct}.__getitem__, raw)))
+            continue
         listy = any(issubclass(k, (list, tuple)) for k in types)
         cols.append(c)
-        data.append(_inert([_value(v) for v in raw] if listy else
-                           ["" if v is None else v for v in raw] if type(None) in types else raw))
+        data.append(_cells([_value(v) for v in raw] if listy or type(None) in types else raw))
         if c in NAMED:
             table = names.get(NAMED[c], {})
             cols.append(f"{c}_name")
             if listy:
                 named = ["; ".join(table.get(str(x), "") for x in v) if isinstance(v, (list, tuple))
                          else (table.get(str(v), "") if v is not None else "") for v in raw]
-            elif types == {str}:
-                named = list(map(table.get, raw, itertools.repeat("")))
             else:
                 named = [table.get(str(v), "") if v is not None else "" for v in raw]
-            data.append(_inert(named))
-    return cols, zip(*data) if data else iter(())
+            data.append(_cells(named))
+    return cols, data
 
 
-def _text(columns: list[str], rows: Iterable[Any]) -> str:
+def _write(f: IO[str], columns: list[str], data: list[list[str]]) -> None:
+    """Write a table as CSV to ``f``: its header, then a line per row (every field already a CSV field)."""
+    csv.writer(f, lineterminator="\n").writerow(columns)
+    n = len(data[0]) if data else 0
+    for lo in range(0, n, CHUNK):
+        part = [col[lo:lo + CHUNK] for col in data]
+        if len(part) == 1:  # a row's only field, when empty, is written "" (as csv.writer does)
+            lines: Iterable[str] = ('""' if cell == "" else cell for cell in part[0])
+        else:
+            lines = map(",".join, zip(*part))
+        f.write("\n".join(lines))
+        f.write("\n")
+
+
+def _text(columns: list[str], data: list[list[str]]) -> str:
     buf = io.StringIO()
-    w = csv.writer(buf, lineterminator="\n")
-    w.writerow(columns)
-    w.writerows(rows)  # names and notes never run as formulas: _rows made them inert
+    _write(buf, columns, data)
     return buf.getvalue()
 
 
@@ -98,12 +137,12 @@ def csv_tables(report: Report) -> dict[str, str]:
     return {name: _text(cols, rows) for name, cols, rows in _tables(report)}
 
 
-def _tables(report: Report) -> list[tuple[str, list[str], Iterable[tuple[Any, ...]]]]:
+def _tables(report: Report) -> list[tuple[str, list[str], list[list[str]]]]:
     """(file name, header, inert rows) for every table of the report."""
     doc = report.doc
     a = doc["analysis"]
     names = doc["names"]
-    out: list[tuple[str, list[str], Iterable[tuple[Any, ...]]]] = []
+    out: list[tuple[str, list[str], list[list[str]]]] = []
 
     def add(name: str, records: list[dict[str, Any]], columns: list[str]) -> None:
         cols, rows = _rows(records, columns, names)
@@ -167,8 +206,6 @@ def write_csv(report: Report, directory) -> list:
     paths = []
     for name, cols, rows in _tables(report):
         with replacing(d / name) as f:
-            w = csv.writer(f, lineterminator="\n")
-            w.writerow(cols)
-            w.writerows(rows)
+            _write(f, cols, rows)
         paths.append(d / name)
     return paths
