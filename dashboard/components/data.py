@@ -193,10 +193,15 @@ def service_funders(services: pd.DataFrame, funding: pd.DataFrame, as_of: dt.dat
 
 
 SANKEY_COLUMNS = ["source", "target", "amount", "stage"]
+#: the funding chart's funders and categories: the biggest, the rest joined as "other"
+SANKEY_FUNDERS = 12
+SANKEY_CATEGORIES = 12
 
 
 def sankey_links(services: pd.DataFrame, funding: pd.DataFrame, as_of: dt.date, providers: set[str], *,
-                 max_providers: int = 30, currency: str | None = None) -> pd.DataFrame:
+                 max_providers: int = 15, max_funders: int = SANKEY_FUNDERS,
+                 max_categories: int | None = SANKEY_CATEGORIES,
+                 currency: str | None = None) -> pd.DataFrame:
     """Funder → provider → category flows of active money into ``providers``, in one ``currency``
     (default GBP; flows in other currencies are left out, never added in).
 
@@ -204,7 +209,11 @@ def sankey_links(services: pd.DataFrame, funding: pd.DataFrame, as_of: dt.date, 
     none is split over the provider's active services' categories in
     proportion to their capacity (equally when any capacity is unknown).
     Providers beyond the ``max_providers`` best funded are joined as
-    ``other providers``. Columns: source, target (ids; categories prefixed
+    ``other providers``, funders beyond the ``max_funders`` biggest as
+    ``other funders``, and categories beyond the ``max_categories`` best
+    funded (``None``: every one) as ``cat:other categories``: a chart of a
+    local authority's every funder, provider and category has thousands of
+    links, unreadable and slow to draw. Columns: source, target (ids; categories prefixed
     ``cat:``), amount, stage (``funder`` or ``provider``).
     """
     f = funding[active_mask(funding["start"], funding["end"], as_of)]
@@ -212,38 +221,45 @@ def sankey_links(services: pd.DataFrame, funding: pd.DataFrame, as_of: dt.date, 
     f = in_currency(f, currency or DEFAULT_CURRENCY)
     if not len(f):
         return pd.DataFrame(columns=SANKEY_COLUMNS)
-    totals = f.groupby("recipient")["amount"].sum().sort_values(ascending=False)
-    keep = set(totals.index[:max_providers])
-    svc = services[active_mask(services["start"], services["end"], as_of) & services["provider"].isin(providers)]
-    cat_of = dict(zip(svc["service"], svc["category"]))
-    shares: dict[str, dict[str, float]] = {}
-    for prov, grp in svc.groupby("provider"):
-        caps = grp.groupby("category")["capacity"].apply(lambda s: s.sum() if s.notna().all() else np.nan)
-        if caps.isna().any() or caps.sum() <= 0:
-            w = {c: 1.0 / len(caps) for c in caps.index}
-        else:
-            w = {c: float(v / caps.sum()) for c, v in caps.items()}
-        shares[prov] = w
-
-    def prov_node(p: str) -> str:
-        return p if p in keep else "other providers"
-
-    first: dict[tuple[str, str], int] = {}  # exact, in units
-    second: dict[tuple[str, str], float] = {}
     if "units" not in f.columns:
         f = f.assign(units=an_units(f["amount"]))
-    for r in f.itertuples(index=False):
-        p = prov_node(r.recipient)
-        first[(r.funder, p)] = first.get((r.funder, p), 0) + int(r.units)
-        if isinstance(r.service, str) and r.service in cat_of:
-            split = {cat_of[r.service]: 1.0}
-        else:
-            split = shares.get(r.recipient) or {"uncategorised": 1.0}
-        for c, w in split.items():
-            key = (p, "cat:" + c)
-            second[key] = second.get(key, 0.0) + float(r.amount) * w
+
+    def biggest(ids: pd.Series, n: int, other: str) -> pd.Series:
+        """``ids``, those outside the ``n`` best funded (ties by id) as ``other``."""
+        totals = f.groupby(ids.to_numpy())["amount"].sum().sort_index().sort_values(ascending=False, kind="stable")
+        return ids.where(ids.isin(set(totals.index[:n])), other)
+
+    flows = pd.DataFrame({"funder": biggest(f["funder"], max_funders, "other funders"),
+                          "provider": biggest(f["recipient"], max_providers, "other providers"),
+                          "recipient": f["recipient"], "service": f["service"],
+                          "units": f["units"].astype(object), "amount": f["amount"].astype(float)})
+    first = flows.groupby(["funder", "provider"], sort=False)["units"].sum()  # exact, in units
+
+    # the second stage: each flow to its service's category, or over its provider's categories by capacity
+    svc = services[active_mask(services["start"], services["end"], as_of) & services["provider"].isin(providers)]
+    cat_of = dict(zip(svc["service"], svc["category"]))
+    named = flows["service"].map(cat_of)
+    cap = svc.groupby(["provider", "category"])["capacity"]
+    cells = pd.DataFrame({"sum": cap.sum(), "known": cap.count() == cap.size()}).reset_index()
+    by_prov = cells.groupby("provider")
+    equal = ~by_prov["known"].transform("all") | (by_prov["sum"].transform("sum") <= 0)
+    cells["w"] = np.where(equal, 1.0 / by_prov["category"].transform("size"),
+                          cells["sum"] / by_prov["sum"].transform("sum"))
+    direct = flows[named.notna()].assign(category=named[named.notna()], w=1.0)
+    spread = flows[named.isna()].merge(cells[["provider", "category", "w"]].rename(columns={"provider": "recipient"}),
+                                       on="recipient", how="left")
+    spread["category"] = spread["category"].fillna("uncategorised")
+    spread["w"] = spread["w"].fillna(1.0)
+    parts = pd.concat([direct, spread], ignore_index=True)
+    category = parts["category"]
+    if max_categories is not None:
+        money_in = (parts["amount"] * parts["w"]).groupby(category.to_numpy()).sum().sort_index()
+        top = set(money_in.sort_values(ascending=False, kind="stable").index[:max_categories])
+        category = category.where(category.isin(top), "other categories")
+    second = (parts["amount"] * parts["w"]).groupby([parts["provider"], "cat:" + category], sort=False).sum()
+
     rows = [(a, b, float(units_money(v)), "funder") for (a, b), v in first.items()] + [
-        (a, b, v, "provider") for (a, b), v in second.items()]
+        (a, b, float(v), "provider") for (a, b), v in second.items()]
     df = pd.DataFrame(rows, columns=SANKEY_COLUMNS)
     return df.sort_values(["stage", "amount", "source", "target"], ascending=[False, False, True, True],
                           kind="stable").reset_index(drop=True)

@@ -553,18 +553,19 @@ def fragility_view(res: Result, frames: an.Frames) -> list:
 # --------------------------------------------------------------------------
 # funding
 # --------------------------------------------------------------------------
-def funding_view(res: Result, frames: an.Frames, *, max_providers: int = 30) -> list:
+def funding_view(res: Result, frames: an.Frames, *, max_providers: int = 15) -> list:
     a, names, view = res.analysis, res.names, res.view
     providers = set(a.provision["provider"]) if len(a.provision) else set()
     currency = a.currency or DEFAULT_CURRENCY
     links = cd.sankey_links(frames.services, frames.funding, a.as_of, providers, max_providers=max_providers,
-                            currency=currency)
+                            max_categories=None if view.category is not None else cd.SANKEY_CATEGORIES, currency=currency)
     if view.category is not None and len(links):
         cat = "cat:" + view.category
         provs = set(links.loc[links["target"] == cat, "source"])
         links = links[((links["stage"] == "provider") & (links["target"] == cat))
                       | ((links["stage"] == "funder") & links["target"].isin(provs))]
-    labels: dict[str, str] = {"other providers": "Other providers", "cat:uncategorised": "Uncategorised"}
+    labels: dict[str, str] = {"other providers": "Other providers", "other funders": "Other funders",
+                              "cat:uncategorised": "Uncategorised", "cat:other categories": "Other categories"}
     kinds: dict[str, str] = {}
     for s, t, stage in zip(links["source"], links["target"], links["stage"]):
         if stage == "funder":
@@ -579,8 +580,8 @@ def funding_view(res: Result, frames: an.Frames, *, max_providers: int = 30) -> 
     def cell(x: str) -> str:
         if x.startswith("cat:"):
             return labels.get(x, x[4:])
-        if x == "other providers":
-            return "Other providers"
+        if x in ("other providers", "other funders"):
+            return labels[x]
         return org_link(names, x, view)
 
     table = pd.DataFrame({"From": [cell(s) for s in links["source"]], "To": [cell(t) for t in links["target"]],
@@ -598,11 +599,16 @@ def funding_view(res: Result, frames: an.Frames, *, max_providers: int = 30) -> 
         intro.append(html.P(f"Funding here is in {len(cur)} currencies ({each}). The chart shows {currency} only: "
                             "amounts in different currencies are never added together or converted.",
                             className="mb-2", id="funding-currencies"))
+    most = [f"{cd.SANKEY_FUNDERS} biggest funders", f"{max_providers} best-funded providers"]
+    if view.category is None:
+        most.append(f"{cd.SANKEY_CATEGORIES} best-funded categories")
+    shown = (f"It shows at most the {', the '.join(most[:-1])} and the {most[-1]}; the rest are joined as “Other "
+             "funders”, “Other providers”" + (" and “Other categories”" if view.category is None else "") + ".")
     return [
         *intro,
         chart("funding-sankey", fig, data_table("funding-flows", table, caption="Funding flows", markdown=["From", "To"],
                                                 numeric={amount_header(currency): 0}),
               title=f"Funder → provider → category — {names.category(view.category)}", filename="ecomap-funding",
               description="Blue: funders; orange: providers; green: categories. Money a provider receives without "
-                          "naming a service is split over its categories by capacity."),
+                          "naming a service is split over its categories by capacity. " + shown),
     ]

@@ -133,6 +133,22 @@ def test_sankey_links_split_money_by_service_and_category(river):
     assert set(capped.loc[capped.stage == "funder", "target"]) == {"MIND", "other providers"}
 
 
+def test_sankey_links_join_smaller_funders_and_categories_keeping_every_pound(river):
+    _, _, fr, _ = river
+    provs = {"FOODBANK", "PANTRY", "MIND", "ACME"}
+    # COUNCIL gives 100,000 and TRUST 60,000; MH takes 110,000 and FOOD 50,000
+    links = cd.sankey_links(fr.services, fr.funding, RIVERSIDE_AS_OF, provs, max_funders=1, max_categories=1)
+    d = {(r.source, r.target): r.amount for r in links.itertuples()}
+    assert d == {("COUNCIL", "MIND"): 60_000, ("other funders", "MIND"): 40_000, ("COUNCIL", "FOODBANK"): 30_000,
+                 ("other funders", "PANTRY"): 20_000, ("COUNCIL", "ACME"): 10_000,
+                 ("MIND", "cat:MH"): 100_000, ("FOODBANK", "cat:other categories"): 30_000,
+                 ("PANTRY", "cat:other categories"): 20_000, ("ACME", "cat:MH"): 10_000}
+    every = cd.sankey_links(fr.services, fr.funding, RIVERSIDE_AS_OF, provs, max_categories=None)
+    assert set(every.loc[every.stage == "provider", "target"]) == {"cat:MH", "cat:FOOD"}
+    for df in (links, every):
+        assert df.loc[df.stage == "funder", "amount"].sum() == df.loc[df.stage == "provider", "amount"].sum() == 160_000
+
+
 def test_names_fall_back_to_codes(river):
     *_, names = river
     assert names.place("W3") == "Mill End" and names.organisation("MIND") == "Riverside Mind"
