@@ -8,11 +8,16 @@ organisations, services, funding and partnerships (every name starts with
 from __future__ import annotations
 
 import datetime as dt
+import importlib
 import importlib.util
+import logging
 import pathlib
+import threading
 from typing import Any
 
 from ecosystem.store import GraphStore
+
+log = logging.getLogger(__name__)
 
 DEMO_DIR = pathlib.Path(__file__).parent / "demo_data" / "trafford"
 DEMO_SOURCE = "trafford-demo"
@@ -56,6 +61,33 @@ def describe(summary: dict[str, Any]) -> str:
 
 def has_dashboard() -> bool:
     return importlib.util.find_spec("dashboard.app") is not None
+
+
+def start_and_preload() -> None:
+    """Start the embedded store's process in the background and load the dashboard's code meanwhile.
+
+    Starting the store is mostly waiting for its own process, and Dash, Plotly
+    and the pages take about as long to import: done together, the first page
+    answers sooner. (The import stays on this thread: Dash keeps state in
+    context variables set as it is imported.) Opening the store afterwards
+    waits for the start or reports its failure.
+    """
+    import os
+
+    from ecosystem import server
+
+    def start() -> None:
+        try:
+            server.ensure_running(server.default_home())
+        except Exception:  # opening the store tries again and says what is wrong
+            log.debug("starting the store in the background failed", exc_info=True)
+
+    if not os.environ.get("NEO4J_URI"):
+        threading.Thread(target=start, name="ecomap-store-start", daemon=True).start()
+    try:
+        importlib.import_module("dashboard.app")
+    except Exception:  # serving imports it again and says what is wrong
+        log.debug("loading the dashboard's code failed", exc_info=True)
 
 
 def serve(args) -> int:  # pragma: no cover - opens a server

@@ -476,13 +476,16 @@ def cmd_query(args) -> int:
 def cmd_demo(args) -> int:
     from ecosystem import demo
 
+    serve = not args.no_serve and demo.has_dashboard()
+    if serve:
+        demo.start_and_preload()
     with open_store() as store:
         summary = demo.ensure_loaded(store)
     if args.json:
         print_json(summary)
     else:
         print(demo.describe(summary))
-    if not args.no_serve and demo.has_dashboard():
+    if serve:
         return demo.serve(args)
     return EXIT_OK
 
