@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
-from dash import MATCH, Input, Output, State, callback, ctx, dcc, no_update
+from dash import MATCH, Input, Output, State, callback, clientside_callback, ctx, dcc, no_update
 
-from dashboard.components.tables import export_bytes, export_name
+from dashboard.components.tables import FILL_ON_OPEN, export_bytes, export_name
+
+clientside_callback(FILL_ON_OPEN, Output({"type": "ecomap-lazy-slot", "table": MATCH}, "children"),
+                    Input({"type": "ecomap-lazy-open", "table": MATCH}, "n_clicks"),
+                    Input({"type": "ecomap-lazy-rows", "table": MATCH}, "data"),
+                    State({"type": "ecomap-lazy-slot", "table": MATCH}, "children"))
 
 
 @callback(Output({"type": "ecomap-download", "table": MATCH}, "data"),

@@ -118,13 +118,19 @@ def card_values(items: list[tuple[str, str, str | None]] | None, n: int) -> list
 
 def chart(graph_id: str, fig: go.Figure, table: Any, *, title: str, description: str | None = None,
           filename: str | None = None) -> html.Section:
-    """A chart, the text saying what it shows, and its table alternative (a disclosure under it)."""
+    """A chart, the text saying what it shows, and its table alternative (a disclosure under it, its table drawn
+    when first opened: :func:`~dashboard.components.tables.deferred`)."""
+    from dashboard.components.tables import deferred
+
+    table, key = deferred(table)
+    summary = html.Summary(f"{title}: as a table", className="small",
+                           **({"id": {"type": "ecomap-lazy-open", "table": key}} if key else {}))
     return html.Section([
         html.H2(title, className="h5 mt-2"),
         html.P(description, className="small text-muted mb-1") if description else None,
         html.Div(dcc.Graph(id=graph_id, figure=fig, config=graph_config(filename or graph_id), className="ecomap-graph"),
                  role="figure", **{"aria-label": f"{title} (chart; the same figures are in the table below it)"}),
-        html.Details([html.Summary(f"{title}: as a table", className="small"), table], className="mb-3"),
+        html.Details([summary, table], className="mb-3", **({"data-ecomap-table": key} if key else {})),
     ], className="mb-3")
 
 

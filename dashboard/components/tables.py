@@ -169,6 +169,48 @@ def mounted_table(table_id: str, *, label: str, page_size: int = 15) -> html.Div
                      _table(table_id, empty, page_size)], className="ecomap-table mb-4", id=f"{table_id}-wrap")
 
 
+def deferred(wrap: Any) -> tuple[Any, str | None]:
+    """A :func:`data_table` whose table is drawn only when a person first opens the disclosure it sits in.
+
+    The table's component goes to the browser as data (``ecomap-lazy-rows``)
+    and its place holds an empty slot (``ecomap-lazy-slot``), which
+    :data:`FILL_ON_OPEN` fills from the browser. Closed, a table of two
+    thousand rows cost each page a quarter of a second of the browser's time.
+    Returns the wrap and the table's id, or ``wrap`` and ``None`` when it is
+    not a :func:`data_table`.
+    """
+    kids = getattr(wrap, "children", None)
+    if not (isinstance(kids, list) and len(kids) == 3 and isinstance(kids[2], dash_table.DataTable)
+            and isinstance(getattr(kids[2], "id", None), dict)):
+        return wrap, None
+    table = kids[2]
+    key = str(table.id["table"])
+    wrap.children = [kids[0], kids[1], html.Div(id={"type": "ecomap-lazy-slot", "table": key}),
+                     dcc.Store(id={"type": "ecomap-lazy-rows", "table": key}, data=table.to_plotly_json())]
+    return wrap, key
+
+
+def deferred_table(wrap: Any) -> Any:
+    """The table component inside a :func:`data_table` wrap, whether deferred (:func:`deferred`) or not."""
+    kids = wrap.children
+    if isinstance(kids[2], dash_table.DataTable):
+        return kids[2]
+    spec = kids[3].data
+    return dash_table.DataTable(**{k: v for k, v in spec["props"].items()})
+
+
+#: fills a deferred table's slot once its disclosure is first opened (the summary's click), or at once when the
+#: disclosure is already open (a page's body drawn again over an open one keeps it open)
+FILL_ON_OPEN = """
+function(clicks, spec, shown) {
+    if (!spec || shown) { return window.dash_clientside.no_update; }
+    const key = window.dash_clientside.callback_context.outputs_list.id.table;
+    const box = document.querySelector('details[data-ecomap-table="' + CSS.escape(key) + '"]');
+    return (clicks || (box && box.open)) ? spec : window.dash_clientside.no_update;
+}
+"""
+
+
 def table_outputs(table_id: str) -> list:
     """The outputs that fill a :func:`mounted_table`, in the order of :func:`table_values`."""
     from dash import Output

@@ -238,3 +238,23 @@ def test_the_map_as_a_table_shows_the_view_shown_now_when_opened(browser_page):
     page.press("#overview-map-summary", "Enter")  # from the keyboard too
     page.wait_for_function("() => document.querySelector('#overview-leaves-caption').innerText === 'By place — Youth services'")
     assert table.is_visible()
+
+
+def test_a_charts_table_is_drawn_when_first_opened_and_downloads_every_row(browser_page):
+    page = browser_page
+    page.goto(page.base + "/gaps" + VIEW)
+    page.wait_for_selector("#gaps-heatmap .main-svg")
+    summary = "details[data-ecomap-table='gaps-matrix'] > summary"
+    assert page.locator("#gaps-matrix-wrap .dash-spreadsheet").count() == 0  # closed: not drawn
+    page.press(summary, "Enter")  # opened from the keyboard
+    page.wait_for_selector("#gaps-matrix-wrap .dash-spreadsheet tbody tr")
+    rows = int(page.inner_text("#gaps-matrix-count").split()[0].replace(",", ""))
+    assert rows > 15 and page.locator("#gaps-matrix-wrap tbody tr").count() == 15 + 2  # a page of rows, the header and the filters
+    with page.expect_download() as got:
+        page.click("#gaps-matrix-wrap button:has-text('CSV')")
+    lines = pathlib.Path(got.value.path()).read_text(encoding="utf-8-sig").splitlines()
+    assert len(lines) == rows + 1 and lines[0].startswith("Place,")  # every row, not only the page shown
+    page.click(summary)
+    page.click(summary)  # closed and opened again: drawn once, still there
+    assert page.locator("#gaps-matrix-wrap tbody tr").count() == 15 + 2
+    assert page.errors == []

@@ -556,3 +556,27 @@ def test_the_map_sent_to_the_browser_is_the_figure_plotly_would_send(river, metr
     # with nothing to draw on a map, the same fallbacks as the figure's
     assert fg.choropleth_for_browser(v, {})["data"][0]["type"] == "heatmap"
     assert fg.choropleth_for_browser(v.iloc[:0], geoms) == fg.choropleth(v.iloc[:0], geoms).to_plotly_json()
+
+
+def test_a_charts_table_waits_beside_its_slot_until_opened():
+    from dash import html
+
+    from dashboard.components.layout import chart
+    from dashboard.components.tables import deferred, deferred_table
+
+    df = pd.DataFrame({"Place": ["Sale", "Hale"], "Unmet": [30.0, 20.0]})
+    made = data_table("t", df, numeric={"Unmet": 0}, caption="Gaps")
+    shown = made.children[2]
+    section = chart("g", fg.hbar(["a"], [1.0]), data_table("t", df, numeric={"Unmet": 0}, caption="Gaps"), title="Gaps")
+    details = section.children[-1]
+    summary, wrap = details.children
+    assert summary.id == {"type": "ecomap-lazy-open", "table": "t"} and getattr(details, "data-ecomap-table") == "t"
+    slot, rows = wrap.children[2:]
+    assert slot.id == {"type": "ecomap-lazy-slot", "table": "t"} and not slot.children  # nothing drawn yet
+    assert rows.id == {"type": "ecomap-lazy-rows", "table": "t"}
+    again = deferred_table(wrap)  # the table the browser draws from the rows is the one data_table made
+    assert again.id == shown.id and again.data == shown.data == [{"Place": "Sale", "Unmet": 30.0},
+                                                                {"Place": "Hale", "Unmet": 20.0}]
+    assert again.columns == shown.columns and again.page_size == shown.page_size
+    other = html.Div("not a table")
+    assert deferred(other) == (other, None)  # anything else is left as it is
