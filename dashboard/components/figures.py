@@ -45,6 +45,22 @@ def text_colour(background: str) -> str:
 _FONT = dict(family="system-ui, -apple-system, 'Segoe UI', Roboto, Arial, sans-serif", size=13)
 
 
+#: the longest bar label drawn whole (a longer one is cut with …; the hover has it all)
+LABEL_CHARS = 48
+
+
+def label_margin(labels, size: int = _FONT["size"], *, lo: int = 40, hi: int = 420) -> int:
+    """Pixels of margin the longest line of ``labels`` needs beside an axis at font ``size`` (a generous guess).
+
+    Given as the margin, Plotly's ``automargin`` (kept, so a label is never
+    cut) finds the room already there and does not draw the chart a second
+    time: at la scale those second draws, with a measurement of every label,
+    took a third of a page's time in the browser.
+    """
+    longest = max((len(line) for t in labels for line in str(t).replace("<br>", "\n").split("\n")), default=0)
+    return int(min(hi, max(lo, longest * size * 0.62 + 24)))
+
+
 def _base(fig: go.Figure, title: str | None = None, height: int = 480) -> go.Figure:
     fig.update_layout(title=dict(text=title, x=0.01) if title else None, font=_FONT, height=height,
                       margin=dict(l=10, r=10, t=40 if title else 10, b=10), paper_bgcolor="white",
@@ -187,8 +203,8 @@ def _choropleth(values: pd.DataFrame, geometries: dict[str, dict], *, metric: st
     return {"data": [trace], "layout": layout}
 
 
-def _two_lines(name: str, width: int) -> str:
-    """``name`` on at most two lines of about ``width`` characters (``<br>`` between), cut with … beyond."""
+def _two_lines(name: str, width: int, most: int = 2) -> str:
+    """``name`` on at most ``most`` lines of about ``width`` characters (``<br>`` between), cut with … beyond."""
     words, lines, line = name.split(), [], ""
     for w in words:
         if line and len(line) + 1 + len(w) > width:
@@ -197,8 +213,8 @@ def _two_lines(name: str, width: int) -> str:
         else:
             line = f"{line} {w}".strip()
     lines.append(line)
-    if len(lines) > 2:
-        lines = [lines[0], " ".join(lines[1:])]
+    if len(lines) > most:
+        lines = [*lines[:most - 1], " ".join(lines[most - 1:])]
     lines = [ln if len(ln) <= width else ln[:width - 1] + "…" for ln in lines]
     return "<br>".join(_esc(ln) for ln in lines)
 
@@ -259,7 +275,9 @@ def heatmap(matrix: pd.DataFrame, *, title: str | None = None, value: str = "cov
     if value == "coverage":
         z = z.clip(upper=COVERAGE_CAP)
     many = len(z.columns) > 12
-    x = [_two_lines(str(c), 24) for c in z.columns]
+    # upright, a label has its column's width (about 800 px of plot shared out) on up to three lines
+    x = [_two_lines(str(c), 24) if many else _two_lines(str(c), max(8, min(24, int(800 / len(z.columns) / 6.8))), 3)
+         for c in z.columns]
     header = 40 + (150 if many else 40)
     height = max(360, min(2400, 24 * len(z.index) + header + 40))
     fig = go.Figure(go.Heatmap(
@@ -268,9 +286,12 @@ def heatmap(matrix: pd.DataFrame, *, title: str | None = None, value: str = "cov
         customdata=np.array([[_esc(c) for c in z.columns]] * len(z.index)),
         colorbar=dict(title=dict(text=METRICS.get(value, value)), thickness=14),
         hovertemplate="%{y} · %{customdata}<br>" + METRICS.get(value, value) + ": %{z:.2f}<extra></extra>"))
-    fig.update_yaxes(autorange="reversed", automargin=True, tickfont=dict(size=12))
-    fig.update_xaxes(side="top", automargin=True, tickangle=-90 if many else 0, tickfont=dict(size=11))
-    return _base(fig, title, height)
+    fig.update_yaxes(autorange="reversed", automargin=False, tickfont=dict(size=12))
+    fig.update_xaxes(side="top", automargin=False, tickangle=-90 if many else 0, tickfont=dict(size=11))
+    fig = _base(fig, title, height)
+    top = label_margin(x, 11) if many else 3 * 11 * 1.3 + 16  # upright: up to three lines of column labels
+    fig.update_layout(margin_l=label_margin(z.index, 12), margin_t=int(top) + (40 if title else 10))
+    return fig
 
 
 def _pre(currency: str | None) -> str:
@@ -303,11 +324,15 @@ def hbar(labels: list[str], values: list[float], *, title: str | None = None, x_
     if not labels:
         return empty_figure("Nothing to show.")
     colours = [("#D55E00" if h else colour) for h in (highlight or [False] * len(labels))]
-    fig = go.Figure(go.Bar(y=[_esc(x) for x in labels], x=values, orientation="h", marker_color=colours,
-                           hovertemplate="%{y}: %{x:" + fmt + "}<extra></extra>"))
-    fig.update_yaxes(autorange="reversed", automargin=True)
+    shown = [_esc(x if len(x) <= LABEL_CHARS else x[:LABEL_CHARS - 1] + "…") for x in map(str, labels)]
+    fig = go.Figure(go.Bar(y=shown, x=values, orientation="h", marker_color=colours,
+                           customdata=[_esc(x) for x in labels],
+                           hovertemplate="%{customdata}: %{x:" + fmt + "}<extra></extra>"))
+    fig.update_yaxes(autorange="reversed", automargin=False)
     fig.update_layout(xaxis_title=x_title)
-    return _base(fig, title, max(260, 26 * len(labels) + 100))
+    fig = _base(fig, title, max(260, 26 * len(labels) + 100))
+    fig.update_layout(margin_l=label_margin(shown), margin_b=50 if x_title else 30)
+    return fig
 
 
 def sankey(links: pd.DataFrame, labels: dict[str, str], *, title: str | None = None,

@@ -139,11 +139,11 @@ def diversity_figure(rows: pd.DataFrame, names: Names, *, shares: bool = True) -
         fig.update_xaxes(tickformat=".0%", range=[0, 1.0001], dtick=0.2, row=1, col=1)
     top = int(rows.groupby(["place", "category"])["providers"].sum().max())
     fig.update_xaxes(tickformat=",d", rangemode="tozero", dtick=1 if top <= 8 else None, row=1, col=2 if shares else 1)
-    fig.update_yaxes(autorange="reversed", automargin=True, categoryorder="array", categoryarray=order)
+    fig.update_yaxes(autorange="reversed", automargin=False, categoryorder="array", categoryarray=order)
     fig = fg._base(fig, None, max(300, 30 * len(order) + 140))
     # the legend under the bars: above them sit the two panels' titles
     fig.update_layout(legend=dict(TOP_LEGEND, yref="container", y=0.0, yanchor="bottom"),
-                      margin=dict(l=10, r=10, t=30, b=56))
+                      margin=dict(l=fg.label_margin(order), r=10, t=30, b=56))
     return fig
 
 
@@ -274,8 +274,10 @@ def security_figure(sec: pd.DataFrame, names: Names, currency: str) -> go.Figure
     fig.update_layout(barmode="stack", legend=TOP_LEGEND,
                       xaxis_title=f"share of active funding in {currency}, by how long each flow lasts")
     fig.update_xaxes(tickformat=".0%", range=[0, 1.0001], dtick=0.2)
-    fig.update_yaxes(autorange="reversed", automargin=True)
-    return _with_top_legend(fig, max(260, 28 * len(labels) + 140))
+    fig.update_yaxes(autorange="reversed", automargin=False)
+    fig = _with_top_legend(fig, max(260, 28 * len(labels) + 140))
+    fig.update_layout(margin_l=fg.label_margin(labels), margin_b=50)
+    return fig
 
 
 def security_cards(sec: pd.DataFrame) -> list[tuple[str, str, str | None]]:

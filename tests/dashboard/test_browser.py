@@ -258,3 +258,20 @@ def test_a_charts_table_is_drawn_when_first_opened_and_downloads_every_row(brows
     page.click(summary)  # closed and opened again: drawn once, still there
     assert page.locator("#gaps-matrix-wrap tbody tr").count() == 15 + 2
     assert page.errors == []
+
+
+def test_bar_and_heatmap_labels_fit_inside_their_charts(browser_page):
+    """Their margins are worked out on the server (no measuring and second draw in the browser): no label may be cut."""
+    page = browser_page
+    for route, graphs in (("/fragility", ["#fragility-dependency", "#fragility-critical"]), ("/gaps", ["#gaps-heatmap"]),
+                          ("/market", ["#market-diversity", "#market-security"])):
+        page.goto(page.base + route + VIEW)
+        for g in graphs:
+            page.wait_for_selector(f"{g} .main-svg")
+            out = page.eval_on_selector(g, """g => { const box = g.querySelector('.main-svg').getBoundingClientRect();
+                return [...g.querySelectorAll('.ytick text, .xtick text')].filter(t => t.textContent)
+                  .filter(t => { const r = t.getBoundingClientRect(); return r.width > 0 && (r.left < box.left - 0.5 || r.top < box.top - 0.5); })
+                  .map(t => t.textContent); }""")
+            assert out == [], (route, g)
+            assert page.locator(f"{g} .ytick text").count() > 0
+    assert page.errors == []

@@ -580,3 +580,13 @@ def test_a_charts_table_waits_beside_its_slot_until_opened():
     assert again.columns == shown.columns and again.page_size == shown.page_size
     other = html.Div("not a table")
     assert deferred(other) == (other, None)  # anything else is left as it is
+
+
+def test_label_margins_make_room_for_the_longest_line_without_a_second_draw():
+    assert fg.label_margin(["Sale", "Altrincham Age Well Network"]) == int(27 * 13 * 0.62 + 24)
+    assert fg.label_margin(["Health and<br>wellbeing support"], 11) == int(17 * 11 * 0.62 + 24)  # the longest line
+    assert fg.label_margin([]) == 40 and fg.label_margin(["x" * 500]) == 420
+    name = "Illustrative: Borough Commissioning and In-house Services"  # 56 characters: cut at 48, whole in the hover
+    bars = fg.hbar([name, "Sale"], [1.0, 2.0], x_title="share")
+    assert list(bars.data[0].y) == [name[:47] + "…", "Sale"] and list(bars.data[0].customdata) == [name, "Sale"]
+    assert bars.layout.yaxis.automargin is False and bars.layout.margin.l == fg.label_margin([name[:47] + "…"])
