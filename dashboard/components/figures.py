@@ -314,8 +314,12 @@ def cliff_bars(timeline: pd.DataFrame, *, title: str | None = None, currency: st
                                                              + kind + "</extra>")
     fig.update_layout(barmode="stack", yaxis_title=f"{_pre(currency).strip()} ending", xaxis_title="quarter the funding ends",
                       legend=dict(orientation="h", y=1.08))
-    fig.update_xaxes(categoryorder="array", categoryarray=list(dict.fromkeys(timeline["quarter"])))
-    return _base(fig, title, 360)
+    fig.update_xaxes(categoryorder="array", categoryarray=list(dict.fromkeys(timeline["quarter"])), automargin=False)
+    fig.update_yaxes(automargin=False)
+    fig = _base(fig, title, 360)
+    # room for the amounts (at most "100M" with its title) and the quarters, set here: see label_margin
+    fig.update_layout(margin=dict(l=80, r=10, t=(40 if title else 10) + 30, b=60))
+    return fig
 
 
 def hbar(labels: list[str], values: list[float], *, title: str | None = None, x_title: str = "",

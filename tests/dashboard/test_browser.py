@@ -263,7 +263,7 @@ def test_a_charts_table_is_drawn_when_first_opened_and_downloads_every_row(brows
 def test_bar_and_heatmap_labels_fit_inside_their_charts(browser_page):
     """Their margins are worked out on the server (no measuring and second draw in the browser): no label may be cut."""
     page = browser_page
-    for route, graphs in (("/fragility", ["#fragility-dependency", "#fragility-critical"]), ("/gaps", ["#gaps-heatmap"]),
+    for route, graphs in (("/fragility", ["#fragility-dependency", "#fragility-critical", "#fragility-cliffs"]), ("/gaps", ["#gaps-heatmap"]),
                           ("/market", ["#market-diversity", "#market-security"])):
         page.goto(page.base + route + VIEW)
         for g in graphs:
