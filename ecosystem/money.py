@@ -9,6 +9,7 @@ converts between currencies. Results carry amounts as ``decimal.Decimal``.
 from __future__ import annotations
 
 import decimal
+import math
 from typing import Any, Iterable
 
 import numpy as np
@@ -29,10 +30,17 @@ def fmt(amount: Any, currency: str | None = None, *, places: int = 0) -> str:
 
     >>> fmt(decimal.Decimal("7000.70"), "GBP", places=2), fmt(75464.96, "USD"), fmt(5, "JPY"), fmt(None)
     ('£7,000.70', 'US$75,465', 'JPY 5', '–')
+    >>> fmt(1000.1 - 0.3, "GBP", places=2)  # worked out: a float's last digits (999.8000000000001) are rounded away
+    '£999.80'
     """
     if amount is None or (isinstance(amount, float) and amount != amount):
         return "–"
-    d = m.money(amount) if not isinstance(amount, decimal.Decimal) else amount
+    if isinstance(amount, decimal.Decimal):
+        d = amount
+    elif isinstance(amount, float) and math.isfinite(amount):  # worked out (a difference): rounded, whatever its last digits
+        d = decimal.Decimal(repr(amount))
+    else:
+        d = m.money(amount)
     d = d.quantize(decimal.Decimal(1).scaleb(-places), rounding=decimal.ROUND_HALF_EVEN)
     sign = "-" if d < 0 else ""
     text = f"{abs(d):,.{places}f}"
