@@ -19,6 +19,7 @@ from dashboard.components.layout import amount_header, chart, figure_cards, mone
 from dashboard.components.tables import MAX_ROWS, TableFill, data_table, detail_href, md_link, table_fill
 from dashboard.state import Names, Result, View
 from ecosystem import analysis as an
+from ecosystem.analysis._tables import active_mask
 from ecosystem.model import DEFAULT_CURRENCY
 from ecosystem.model import money as money_of
 from ecosystem.money import fmt as fmt_money
@@ -593,6 +594,13 @@ def funding_view(res: Result, frames: an.Frames, *, max_providers: int = 15) -> 
     where = names.place(view.place) if view.place else "any place"
     intro = [html.P(f"{total} of active funding reaches providers serving {where} on {view.as_of:%-d %B %Y}.",
                     className="mb-2")]
+    active = frames.funding[active_mask(frames.funding["start"], frames.funding["end"], view.as_of)]
+    elsewhere = active[~active["recipient"].isin(providers) & active["amount"].notna()] if len(active) else active
+    if len(elsewhere):  # a funder's open data names organisations, often without the services they run
+        intro.append(html.P(
+            f"A further {fmt_totals(total_pairs(elsewhere))} in {len(elsewhere):,} active flow(s) goes to "
+            f"{elsewhere['recipient'].nunique():,} organisation(s) with no active service recorded here, so it is "
+            "not in the chart; the Fragility page shows when it ends.", className="mb-2", id="funding-elsewhere"))
     cur = a.funding_currencies
     if len(cur) > 1:
         each = "; ".join(f"{fmt_money(r.amount, r.currency)} in {r.flows} flow(s)" for r in cur.itertuples())

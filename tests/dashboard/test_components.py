@@ -590,3 +590,21 @@ def test_label_margins_make_room_for_the_longest_line_without_a_second_draw():
     bars = fg.hbar([name, "Sale"], [1.0, 2.0], x_title="share")
     assert list(bars.data[0].y) == [name[:47] + "…", "Sale"] and list(bars.data[0].customdata) == [name, "Sale"]
     assert bars.layout.yaxis.automargin is False and bars.layout.margin.l == fg.label_margin([name[:47] + "…"])
+
+
+def test_the_funding_page_says_what_money_goes_to_organisations_with_no_service(river):
+    import dataclasses
+
+    G, a, fr, names = river
+    view = state.View("LA1", None, RIVERSIDE_AS_OF)
+    res = state.Result(view, a, names)
+
+    def said(frames):
+        return [c.children for c in views.funding_view(res, frames) if getattr(c, "id", None) == "funding-elsewhere"]
+
+    assert said(fr) == []  # every active flow reaches a provider of a service
+    extra = pd.DataFrame([{**fr.funding.iloc[0].to_dict(), "funding": "F9", "recipient": "TRUST", "amount": 1234.5},
+                          {**fr.funding.iloc[0].to_dict(), "funding": "F10", "recipient": "COUNCIL", "amount": 100.0,
+                           "end": pd.Timestamp("2024-06-30")}])  # F10 ended before the view's date
+    [text] = said(dataclasses.replace(fr, funding=pd.concat([fr.funding, extra], ignore_index=True)))
+    assert text.startswith("A further £1,234 in 1 active flow(s) goes to 1 organisation(s) with no active service")
