@@ -130,7 +130,7 @@ def _table(table_id: str, fill: TableFill, page_size: int) -> dash_table.DataTab
         sort_mode="multi", sort_by=fill.sort_by,
         style_table=_style_table(fill),
         style_cell={"textAlign": "left", "whiteSpace": "normal", "height": "auto", "fontSize": "0.9rem",
-                    "fontFamily": "inherit", "padding": "4px 8px"},
+                    "fontFamily": "var(--bs-body-font-family)", "padding": "4px 8px"},
         style_header={"fontWeight": "bold", "backgroundColor": "#f1f3f5"},
         style_data_conditional=fill.row_style,
         markdown_options={"html": False, "link_target": "_self"},

@@ -250,6 +250,8 @@ def test_a_charts_table_is_drawn_when_first_opened_and_downloads_every_row(brows
     page.wait_for_selector("#gaps-matrix-wrap .dash-spreadsheet tbody tr")
     rows = int(page.inner_text("#gaps-matrix-count").split()[0].replace(",", ""))
     assert rows > 15 and page.locator("#gaps-matrix-wrap tbody tr").count() == 15 + 2  # a page of rows, the header and the filters
+    # in the page's own face, not DataTable's monospace
+    assert "monospace" not in page.eval_on_selector("#gaps-matrix-wrap td.dash-cell", "e => getComputedStyle(e).fontFamily")
     with page.expect_download() as got:
         page.click("#gaps-matrix-wrap button:has-text('CSV')")
     lines = pathlib.Path(got.value.path()).read_text(encoding="utf-8-sig").splitlines()
