@@ -180,6 +180,9 @@ def deferred(wrap: Any) -> tuple[Any, str | None]:
     not a :func:`data_table`.
     """
     kids = getattr(wrap, "children", None)
+    slot = getattr(kids[2], "id", None) if isinstance(kids, list) and len(kids) == 4 else None
+    if isinstance(slot, dict) and slot.get("type") == "ecomap-lazy-slot":  # deferred already
+        return wrap, str(slot["table"])
     if not (isinstance(kids, list) and len(kids) == 3 and isinstance(kids[2], dash_table.DataTable)
             and isinstance(getattr(kids[2], "id", None), dict)):
         return wrap, None
@@ -196,7 +199,7 @@ def deferred_table(wrap: Any) -> Any:
     if isinstance(kids[2], dash_table.DataTable):
         return kids[2]
     spec = kids[3].data
-    return dash_table.DataTable(**{k: v for k, v in spec["props"].items()})
+    return dash_table.DataTable(**spec["props"])
 
 
 #: fills a deferred table's slot once its disclosure is first opened (the summary's click), or at once when the

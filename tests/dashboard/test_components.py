@@ -578,6 +578,7 @@ def test_a_charts_table_waits_beside_its_slot_until_opened():
     assert again.id == shown.id and again.data == shown.data == [{"Place": "Sale", "Unmet": 30.0},
                                                                 {"Place": "Hale", "Unmet": 20.0}]
     assert again.columns == shown.columns and again.page_size == shown.page_size
+    assert deferred(wrap) == (wrap, "t") and wrap.children[2:] == [slot, rows]  # deferred once only
     other = html.Div("not a table")
     assert deferred(other) == (other, None)  # anything else is left as it is
 
