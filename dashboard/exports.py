@@ -1,4 +1,5 @@
-"""CSV and Excel downloads for every table (one pattern-matching callback for all of them)."""
+"""The callbacks every table shares: CSV and Excel downloads, and drawing a chart's table when its disclosure is
+first opened (:func:`dashboard.components.tables.deferred`); one pattern-matching callback each."""
 
 from __future__ import annotations
 

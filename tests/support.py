@@ -44,3 +44,11 @@ def choose(page, dropdown: str, text: str) -> None:
     page.click(dropdown)
     page.locator(".dash-dropdown-content .dash-dropdown-search").fill(text)  # the open menu's search box
     page.locator(".dash-dropdown-options").get_by_text(text, exact=True).first.click()
+
+
+def chart_table(wrap):
+    """The DataTable of a data_table wrap; a chart's table is deferred (its component waits beside its slot)."""
+    from dash import dash_table
+
+    kids = wrap.children
+    return kids[2] if isinstance(kids[2], dash_table.DataTable) else dash_table.DataTable(**kids[3].data["props"])

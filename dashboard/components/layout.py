@@ -11,6 +11,7 @@ from dash import Output, dcc, html
 
 from ecosystem.model import DEFAULT_CURRENCY
 from ecosystem.money import SYMBOLS
+from dashboard.components.tables import deferred
 from dashboard.state import LEVEL_ORDER, Names, View
 
 
@@ -120,8 +121,6 @@ def chart(graph_id: str, fig: go.Figure, table: Any, *, title: str, description:
           filename: str | None = None) -> html.Section:
     """A chart, the text saying what it shows, and its table alternative (a disclosure under it, its table drawn
     when first opened: :func:`~dashboard.components.tables.deferred`)."""
-    from dashboard.components.tables import deferred
-
     table, key = deferred(table)
     summary = html.Summary(f"{title}: as a table", className="small",
                            **({"id": {"type": "ecomap-lazy-open", "table": key}} if key else {}))

@@ -193,15 +193,6 @@ def deferred(wrap: Any) -> tuple[Any, str | None]:
     return wrap, key
 
 
-def deferred_table(wrap: Any) -> Any:
-    """The table component inside a :func:`data_table` wrap, whether deferred (:func:`deferred`) or not."""
-    kids = wrap.children
-    if isinstance(kids[2], dash_table.DataTable):
-        return kids[2]
-    spec = kids[3].data
-    return dash_table.DataTable(**spec["props"])
-
-
 #: fills a deferred table's slot once its disclosure is first opened (the summary's click), or at once when the
 #: disclosure is already open (a page's body drawn again over an open one keeps it open)
 FILL_ON_OPEN = """

@@ -66,8 +66,7 @@ def _cells(values: list[Any]) -> list[str]:
     """
     kinds = set(map(type, values))
     if kinds <= {str}:
-        text = {v: _field(inert(v)) for v in set(values)}
-        return list(map(text.__getitem__, values))
+        return _recoded(values, {v: _field(inert(v)) for v in dict.fromkeys(values)})
     if kinds <= _NUMBERS:  # their text holds no comma, quote or line break
         return list(map(str, values))
     return [_field(inert(v)) if isinstance(v, str) else "" if v is None else _field(str(v)) for v in values]

@@ -562,7 +562,8 @@ def test_a_charts_table_waits_beside_its_slot_until_opened():
     from dash import html
 
     from dashboard.components.layout import chart
-    from dashboard.components.tables import deferred, deferred_table
+    from dashboard.components.tables import deferred
+    from support import chart_table
 
     df = pd.DataFrame({"Place": ["Sale", "Hale"], "Unmet": [30.0, 20.0]})
     made = data_table("t", df, numeric={"Unmet": 0}, caption="Gaps")
@@ -574,7 +575,7 @@ def test_a_charts_table_waits_beside_its_slot_until_opened():
     slot, rows = wrap.children[2:]
     assert slot.id == {"type": "ecomap-lazy-slot", "table": "t"} and not slot.children  # nothing drawn yet
     assert rows.id == {"type": "ecomap-lazy-rows", "table": "t"}
-    again = deferred_table(wrap)  # the table the browser draws from the rows is the one data_table made
+    again = chart_table(wrap)  # the table the browser draws from the rows is the one data_table made
     assert again.id == shown.id and again.data == shown.data == [{"Place": "Sale", "Unmet": 30.0},
                                                                 {"Place": "Hale", "Unmet": 20.0}]
     assert again.columns == shown.columns and again.page_size == shown.page_size

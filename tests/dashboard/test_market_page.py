@@ -12,10 +12,9 @@ import shutil
 
 import pytest
 from market_fixture import AS_OF, FORMULA_TITLE, PLACE, find, flat, panels_of, write_template
-from support import ARGS, CHROMIUM, choose, serving
+from support import ARGS, CHROMIUM, chart_table, choose, serving
 
 from dashboard import state
-from dashboard.components.tables import deferred_table
 
 VIEW = f"?place={PLACE}&as_of={AS_OF}"
 SHOTS = pathlib.Path(os.environ.get("ECOMAP_SCREENSHOTS", "/tmp"))
@@ -46,7 +45,7 @@ def market(market_app):
 def rows_of(body, ident):
     wrap = find(body, f"{ident}-wrap")
     assert wrap is not None, ident
-    return deferred_table(wrap).data  # a chart's table is drawn when its disclosure opens: its rows wait beside it
+    return chart_table(wrap).data  # a chart's table is drawn when its disclosure opens: its rows wait beside it
 
 
 def test_who_provides_and_how_concentrated(market):
