@@ -143,7 +143,7 @@ def diversity_figure(rows: pd.DataFrame, names: Names, *, shares: bool = True) -
     fig = fg._base(fig, None, max(300, 30 * len(order) + 140))
     # the legend under the bars: above them sit the two panels' titles
     fig.update_layout(legend=dict(TOP_LEGEND, yref="container", y=0.0, yanchor="bottom"),
-                      margin=dict(l=fg.label_margin(order), r=10, t=30, b=56))
+                      margin=dict(l=fg.label_margin(order), r=fg.TICK_OVERHANG, t=30, b=64))
     return fig
 
 
@@ -276,7 +276,7 @@ def security_figure(sec: pd.DataFrame, names: Names, currency: str) -> go.Figure
     fig.update_xaxes(tickformat=".0%", range=[0, 1.0001], dtick=0.2)
     fig.update_yaxes(autorange="reversed", automargin=False)
     fig = _with_top_legend(fig, max(260, 28 * len(labels) + 140))
-    fig.update_layout(margin_l=fg.label_margin(labels), margin_b=50)
+    fig.update_layout(margin_l=fg.label_margin(labels), margin_b=60, margin_r=fg.TICK_OVERHANG)
     return fig
 
 
@@ -480,7 +480,8 @@ def trend_figure(x: list, panels: list[dict[str, Any]]) -> go.Figure:
                                      yanchor="top", traceorder="normal", font=dict(size=11))
     fig.update_layout(hovermode="x unified", showlegend=True, **legends)
     fig = fg._base(fig, None, 620)
-    fig.update_layout(margin=dict(l=10, r=10, t=30, b=40), font=dict(size=11))
+    # room for the values beside each panel (up to "10,000" or "100%") and the bottom panels' legends under them
+    fig.update_layout(margin=dict(l=56, r=10, t=30, b=84), font=dict(size=11))
     return fig
 
 

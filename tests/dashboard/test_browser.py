@@ -277,3 +277,21 @@ def test_bar_and_heatmap_labels_fit_inside_their_charts(browser_page):
             assert out == [], (route, g)
             assert page.locator(f"{g} .ytick text").count() > 0
     assert page.errors == []
+
+
+def test_every_chart_is_drawn_once_its_margins_already_holding_its_labels_legends_and_colour_bar(browser_page):
+    """Plotly widens a margin that its labels, legend or colour bar do not fit in and then draws the whole chart
+    again (about 200 ms of a market page at la scale): each chart's margins are set on the server to hold them."""
+    page = browser_page
+    pushed = {}
+    for route in ("/", "/gaps", "/fragility", "/funding", "/market"):
+        page.goto(page.base + route + VIEW)
+        page.wait_for_function("""() => { const gs = [...document.querySelectorAll('.dash-graph')];
+            return gs.length && gs.every(g => g.querySelector('.main-svg')) && !document.querySelector('.dash-graph--pending'); }""")
+        charts = page.evaluate("""() => [...document.querySelectorAll('.js-plotly-plot')].map(gd => {
+            const m = gd._fullLayout.margin, s = gd._fullLayout._size;
+            return [gd.parentElement.id || gd.id, [m.l, m.r, m.t, m.b], [s.l, s.r, s.t, s.b]]; })""")
+        assert charts, route
+        pushed.update({(route, c): (m, s) for c, m, s in charts if m != s})
+    assert pushed == {}
+    assert page.errors == []

@@ -538,13 +538,14 @@ def test_the_map_sent_to_the_browser_is_the_figure_plotly_would_send(river, metr
         colorscale="Cividis", reversescale=metric != "coverage", zmin=0,
         zmax=fg.COVERAGE_CAP if metric == "coverage" else max(float(z.max()), 1.0),
         marker=dict(line=dict(width=1, color="#444"), opacity=0.85),
-        colorbar=dict(title=dict(text=fg.METRICS[metric]), thickness=14), text=fg._hover(have),
+        colorbar=dict(thickness=14, xref="container", x=1, xanchor="right", xpad=8,
+                      title=dict(text=fg.METRICS[metric], side="right")), text=fg._hover(have),
         hovertemplate="%{text}<extra></extra>", name=fg.METRICS[metric]))
     ref.update_geos(fitbounds="locations", visible=False, projection_type="mercator", bgcolor="white")
     if title:
         ref.update_layout(title=dict(text=title, x=0.01))
     ref.update_layout(uirevision="LA1", height=520,
-                            font=fg._FONT, margin=dict(l=10, r=10, t=40 if title else 10, b=10),
+                            font=fg._FONT, margin=dict(l=10, r=fg.COLOURBAR_MARGIN, t=40 if title else 10, b=10),
                             paper_bgcolor="white", plot_bgcolor="white")
     sent = fg.choropleth_for_browser(v, geoms, metric=metric, title=title, uirevision="LA1")
     assert json.loads(to_json_plotly(sent)) == _arrays_as_lists(json.loads(pio.to_json(ref)))
