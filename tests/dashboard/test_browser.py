@@ -295,3 +295,21 @@ def test_every_chart_is_drawn_once_its_margins_already_holding_its_labels_legend
         pushed.update({(route, c): (m, s) for c, m, s in charts if m != s})
     assert pushed == {}
     assert page.errors == []
+
+
+def test_the_place_dropdown_finds_a_place_it_was_not_sent_by_asking_the_server(browser_page, monkeypatch):
+    from dashboard.pages import _common
+
+    monkeypatch.setattr(_common, "PLACE_OPTIONS", 2)
+    page = browser_page
+    page.goto(page.base + "/gaps" + VIEW)
+    page.wait_for_selector("#gaps-heatmap", state="attached")
+    page.click("#gaps-place")
+    menu = page.locator(".dash-dropdown-options")
+    menu.get_by_text(re.compile(r"^… and \d+ more: type more of the name$")).wait_for()
+    assert menu.get_by_text("Urmston (ward)", exact=True).count() == 0  # not sent with the page
+    page.locator(".dash-dropdown-content .dash-dropdown-search").fill("urmst")
+    menu.get_by_text("Urmston (ward)", exact=True).click()
+    page.wait_for_function("() => location.search.includes('place=E05015259')")
+    page.wait_for_function("() => document.body.innerText.includes('Urmston')")
+    assert page.errors == []

@@ -425,3 +425,31 @@ def test_the_map_table_is_filled_when_it_is_opened(pages):
     still_open = dict(zip(keys, ov.update(DEMO_PLACE, None, AS_OF, "", "unmet", 3)))
     assert still_open[("overview-leaves-slot", "hidden")] is False
     assert len(still_open[data_key]) == a.coverage["place"].nunique()
+
+
+def test_the_place_dropdown_is_sent_a_few_places_and_searches_every_place_on_the_server(pages, monkeypatch):
+    """A dropdown indexes every option as it mounts: the page sends the chosen place and the first few, and
+    what a person types is looked up among every place."""
+    from dashboard import state
+    from dashboard.pages import _common
+
+    table = state.place_table()
+    every = _common.place_options(table)
+    altrincham = next(o for o in every if o["label"] == "Altrincham (ward)")
+    monkeypatch.setattr(_common, "PLACE_OPTIONS", 3)
+    page = pages["gaps"].layout(place=altrincham["value"], as_of=AS_OF)
+    sent = next(c for c in _walk(page) if getattr(c, "id", None) == "gaps-place").options
+    # the chosen place (so its name shows), the first three (larger areas first), then how many more
+    assert sent[0] == altrincham and sent[1:4] == [o for o in every if o != altrincham][:3]
+    assert sent[4] == {"label": f"… and {len(every) - 4:,} more: type more of the name", "value": "\u0000more",
+                       "disabled": True}
+    assert len(sent) == 5
+    # typing searches every place, by name or code, in any case; the chosen place stays listed
+    found = _common.place_choices("TIMPER", altrincham["value"])
+    timperley = [o for o in every if "timper" in o["label"].lower()]
+    assert timperley and found == [altrincham, *timperley][:4]
+    assert _common.place_choices(altrincham["value"][:7].lower(), None)[0]["value"].startswith(altrincham["value"][:7])
+    assert _common.place_choices("no such place", None) == []
+    # the store down: the dropdown keeps what it has (the page says the store is down)
+    monkeypatch.setattr(state, "place_table", lambda: (_ for _ in ()).throw(ConnectionError("down")))
+    assert _common.place_choices("x", None) is _common.no_update
