@@ -127,3 +127,37 @@
   }
   if (document.body) { start(); } else { document.addEventListener("DOMContentLoaded", start); }
 })();
+
+/* A chart is resized only when its size has changed.
+ *
+ * dcc.Graph calls Plotly.Plots.resize after every first draw and again when its
+ * resize detector first reports. Plotly waits 100 ms, then lays the chart out
+ * again at the size it already has: on a page of three charts, a tenth of a second
+ * of waiting and 60 ms of the browser's time in which nothing on the page changes.
+ * When the chart's box is the size it was drawn at (Plotly's own test: within 1 px),
+ * the resize is already done; any other resize (the window or a phone turned, a
+ * hidden chart) goes to Plotly as before.
+ */
+(function () {
+  function patch(Plotly) {
+    if (!Plotly || !Plotly.Plots || Plotly.Plots.__ecomapSameSize) { return; }
+    var resize = Plotly.Plots.resize;
+    Plotly.Plots.resize = function (gd) {
+      var el = typeof gd === "string" ? document.getElementById(gd) : gd;
+      var full = el && el._fullLayout;
+      if (full && el.layout && el.offsetParent !== null) {
+        var style = window.getComputedStyle(el);
+        var w = parseFloat(style.width), h = parseFloat(style.height);
+        if (Math.abs(w - full.width) <= 1 && Math.abs(h - full.height) <= 1) { return Promise.resolve(el); }
+      }
+      return resize.apply(this, arguments);
+    };
+    Plotly.Plots.__ecomapSameSize = true;
+  }
+  // plotly.js may load after this file: patch it once it is there, before a chart is drawn
+  if (window.Plotly) { patch(window.Plotly); return; }
+  var watch = new MutationObserver(function () {
+    if (window.Plotly) { patch(window.Plotly); watch.disconnect(); }
+  });
+  watch.observe(document.documentElement, {childList: true, subtree: true});
+})();

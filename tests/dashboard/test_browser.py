@@ -313,3 +313,20 @@ def test_the_place_dropdown_finds_a_place_it_was_not_sent_by_asking_the_server(b
     page.wait_for_function("() => location.search.includes('place=E05015259')")
     page.wait_for_function("() => document.body.innerText.includes('Urmston')")
     assert page.errors == []
+
+
+def test_a_chart_is_laid_out_again_only_when_its_size_changes(browser_page):
+    page = browser_page
+    page.set_viewport_size({"width": 1300, "height": 900})
+    page.goto(page.base + "/fragility" + VIEW)
+    page.wait_for_selector("#fragility-cliffs .main-svg", state="attached")
+    page.wait_for_function("() => !document.querySelector('.dash-graph--pending')")
+    same = page.evaluate("""async () => { const gd = document.querySelector('#fragility-cliffs .js-plotly-plot');
+        let laid = 0; gd.on('plotly_relayout', () => { laid += 1; });
+        const t = performance.now(); await Plotly.Plots.resize(gd); return [performance.now() - t, laid]; }""")
+    assert same[0] < 90 and same[1] == 0  # Plotly's own resize waits 100 ms, then lays the chart out again
+    page.set_viewport_size({"width": 900, "height": 900})  # a narrower window: the chart follows it
+    page.wait_for_function("""() => { const gd = document.querySelector('#fragility-cliffs .js-plotly-plot');
+        return Math.abs(gd._fullLayout.width - parseFloat(getComputedStyle(gd).width)) <= 1 && gd._fullLayout.width < 900; }""")
+    page.set_viewport_size({"width": 1300, "height": 900})
+    assert page.errors == []
