@@ -363,8 +363,14 @@ class Ecomap:
     def run_scenario(self, options: an.ScenarioOptions) -> an.ScenarioResult:
         version = self.version()
         key = ("scenario", json.dumps(options.to_dict(), sort_keys=True, default=str))
+
+        def baseline() -> an.Analysis:  # the cached analysis of the unchanged data: a scenario costs one more
+            return self.analysis(options.place, options.as_of, horizon=options.horizon,
+                                 oversupply=options.oversupply, dependency_threshold=options.dependency_threshold)
+
         return self._cached(self._analyses, version, key,
-                            lambda: an.run_options(self.frames(options.place, version=version), options),
+                            lambda: an.run_options(self.frames(options.place, version=version), options,
+                                                   baseline=baseline),
                             kind=an.ScenarioResult)
 
     # ------------------------------------------------------------ named scenarios

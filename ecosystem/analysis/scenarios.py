@@ -31,7 +31,7 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import logging
-from typing import Any, Iterable, Mapping
+from typing import Any, Callable, Iterable, Mapping
 
 import networkx as nx
 import numpy as np
@@ -269,13 +269,29 @@ def run_scenario(G: nx.MultiDiGraph, *, remove_providers: Iterable[str] = (), re
     return run_options(G, opts)
 
 
-def run_options(G: nx.MultiDiGraph | Frames, options: ScenarioOptions) -> ScenarioResult:
-    """:func:`run_scenario` from a :class:`ScenarioOptions` (e.g. a saved scenario)."""
+def run_options(G: nx.MultiDiGraph | Frames, options: ScenarioOptions, *,
+                baseline: Analysis | Callable[[], Analysis] | None = None) -> ScenarioResult:
+    """:func:`run_scenario` from a :class:`ScenarioOptions` (e.g. a saved scenario).
+
+    ``baseline``: the analysis of ``G`` unchanged with the options' place,
+    date and thresholds, or a function that gives it (called once the
+    options are known to be valid), when the caller already holds it (a
+    cache); by default it is made here. The scenario then costs one
+    analysis, not two.
+    """
     frames = G if isinstance(G, Frames) else extract(G)
     kw = dict(place=options.place, as_of=options.as_of, horizon=options.horizon, oversupply=options.oversupply,
               dependency_threshold=options.dependency_threshold)
-    baseline = analyse_frames(frames, **kw)
-    changed, removed, deactivated = apply(frames, options)
+    changed, removed, deactivated = apply(frames, options)  # refuses bad options before any analysis
+    if callable(baseline):
+        baseline = baseline()
+    if baseline is None:
+        baseline = analyse_frames(frames, **kw)
+    else:
+        given = (baseline.place, baseline.as_of, baseline.horizon, baseline.oversupply, baseline.dependency_threshold)
+        wanted = (options.place, options.as_of, options.horizon, options.oversupply, options.dependency_threshold)
+        if given != wanted:
+            raise ValueError(f"the baseline is the analysis of {given}, not of the scenario's {wanted}")
     after = analyse_frames(changed, **kw)
     return _diff(options, baseline, after, removed, deactivated)
 

@@ -9,7 +9,7 @@ import pandas as pd
 import pytest
 
 from analysis_fixtures import AS_OF, D, graph, row, wards
-from ecosystem.analysis import ScenarioError, ScenarioOptions, ScenarioResult, analyse, run_scenario
+from ecosystem.analysis import ScenarioError, ScenarioOptions, ScenarioResult, analyse, run_options, run_scenario
 from ecosystem.examples import riverside
 
 
@@ -144,3 +144,21 @@ def test_scenario_does_not_mutate_input():
                                              "areas": "LA1", "capacity": 3}]), as_of=AS_OF)
     assert _snapshot(G) == before
     assert G.graph == G_copy.graph
+
+
+def test_a_given_baseline_is_used_and_must_be_of_the_same_place_date_and_thresholds():
+    G = riverside()
+    base = analyse(G, place="LA1", as_of=AS_OF)
+    opts = ScenarioOptions.make(remove_providers=["FOODBANK"], place="LA1", as_of=AS_OF)
+    made = run_options(G, opts)
+    given = run_options(G, opts, baseline=lambda: base)
+    assert given.baseline is base
+    assert json.dumps(given.to_dict(), sort_keys=True, default=str) == json.dumps(made.to_dict(), sort_keys=True,
+                                                                                   default=str)
+    with pytest.raises(ValueError, match="not of the scenario's"):
+        run_options(G, ScenarioOptions.make(remove_providers=["FOODBANK"], place="LA1", as_of=AS_OF, horizon=3),
+                    baseline=base)
+    # bad options are refused before the baseline is asked for
+    with pytest.raises(ScenarioError):
+        run_options(G, ScenarioOptions.make(remove_providers=["NOPE"], place="LA1", as_of=AS_OF),
+                    baseline=lambda: pytest.fail("baseline made for options that are refused"))

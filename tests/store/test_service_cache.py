@@ -258,3 +258,28 @@ def test_within_one_version_the_store_is_asked_once_and_again_after_a_write(stor
         assert contextvars.copy_context().run(lambda: (one_version(), app.version())[1]) != before  # the next sees it
     finally:
         del store.run
+
+
+def test_a_scenario_starts_from_the_cached_analysis_and_analyses_only_the_changed_data(store, template_dir, tmp_path,
+                                                                                        monkeypatch):
+    pipeline.load(store, [template_dir], fmt="template", source="small")
+    from ecosystem import analysis as an
+    from ecosystem.analysis import scenarios
+
+    provider = store.run("frames_services", {"chunk": 50_000})["chunk"][0][0][1]  # the first service's provider
+    options = an.ScenarioOptions.make(remove_providers=[provider], place="LA", as_of=AS_OF)
+    fresh = an.run_options(Ecomap(store).frames("LA"), options)  # both analyses made here
+    app = Ecomap(store, cache_dir=tmp_path / "cache")
+    base = app.analysis("LA", AS_OF)
+    made = []
+    real = scenarios.analyse_frames
+    monkeypatch.setattr(scenarios, "analyse_frames", lambda *a, **k: made.append(1) or real(*a, **k))
+    r = app.run_scenario(options)
+    assert made == [1]  # the changed data only: the baseline was in the cache
+    assert r.baseline is base
+    assert r.to_dict() == fresh.to_dict()
+    # a new process with a cold memory still reads the baseline from disk
+    made.clear()
+    other = an.ScenarioOptions.make(remove_providers=[provider], place="LA", as_of=AS_OF, name="another")
+    assert Ecomap(store, cache_dir=tmp_path / "cache").run_scenario(other).unmet_before == r.unmet_before
+    assert made == [1]
