@@ -55,6 +55,19 @@ def to_timestamps(values: Iterable[Any]) -> pd.Series:
     return pd.to_datetime(s, errors="coerce").astype("datetime64[s]")
 
 
+def unique_ints(a: np.ndarray) -> np.ndarray:
+    """``np.unique(a)`` for a 1-D integer array, by one sort.
+
+    numpy 2's ``np.unique`` hashes, then sorts what it found: on the
+    analysis's arrays of (unit, leaf) codes that is 10-20 times slower.
+    """
+    s = np.sort(np.asarray(a).ravel())
+    keep = np.empty(len(s), dtype=bool)
+    keep[:1] = True
+    np.not_equal(s[1:], s[:-1], out=keep[1:])
+    return s[keep]
+
+
 def active_mask(start: pd.Series, end: pd.Series, as_of: dt.date) -> pd.Series:
     """SPEC §5 ``start <= as_of <= end`` with a missing bound open (vectorised)."""
     ts = pd.Timestamp(as_of)

@@ -9,7 +9,7 @@ import networkx as nx
 import numpy as np
 import pandas as pd
 
-from ecosystem.analysis._tables import DECIMALS, Context, prepare_graph
+from ecosystem.analysis._tables import DECIMALS, Context, prepare_graph, unique_ints
 from ecosystem.analysis.coverage import coverage_from
 
 if TYPE_CHECKING:
@@ -122,7 +122,7 @@ def overlaps_from(ctx: Context, *, threshold: float = 0.5) -> pd.DataFrame:
     # units: one per (category, service), with its provider and its set of leaves
     unit_key = k_code.astype(np.int64) * n_s + s_code
     u_code, u_ids = pd.factorize(unit_key, sort=True)
-    rows = np.unique(u_code.astype(np.int64) * n_l + l_code)
+    rows = unique_ints(u_code.astype(np.int64) * n_l + l_code)
     r_unit, r_leaf = rows // n_l, rows % n_l  # sorted by unit, then leaf
     n_u = len(u_ids)
     u_cat, u_svc = u_ids // n_s, u_ids % n_s
@@ -268,7 +268,7 @@ def _any_in(left: sp.csr_matrix, rows: np.ndarray, right: sp.csr_matrix, other: 
         pos = np.searchsorted(keys, want)
         found = pos < len(keys)
         found[found] = keys[pos[found]] == want[found]
-        out[lo + np.unique(at[found])] = True
+        out[lo + at[found]] = True
     return out
 
 
@@ -397,7 +397,7 @@ def overlap_summary_from(ctx: Context, ovl: pd.DataFrame) -> dict[str, pd.DataFr
     u_cat[u_code] = c["category"].to_numpy(object)
     u_svc[u_code] = c["service"].to_numpy(object)
     u_prov[u_code] = c["provider"].to_numpy(object)
-    rows = np.unique(u_code.astype(np.int64) * n_l + l_code)  # (unit, leaf), sorted by unit
+    rows = unique_ints(u_code.astype(np.int64) * n_l + l_code)  # (unit, leaf), sorted by unit
     r_u, r_l = rows // n_l, rows % n_l
     n_leaves = np.bincount(r_u, minlength=n_u)
     leaf_pop = pd.Series(ctx.hier.population, dtype=float).reindex(l_ids).to_numpy()
@@ -505,7 +505,7 @@ def overlap_summary_from(ctx: Context, ovl: pd.DataFrame) -> dict[str, pd.DataFr
     starts = np.concatenate(([0], np.cumsum(n_leaves)[:-1]))
     own = rows  # x * n_l + leaf
     wy = wide[y]
-    xa = np.unique(x[wy].astype(np.int64) * max(n_w, 1) + w_code[y[wy]])
+    xa = unique_ints(x[wy].astype(np.int64) * max(n_w, 1) + w_code[y[wy]])
     xs, ws = xa // max(n_w, 1), xa % max(n_w, 1)
     rep_of_w = np.full(max(n_w, 1), -1, dtype=np.int64)
     rep_of_w[w_code[w_code >= 0]] = np.flatnonzero(w_code >= 0)
@@ -524,7 +524,7 @@ def overlap_summary_from(ctx: Context, ovl: pd.DataFrame) -> dict[str, pd.DataFr
     offs = np.arange(int(cnt.sum())) - np.repeat(np.cumsum(cnt) - cnt, cnt)
     cand = nx_[at].astype(np.int64) * n_l + r_l[starts[ny_][at] + offs]
     got_local = cand[np.isin(cand, own)]
-    got = np.unique(np.concatenate([got_wide, got_local]))
+    got = unique_ints(np.concatenate([got_wide, got_local]))
     g_u, g_l = got // n_l, got % n_l
     shared_places = np.bincount(g_u, minlength=n_u)
     shared_pop = np.bincount(g_u, weights=pop0[g_l], minlength=n_u)

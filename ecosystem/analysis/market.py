@@ -29,7 +29,7 @@ import pandas as pd
 from ecosystem import model as m
 from ecosystem.analysis.coverage import coverage_from, totals
 from ecosystem.analysis._tables import (DECIMALS, SECTOR_VALUES, UNCLASSIFIED, Context, Frames, as_date, prepare,
-                                        prepare_base, prepare_graph)
+                                        prepare_base, prepare_graph, unique_ints)
 
 __all__ = [
     "SECTORS", "DIVERSITY_COLUMNS", "FUNDING_SECURITY_COLUMNS", "PIPELINE_COLUMNS", "SERIES_COLUMNS", "MAX_SERIES",
@@ -126,7 +126,7 @@ def diversity_from(ctx: Context) -> pd.DataFrame:
     key = (top_codes.astype(np.int64) * nc + cat_codes) * ns + rank[prov_codes]
     keys, inv = np.unique(key, return_inverse=True)
     supply = np.bincount(inv, weights=x["supply"].to_numpy(dtype=float))
-    pairs = np.unique(inv.astype(np.int64) * npv + prov_codes)
+    pairs = unique_ints(inv.astype(np.int64) * npv + prov_codes)
     providers = np.bincount(pairs // npv, minlength=len(keys))
     group = keys // ns  # (top, category)
     _, ginv = np.unique(group, return_inverse=True)
