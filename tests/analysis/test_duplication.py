@@ -246,3 +246,30 @@ def test_split_by_category_matches_a_filter_on_any_table():
             assert split[c]["t"]["n"].tolist() == want["n"].tolist()
 
     check()
+
+
+def test_unique_ints_and_leaf_keys_agree_with_plain_sets():
+    import numpy as np
+    from hypothesis import given, settings, strategies as st
+
+    from ecosystem.analysis._tables import unique_ints
+    from ecosystem.analysis.duplication import _leaf_keys
+
+    @settings(max_examples=200, deadline=None)
+    @given(st.lists(st.sets(st.integers(0, 40), min_size=1, max_size=6), min_size=1, max_size=25))
+    def check(leafsets):
+        codes = [u * 1000 + leaf for u, ls in enumerate(leafsets) for leaf in ls]
+        shuffled = np.array(codes[::-1] + codes[: len(codes) // 2], dtype=np.int64)  # unsorted, with repeats
+        rows = unique_ints(shuffled)
+        assert rows.tolist() == sorted(set(codes))
+        keys = _leaf_keys(rows // 1000, rows % 1000)
+        assert len(keys) == len(leafsets)
+        for i, a in enumerate(leafsets):  # one key per unit, equal exactly when the sets are
+            for j, b in enumerate(leafsets):
+                assert (keys[i] == keys[j]) == (a == b)
+        prefixed = _leaf_keys(rows // 1000, rows % 1000, prefix=[u % 2 for u in range(len(leafsets))])
+        assert all((prefixed[i] == prefixed[j]) == (leafsets[i] == leafsets[j] and i % 2 == j % 2)
+                   for i in range(len(leafsets)) for j in range(len(leafsets)))
+
+    check()
+    assert unique_ints(np.array([], dtype=np.int64)).tolist() == []
