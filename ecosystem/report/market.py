@@ -34,7 +34,7 @@ from ecosystem.report.build import (
     _load_runs,
     _tool_version,
     _workshop,
-    cliff_outlook,
+    kept_outlook,
     place_names,
 )
 from ecosystem.report.content import Namer, Section, _table, money, people, pct
@@ -222,7 +222,7 @@ def build_market(app, place: str | None, as_of: dt.date, *, categories: list[str
 
     dates = sorted(set(dates or default_dates(as_of)) | {as_of})
     leaves = sorted({str(c) for c in nx.ancestors(tree, place) if tree.in_degree(c) == 0} or {place}, key=str)
-    outlook = cliff_outlook(frames, aj["funding_cliffs"], place, as_of, horizon)
+    outlook = kept_outlook(app, frames, aj["funding_cliffs"], place, as_of, horizon)
     svc_cat: dict[str, set[str]] = {}
     for s, c in zip(frames.services["service"], frames.services["category"]):
         svc_cat.setdefault(str(s), set()).add(str(c))

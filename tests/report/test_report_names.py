@@ -41,3 +41,23 @@ def test_names_of_the_small_fixture_by_hand(store, template_dir):
     # and for each place of the fixture on its own
     for place in sorted(got["places"]):
         assert _names_in(app, app.frames(place)) == _names(app.graph(place)), place
+
+
+def test_the_cliff_outlook_is_kept_for_a_new_process_and_equals_one_made_afresh(store, tmp_path, monkeypatch):
+    import importlib
+
+    from ecosystem.demo import DEMO_AS_OF as as_of
+
+    b = importlib.import_module("ecosystem.report.build")  # the module (the package's `build` is its function)
+    pipeline.load(store, [DEMO_DIR], fmt="template", source="demo")
+    fresh = b.build(Ecomap(store), DEMO_PLACE, as_of).doc["cliff_outlook"]  # no cache at all
+    made = []
+    real = b.cliff_outlook
+    monkeypatch.setattr(b, "cliff_outlook", lambda *a, **k: made.append(1) or real(*a, **k))
+    first = b.build(Ecomap(store, cache_dir=tmp_path / "cache"), DEMO_PLACE, as_of).doc["cliff_outlook"]
+    again = b.build(Ecomap(store, cache_dir=tmp_path / "cache"), DEMO_PLACE, as_of).doc["cliff_outlook"]
+    assert made == [1]  # the second process read it
+    assert first == again == fresh and fresh  # the demo has cliffs within the year
+    assert {r["within_months"] for r in fresh} <= {3, 6, 12}
+    again[0]["within_months"] = "changed"  # a report's rows are its own
+    assert b.build(Ecomap(store, cache_dir=tmp_path / "cache"), DEMO_PLACE, as_of).doc["cliff_outlook"] == fresh
