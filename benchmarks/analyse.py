@@ -67,7 +67,7 @@ def measure(scale: str) -> int:
     F = timed("pull_frames (every place)", lambda: pull_frames(store), r)
     print(f"  {len(F.services):,} service rows, {len(F.service_areas):,} areas, {len(F.needs):,} needs, "
           f"{len(F.funding):,} flows, {len(F.partnerships):,} partnerships")
-    a = timed("analyse_frames (every place)", lambda: an.analyse_frames(F, place=None, as_of=AS_OF), r)
+    a = timed("analyse_frames (every place)", lambda F=F: an.analyse_frames(F, place=None, as_of=AS_OF), r)
     print(f"  {len(a.coverage):,} coverage rows, {len(a.overlaps):,} overlapping pairs, "
           f"{len(a.critical_providers):,} critical providers; steps: "
           + ", ".join(f"{k} {v:.1f} s" for k, v in a.timings.items()))
@@ -76,16 +76,16 @@ def measure(scale: str) -> int:
     duplication_summary_check(a, Ecomap(store).names())  # with names, as a person reads it
     full = r["pull_frames (every place)"] + r["analyse_frames (every place)"]
     rss_full = peak_mib()
-    doc = timed("to_json_dict + json.dumps", lambda: json.dumps(a.to_json_dict(), default=str), r)
+    doc = timed("to_json_dict + json.dumps", lambda a=a: json.dumps(a.to_json_dict(), default=str), r)
     print(f"  JSON {len(doc) / 2**20:,.1f} MiB")
     del doc
     with tempfile.TemporaryFile() as fh:
-        timed("write_json (streamed from the tables, written)", lambda: a.write_json(fh), r)
+        timed("write_json (streamed from the tables, written)", lambda a=a: a.write_json(fh), r)
         print(f"  JSON {fh.tell() / 2**20:,.1f} MiB; "
               f"{r['to_json_dict + json.dumps'] / r['write_json (streamed from the tables, written)']:.1f}x "
               f"faster than the dict encoder")
     timed("baseline: analyse_frames again (tables in memory)",
-          lambda: an.analyse_frames(F, place=None, as_of=AS_OF), r)
+          lambda F=F: an.analyse_frames(F, place=None, as_of=AS_OF), r)
     tree = place_tree(store)
     las = sorted(c for c, d in tree.nodes(data=True) if d.get("level") == "la")
     del F, a
