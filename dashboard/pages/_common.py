@@ -42,7 +42,7 @@ def frame(prefix: str, title: str, kwargs: dict[str, Any], *, intro: str | None 
             view = dataclasses.replace(view, place=fallback)
         if view.place is None:
             view = dataclasses.replace(view, place=state.default_place(table))
-        places = search_options(place_options(table), None, view.place, limit=PLACE_OPTIONS)
+        places = search_options(every_place_option(table), None, view.place, limit=PLACE_OPTIONS)
         if category:
             cats = category_options(state.Names(categories=state.category_names()))
         if scenario:
@@ -86,13 +86,19 @@ function(place, category, as_of, scenario) {
 """
 
 
+def every_place_option(table) -> list[dict[str, str]]:
+    """:func:`place_options` of every place in ``table`` (:func:`state.place_table`), made once per data
+    version: the dropdown's search asks for them at every keystroke, and a country has thousands."""
+    return state.cached("place-options", state.service().version(), lambda: place_options(table))
+
+
 def place_choices(search: str | None, value: str | None) -> Any:
     """The place dropdown's options as a person types: the chosen place, then the places that match."""
     try:
-        table = state.place_table()
+        options = every_place_option(state.place_table())
     except Exception:  # the store is down: the page already says so; keep what is chosen
         return no_update
-    return search_options(place_options(table), search, value, limit=PLACE_OPTIONS)
+    return search_options(options, search, value, limit=PLACE_OPTIONS)
 
 
 def sync_url(prefix: str, *, category: bool = True, scenario: bool = True):

@@ -450,6 +450,11 @@ def test_the_place_dropdown_is_sent_a_few_places_and_searches_every_place_on_the
     assert timperley and found == [altrincham, *timperley][:4]
     assert _common.place_choices(altrincham["value"][:7].lower(), None)[0]["value"].startswith(altrincham["value"][:7])
     assert _common.place_choices("no such place", None) == []
+    # the options are made once per data version, not at every keystroke
+    made = []
+    real = _common.place_options
+    monkeypatch.setattr(_common, "place_options", lambda t: made.append(1) or real(t))
+    assert _common.place_choices("TIMPER", altrincham["value"]) == found and made == []
     # the store down: the dropdown keeps what it has (the page says the store is down)
     monkeypatch.setattr(state, "place_table", lambda: (_ for _ in ()).throw(ConnectionError("down")))
     assert _common.place_choices("x", None) is _common.no_update
