@@ -70,6 +70,11 @@ TICK_OVERHANG = 40
 COLOURBAR = dict(thickness=14, xref="container", x=1, xanchor="right", xpad=8)
 COLOURBAR_MARGIN = 96
 
+
+def colour_bar(metric: str) -> dict:
+    """:data:`COLOURBAR` titled with the metric's name, the title upright beside the bar."""
+    return dict(COLOURBAR, title=dict(text=METRICS.get(metric, metric), side="right"))
+
 _CARTESIAN = {"bar", "scatter", "heatmap"}
 
 
@@ -213,8 +218,7 @@ def _choropleth(values: pd.DataFrame, geometries: dict[str, dict], *, metric: st
                  for c in places]},
              "locations": places, "z": z.fillna(0 if metric != "coverage" else np.nan).to_numpy(dtype=float),
              "reversescale": metric != "coverage", "zmin": 0, "zmax": _zmax(z, metric),
-             "colorbar": {**skeleton["data"][0]["colorbar"], "title": {"text": METRICS.get(metric, metric),
-                                                                       "side": "right"}},
+             "colorbar": colour_bar(metric),
              "text": _hover(have), "name": METRICS.get(metric, metric)}
     layout = {**skeleton["layout"], "height": height,
               "margin": {**skeleton["layout"]["margin"], "t": 40 if title else 10, "r": COLOURBAR_MARGIN}}
@@ -273,7 +277,7 @@ def tile_grid(values: pd.DataFrame, *, metric: str = "unmet", title: str | None 
     fig = go.Figure(go.Heatmap(
         z=z, hovertext=text, hovertemplate="%{hovertext}<extra></extra>", colorscale=SEQUENTIAL,
         reversescale=(metric != "coverage"), zmin=0, zmax=_zmax(zs, metric),
-        xgap=3, ygap=3, colorbar=dict(COLOURBAR, title=dict(text=METRICS.get(metric, metric), side="right")),
+        xgap=3, ygap=3, colorbar=colour_bar(metric),
         text=labels, texttemplate="%{text}", textfont=dict(size=11)))
     fig.update_xaxes(visible=False)
     fig.update_yaxes(visible=False, autorange="reversed")
@@ -307,7 +311,7 @@ def heatmap(matrix: pd.DataFrame, *, title: str | None = None, value: str = "cov
         z=z.to_numpy(), x=x, y=[_esc(i) for i in z.index], colorscale=SEQUENTIAL,
         zmin=0, zmax=COVERAGE_CAP if value == "coverage" else None, xgap=1, ygap=1,
         customdata=np.array([[_esc(c) for c in z.columns]] * len(z.index)),
-        colorbar=dict(COLOURBAR, title=dict(text=METRICS.get(value, value), side="right")),
+        colorbar=colour_bar(value),
         hovertemplate="%{y} · %{customdata}<br>" + METRICS.get(value, value) + ": %{z:.2f}<extra></extra>"))
     fig.update_yaxes(autorange="reversed", automargin=False, tickfont=dict(size=12))
     fig.update_xaxes(side="top", automargin=False, tickangle=-90 if many else 0, tickfont=dict(size=11))
