@@ -351,23 +351,3 @@ def test_plotly_is_fetched_once_as_the_page_starts_and_draws_every_chart(browser
     page.wait_for_selector("#fragility-cliffs .main-svg", state="attached")
     assert [u for u in page.requests if u.endswith("/plotly.min.js")] == plotly
     assert page.errors == []
-
-
-def test_a_table_out_of_view_is_laid_out_when_it_comes_near_and_reads_in_full(browser_page):
-    page = browser_page
-    page.set_viewport_size({"width": 1300, "height": 900})
-    page.goto(page.base + "/fragility" + VIEW)
-    page.wait_for_selector("#fragility-concentration-wrap .dash-spreadsheet", state="attached")
-    page.wait_for_function("() => !document.querySelector('.dash-graph--pending')")
-    page.evaluate("() => window.scrollTo(0, 0)")
-    inside = "#fragility-concentration-wrap .dash-spreadsheet"
-    seen = "(sel) => document.querySelector(sel).checkVisibility({contentVisibilityAuto: true})"
-    # far below the fold: not laid out while the page draws (the browser skips what is inside it)
-    assert page.evaluate("() => document.getElementById('fragility-concentration-wrap').offsetTop") > 1800
-    assert page.evaluate(seen, inside) is False
-    page.locator("#fragility-concentration-wrap").scroll_into_view_if_needed()
-    page.wait_for_function(seen, arg=inside)
-    table = page.locator("#fragility-concentration-wrap")
-    assert table.locator("th").first.is_visible()
-    assert table.locator("td").count() > 0 and "HHI" in table.inner_text()
-    assert page.errors == []
