@@ -128,7 +128,7 @@
   if (document.body) { start(); } else { document.addEventListener("DOMContentLoaded", start); }
 })();
 
-/* A chart is resized only when its size has changed; plotly.js runs while the page waits.
+/* A chart is resized only when its size has changed.
  *
  * dcc.Graph calls Plotly.Plots.resize after every first draw and again when its
  * resize detector first reports. Plotly waits 100 ms, then lays the chart out
@@ -137,13 +137,6 @@
  * When the chart's box is the size it was drawn at (Plotly's own test: within 1 px),
  * the resize is already done; any other resize (the window or a phone turned, a
  * hidden chart) goes to Plotly as before.
- *
- * dcc.Graph fetches plotly.js only when the first chart mounts, once the server has
- * answered: on a reload of the fragility page, 106 ms of running plotly.js came after
- * the data, while the browser had sat idle waiting for it. This file starts the same
- * file (the URL dcc.Graph uses) at once. dcc.Graph waits on window.Plotly when it is
- * set (Promise.resolve takes on a promise), so until plotly.js sets window.Plotly to
- * itself it holds the load's promise, and no chart fetches a second copy.
  */
 (function () {
   function patch(Plotly) {
@@ -161,21 +154,10 @@
     };
     Plotly.Plots.__ecomapSameSize = true;
   }
+  // plotly.js may load after this file: patch it once it is there, before a chart is drawn
   if (window.Plotly) { patch(window.Plotly); return; }
-  var prefix = "/";
-  try {
-    prefix = JSON.parse(document.getElementById("_dash-config").textContent).requests_pathname_prefix || "/";
-  } catch (e) { /* no config: the app is served at the root */ }
-  var script = document.createElement("script");
-  script.src = prefix + "_dash-component-suites/plotly/package_data/plotly.min.js";
-  script.async = true;
-  window.Plotly = new Promise(function (resolve, reject) {
-    script.onload = function () { patch(window.Plotly); resolve(window.Plotly); };
-    script.onerror = function (e) {
-      window.Plotly = undefined;  // a chart mounted later tries again, as dcc.Graph does on its own
-      reject(e);
-    };
+  var watch = new MutationObserver(function () {
+    if (window.Plotly) { patch(window.Plotly); watch.disconnect(); }
   });
-  window.Plotly.catch(function () {});  // the charts waiting on it say so; nothing else need
-  document.head.appendChild(script);
+  watch.observe(document.documentElement, {childList: true, subtree: true});
 })();

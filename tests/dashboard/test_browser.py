@@ -330,24 +330,3 @@ def test_a_chart_is_laid_out_again_only_when_its_size_changes(browser_page):
         return Math.abs(gd._fullLayout.width - parseFloat(getComputedStyle(gd).width)) <= 1 && gd._fullLayout.width < 900; }""")
     page.set_viewport_size({"width": 1300, "height": 900})
     assert page.errors == []
-
-
-def test_plotly_is_fetched_once_as_the_page_starts_and_draws_every_chart(browser_page):
-    page = browser_page
-    del page.requests[:]  # the page is shared: this test's requests only
-    page.goto(page.base + "/market" + VIEW)
-    page.wait_for_selector("#market-security .main-svg", state="attached")
-    page.wait_for_function("() => !document.querySelector('.dash-graph--pending')")
-    plotly = [u for u in page.requests if u.endswith("/plotly.min.js")]
-    assert plotly == [page.base + "/_dash-component-suites/plotly/package_data/plotly.min.js"]  # not a second copy
-    # fetched while the page asks the server for its content, not once the first chart mounts after the answer
-    first_callback = next(i for i, u in enumerate(page.requests) if "/_dash-update-component" in u)
-    assert page.requests.index(plotly[0]) < first_callback
-    drawn = page.evaluate("""() => [typeof window.Plotly.react, !!Plotly.Plots.__ecomapSameSize,
-        [...document.querySelectorAll('.js-plotly-plot')].filter(gd => gd._fullLayout).length]""")
-    assert drawn[0] == "function" and drawn[1] and drawn[2] >= 3  # the real plotly.js, patched, every chart drawn
-    # the next page's charts draw with the same copy: moving by the navigation bar fetches nothing again
-    page.click("#app-navbar a[href^='/fragility']")
-    page.wait_for_selector("#fragility-cliffs .main-svg", state="attached")
-    assert [u for u in page.requests if u.endswith("/plotly.min.js")] == plotly
-    assert page.errors == []
