@@ -340,8 +340,9 @@ class Ecomap:
 
     # ------------------------------------------------------------ analysis
     def analysis(self, place: str | None, as_of: dt.date, *, horizon: int = 6, oversupply: float = 1.5,
-                 dependency_threshold: float = 0.5) -> an.Analysis:
-        version = self.version()
+                 dependency_threshold: float = 0.5, version: str | None = None) -> an.Analysis:
+        """The analysis of a view, cached per data version (``version``: the one the caller already read)."""
+        version = version or self.version()
         key = ("analysis", place, str(as_of), horizon, oversupply, dependency_threshold)
         return self._cached(self._analyses, version, key, lambda: an.analyse_frames(
             self.frames(place, version=version), place=place, as_of=as_of, horizon=horizon,
@@ -365,8 +366,8 @@ class Ecomap:
         key = ("scenario", json.dumps(options.to_dict(), sort_keys=True, default=str))
 
         def baseline() -> an.Analysis:  # the cached analysis of the unchanged data: a scenario costs one more
-            return self.analysis(options.place, options.as_of, horizon=options.horizon,
-                                 oversupply=options.oversupply, dependency_threshold=options.dependency_threshold)
+            return self.analysis(options.place, options.as_of, horizon=options.horizon, oversupply=options.oversupply,
+                                 dependency_threshold=options.dependency_threshold, version=version)
 
         return self._cached(self._analyses, version, key,
                             lambda: an.run_options(self.frames(options.place, version=version), options,

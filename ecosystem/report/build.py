@@ -266,7 +266,7 @@ def build(app, place: str | None, as_of: dt.date, *, horizon: int = 6, oversuppl
         raise ReportError(f"--place {place!r}: no such place in the store (see `ecomap query pull_places`)")
 
     a = app.analysis(place, as_of, horizon=horizon, oversupply=oversupply,
-                     dependency_threshold=dependency_threshold)
+                     dependency_threshold=dependency_threshold, version=version)
     frames = app.frames(place, version=version)
     names = place_names(app, place, tree, frames, version)
 
