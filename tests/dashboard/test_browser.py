@@ -330,3 +330,20 @@ def test_a_chart_is_laid_out_again_only_when_its_size_changes(browser_page):
         return Math.abs(gd._fullLayout.width - parseFloat(getComputedStyle(gd).width)) <= 1 && gd._fullLayout.width < 900; }""")
     page.set_viewport_size({"width": 1300, "height": 900})
     assert page.errors == []
+
+
+def test_the_charts_are_drawn_by_the_dashboards_own_plotly_js(browser_page):
+    """Dash's renderer asks for plotly.js at its usual address and gets the partial bundle (dashboard/vendor):
+    only the traces ecomap draws, every one of them drawn on the demo."""
+    page = browser_page
+    drawn: set[str] = set()
+    for path, selector in (("/", "#overview-map .choroplethlocation"), ("/gaps", "#gaps-heatmap .hm"),
+                           ("/funding", "#funding-sankey .sankey"), ("/market", "#market-trend-chart .scatterlayer .trace")):
+        page.goto(page.base + path + VIEW)
+        page.wait_for_selector(selector, state="attached")
+        drawn |= set(page.evaluate("() => [...document.querySelectorAll('.js-plotly-plot')]"
+                                   ".flatMap(g => (g.data || []).map(t => t.type || 'scatter'))"))
+        registered = set(page.evaluate("() => Object.keys(Plotly.PlotSchema.get().traces)"))
+        assert registered == {"scatter", "bar", "heatmap", "sankey", "choropleth"}, path
+    assert drawn == {"scatter", "bar", "heatmap", "sankey", "choropleth"}
+    assert page.errors == []
