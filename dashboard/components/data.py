@@ -141,8 +141,8 @@ def cliff_timeline(funding: pd.DataFrame, as_of: dt.date, recipients: set[str] |
 
     ``kind`` is ``no follow-on`` when no other flow from the same funder to
     the same recipient (for the same service, when the flow names one) ends
-    later or is open — the SPEC §5 funding-cliff rule without the horizon —
-    and ``followed on`` otherwise. Columns: quarter (``2027 Q1``), start
+    later or is open — the SPEC §5 funding-cliff rule without the horizon,
+    :func:`ecosystem.analysis.followed_on` — and ``followed on`` otherwise. Columns: quarter (``2027 Q1``), start
     (first day of the quarter), kind, amount (in ``currency``, default GBP:
     flows in other currencies are left out, never added in), flows (count).
     Quarters with nothing ending are left out.
@@ -157,14 +157,7 @@ def cliff_timeline(funding: pd.DataFrame, as_of: dt.date, recipients: set[str] |
     ending = f[(f["end"] > ts) & (f["end"] < last)]
     if not len(ending):
         return pd.DataFrame(columns=CLIFF_TIMELINE_COLUMNS)
-    cols = ["funding", "funder", "recipient", "service", "end"]
-    pairs = ending[cols].merge(funding[cols], on=["funder", "recipient"], suffixes=("", "_o"))
-    pairs = pairs[pairs["funding"] != pairs["funding_o"]]
-    named = pairs["service"].notna() & (pairs["service"] != "")
-    same_service = ~named | (pairs["service_o"] == pairs["service"]) | pairs["service_o"].isna()
-    later = pairs["end_o"].isna() | (pairs["end_o"] > pairs["end"])
-    followed = set(pairs.loc[same_service & later, "funding"])
-    kinds = ["followed on" if f in followed else "no follow-on" for f in ending["funding"]]
+    kinds = np.where(an.followed_on(funding, ending), "followed on", "no follow-on")
     e = ending.assign(kind=kinds)
     e["start"] = e["end"].dt.to_period("Q").dt.start_time
     value = "units" if "units" in e.columns else "amount"

@@ -31,6 +31,7 @@ from ecosystem.analysis.fragility import (
     articulation_points,
     bridges,
     critical_providers,
+    followed_on,
     funding_cliffs,
     funding_dependency,
     short_term_share,
@@ -50,7 +51,7 @@ from ecosystem.analysis.scenarios import ScenarioError, ScenarioOptions, Scenari
 __all__ = [
     "Analysis", "analyse", "analyse_frames", "summary_text", "findings", "Frames", "extract",
     "coverage", "duplication", "overlaps", "overlap_summary", "category_digest", "funding_dependency", "sole_providers", "critical_providers",
-    "funding_cliffs", "short_term_share", "articulation_points", "bridges", "concentration",
+    "funding_cliffs", "followed_on", "short_term_share", "articulation_points", "bridges", "concentration",
     "SECTORS", "diversity", "funding_security", "pipeline", "series", "parse_series",
     "unplaced", "unplaced_fix", "unplaced_sentence", "ScenarioError", "ScenarioOptions", "ScenarioResult", "run_scenario", "run_options",
 ]

@@ -231,6 +231,33 @@ def funding_cliffs(G: nx.MultiDiGraph, *, place: str | None = None, as_of: dt.da
     return funding_cliffs_from(prepare_graph(G, place=place, as_of=as_of), horizon=horizon)
 
 
+def followed_on(funding: pd.DataFrame, ending: pd.DataFrame) -> np.ndarray:
+    """For each flow of ``ending``: does another flow of ``funding`` (active or not) from the same funder to the
+    same recipient (for the same service, when the ending flow names one) end later, or is it open (SPEC §5)?
+
+    ``ending``: flows with an ``end``, in ``funding``'s columns. The
+    latest end per funder and recipient (and per service) is found once, so
+    a council funding thousands of providers costs its flows, not their
+    pairs. A flow is never its own follow-on: its end is not later than itself.
+    """
+    if not len(ending):
+        return np.zeros(0, dtype=bool)
+    last = max(funding["end"].max(), ending["end"].max())
+    far = funding["end"].fillna(last + pd.Timedelta(days=1))  # an open flow ends after every dated one
+    pair_max = far.groupby([funding["funder"], funding["recipient"]], sort=False).max()
+    named = funding["service"].notna()
+    svc_max = far[named].groupby([funding.loc[named, "funder"], funding.loc[named, "recipient"],
+                                  funding.loc[named, "service"]], sort=False).max()
+    is_named = ending["service"].notna().to_numpy()
+    latest = np.where(
+        is_named,
+        svc_max.reindex(pd.MultiIndex.from_arrays([ending["funder"], ending["recipient"], ending["service"]]))
+        .to_numpy(),
+        pair_max.reindex(pd.MultiIndex.from_arrays([ending["funder"], ending["recipient"]])).to_numpy(),
+    )
+    return (pd.to_datetime(pd.Series(latest, index=ending.index)) > ending["end"]).to_numpy()
+
+
 def funding_cliffs_from(ctx: Context, *, horizon: int = 6) -> pd.DataFrame:
     f = ctx.funding
     now = pd.Timestamp(ctx.as_of)
@@ -239,19 +266,7 @@ def funding_cliffs_from(ctx: Context, *, horizon: int = 6) -> pd.DataFrame:
     ending = ending[ctx.in_scope(ending["recipient"])]
     if ending.empty:
         return pd.DataFrame(columns=CLIFF_COLUMNS)
-    # open-ended flows sort after every dated one
-    far = f["end"].fillna(max(f["end"].max(), limit) + pd.Timedelta(days=1))
-    pair_max = far.groupby([f["funder"], f["recipient"]], sort=False).max()
-    named = f["service"].notna()
-    svc_max = far[named].groupby([f.loc[named, "funder"], f.loc[named, "recipient"], f.loc[named, "service"]], sort=False).max()
-    is_named = ending["service"].notna()
-    latest = np.where(
-        is_named,
-        svc_max.reindex(pd.MultiIndex.from_arrays([ending["funder"], ending["recipient"], ending["service"]]))
-        .to_numpy(),
-        pair_max.reindex(pd.MultiIndex.from_arrays([ending["funder"], ending["recipient"]])).to_numpy(),
-    )
-    cliffs = ending[pd.to_datetime(pd.Series(latest, index=ending.index)) <= ending["end"]].copy()
+    cliffs = ending[~followed_on(f, ending)].copy()
     if cliffs.empty:
         return pd.DataFrame(columns=CLIFF_COLUMNS)
     active = ctx.services.loc[ctx.services["active"], ["provider", "service"]].drop_duplicates()

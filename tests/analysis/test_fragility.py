@@ -182,3 +182,79 @@ def test_articulation_points_and_bridges_of_active_partnerships():
     # before C–F ended, C joined F to the rest
     assert articulation_points(G, as_of=D(2024, 6, 1)) == ["B", "C"]
     assert bridges(G, as_of=D(2024, 6, 1)) == [["A", "B"], ["B", "C"], ["C", "F"]]
+
+
+# ---------------------------------------------------------------- the follow-on rule, one implementation
+FLOW_DATES = [None, D(2024, 6, 30), D(2025, 1, 1), D(2025, 5, 31), D(2026, 1, 1)]
+
+
+def _flow_table(draw_rows):
+    import pandas as pd
+
+    rows = [{"funding": f"F{i}", "funder": f, "recipient": r, "service": s, "end": e}
+            for i, (f, r, s, e) in enumerate(draw_rows)]
+    df = pd.DataFrame(rows, columns=["funding", "funder", "recipient", "service", "end"])
+    df["end"] = pd.to_datetime(df["end"])
+    df["service"] = df["service"].astype(object).where(df["service"].notna(), None)
+    return df
+
+
+def _followed_by_hand(df, i) -> bool:
+    """SPEC §5, flow by flow: another flow, same funder and recipient, the same service when this one names
+    one, ending later or open."""
+    import pandas as pd
+
+    e = df.iloc[i]
+    for j, o in df.iterrows():
+        if j == i or (o["funder"], o["recipient"]) != (e["funder"], e["recipient"]):
+            continue
+        if e["service"] is not None and o["service"] != e["service"]:
+            continue
+        if pd.isna(o["end"]) or o["end"] > e["end"]:
+            return True
+    return False
+
+
+def test_a_general_flow_does_not_follow_on_a_flow_for_a_service():
+    from ecosystem.analysis import followed_on
+
+    #   F0 for S1 ends; F1 (same funder and recipient, no service) runs on: F0 is still a cliff (SPEC §5:
+    #   "for the same service, when the ending flow names one"); F1 itself has nothing after it; F2 (no
+    #   service) is followed on by F1; F3 for S1 is followed on by F4 for S1, open
+    df = _flow_table([("X", "A", "S1", D(2025, 1, 1)), ("X", "A", None, D(2026, 1, 1)), ("X", "A", None, D(2025, 1, 1)),
+                 ("Y", "A", "S1", D(2025, 1, 1)), ("Y", "A", "S1", None)])
+    ending = df[df["end"].notna()]
+    assert followed_on(df, ending).tolist() == [False, False, True, True]
+
+
+def test_the_funding_timeline_and_the_cliffs_table_agree_on_what_has_no_follow_on():
+    from dashboard.components import data as cd
+    from ecosystem.analysis import funding_cliffs
+
+    #   F1 for S1 ends 2025-03-31 (as of 2025-01-01); F2 from the same funder to the same provider, naming no
+    #   service, runs on to 2026: the cliffs table lists F1, and the timeline must call it "no follow-on" too
+    G = graph(places=wards(W1=1), services=[{"id": "S1", "provider": "A", "category": "C", "areas": ["W1"]}], funding=[
+        {"id": "F1", "funder": "X", "recipient": "A", "service": "S1", "amount": 100, "end": D(2025, 3, 31)},
+        {"id": "F2", "funder": "X", "recipient": "A", "amount": 50, "end": D(2026, 6, 30)}])
+    assert list(funding_cliffs(G, as_of=AS_OF)["funding"]) == ["F1"]
+    from ecosystem.analysis import extract
+
+    t = cd.cliff_timeline(extract(G).funding, AS_OF)
+    got = {(r.quarter, r.kind): r.amount for r in t.itertuples()}
+    assert got[("2025 Q1", "no follow-on")] == 100
+    assert ("2025 Q1", "followed on") not in got
+
+
+from hypothesis import given, settings, strategies as st  # noqa: E402
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(st.tuples(st.sampled_from(["X", "Y"]), st.sampled_from(["A", "B"]),
+                          st.sampled_from([None, "S1", "S2"]), st.sampled_from(FLOW_DATES)), min_size=1, max_size=9))
+def test_followed_on_is_the_spec_rule_flow_by_flow(rows):
+    from ecosystem.analysis import followed_on
+
+    df = _flow_table(rows)
+    ending = df[df["end"].notna()]
+    got = followed_on(df, ending).tolist()
+    assert got == [_followed_by_hand(df, i) for i in ending.index]
