@@ -40,8 +40,10 @@ def layout(**kwargs):
     ], className="col-md-4")
     legend = html.P([
         html.Strong("Key: "), "squares = funders, circles = providers, diamonds = services or service categories, "
-        "hexagons = places; a thick double border marks a fragile organisation or service (dependent, critical, "
-        "sole provider, articulation point or funding cliff), an orange border a category with unserved places, "
+        "hexagons = places. Money and delivery run from left to right: funders, then providers, then their "
+        "services or categories, then places; a blue line is money, thicker for more. A thick double border marks "
+        "a fragile organisation or service (dependent, critical, sole provider, articulation point or funding "
+        "cliff), an orange border a category with unserved places, "
         "a dashed pink line a partnership. Select a category to see its providers; select an organisation or "
         "service to open its page.",
     ], className="small text-muted mb-1")

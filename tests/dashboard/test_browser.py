@@ -195,6 +195,14 @@ def test_network_search_box_focuses_one_organisation_and_the_view_by_category(br
                            ".includes('Illustrative: Sale Community Wellbeing Trust: ')")
     body = page.inner_text("#network-body")
     assert re.search(r"\d+ funder\(s\), funds \d+ organisation\(s\), \d+ partner\(s\), \d+ active service\(s\)", body)
+    # as Cytoscape draws them: partnerships pink and dashed (their rule comes after the general line's), the
+    # rest quick "haystack" lines with no arrowhead
+    drawn = page.evaluate("""() => {
+        const cy = document.querySelector('#network-graph')._cyreg.cy;
+        const look = e => [e.style('curve-style'), e.style('line-style'), e.style('line-color')];
+        return {partners: cy.edges('.partners').map(look), other: cy.edges().not('.partners').map(look)}; }""")
+    assert drawn["partners"] and all(p == ["straight", "dashed", "rgb(204,121,167)"] for p in drawn["partners"])
+    assert drawn["other"] and all(o[0] == "haystack" and o[1] == "solid" for o in drawn["other"])
     page.goto(page.base + "/network" + VIEW)
     page.wait_for_selector("#network-graph canvas", state="attached")
     page.click("#network-mode")
