@@ -527,8 +527,9 @@ def fragility_view(res: Result, frames: an.Frames) -> list:
                   f" (amounts in {a.currency}; other currencies are in the cliff table)" if a.several_currencies
                   else ""), numeric={tl_head: 0}),
               title="Funding cliff timeline by quarter", filename="ecomap-cliffs",
-              description="Money in active flows ending each quarter; 'no follow-on' means no later flow from the "
-                          "same funder to the same recipient."),
+              description="Money in active flows ending each quarter; 'no follow-on' means no later or open flow "
+                          "from the same funder to the same recipient (for the same service, when the flow names "
+                          "one), the rule of the cliffs table below."),
         data_table("fragility-cliff-flows", cl_df, caption=f"Funding cliffs within {a.horizon} months",
                    markdown=["Funder", "Recipient", "Services depending on it"], numeric={"Amount": 0},
                    empty="No funding cliffs in the horizon."),
