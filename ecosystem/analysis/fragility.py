@@ -242,7 +242,7 @@ def followed_on(funding: pd.DataFrame, ending: pd.DataFrame) -> np.ndarray:
     """
     if not len(ending):
         return np.zeros(0, dtype=bool)
-    last = max(funding["end"].max(), ending["end"].max())
+    last = pd.concat([funding["end"], ending["end"]]).max()  # max(NaT, t) would be NaT: every end of both
     far = funding["end"].fillna(last + pd.Timedelta(days=1))  # an open flow ends after every dated one
     pair_max = far.groupby([funding["funder"], funding["recipient"]], sort=False).max()
     named = funding["service"].notna()

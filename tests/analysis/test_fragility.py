@@ -227,6 +227,16 @@ def test_a_general_flow_does_not_follow_on_a_flow_for_a_service():
     assert followed_on(df, ending).tolist() == [False, False, True, True]
 
 
+def test_an_open_flow_follows_on_when_no_other_flow_has_an_end():
+    from ecosystem.analysis import followed_on
+
+    #   the only other flow X -> A is open-ended: it follows on F0, though no flow of ``funding`` has an end
+    funding = _flow_table([("X", "A", None, None), ("Y", "A", None, None)])
+    ending = _flow_table([("X", "A", None, D(2025, 1, 1)), ("Z", "A", None, D(2025, 1, 1))])
+    ending["funding"] = ["E0", "E1"]
+    assert followed_on(funding, ending).tolist() == [True, False]
+
+
 def test_the_funding_timeline_and_the_cliffs_table_agree_on_what_has_no_follow_on():
     from dashboard.components import data as cd
     from ecosystem.analysis import funding_cliffs
