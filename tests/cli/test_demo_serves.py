@@ -3,6 +3,7 @@ while the dashboard's code loads, the demo is loaded, and the dashboard answers 
 
 from __future__ import annotations
 
+import ast
 import os
 import socket
 import subprocess
@@ -50,3 +51,16 @@ def test_demo_on_a_new_home_serves_its_first_page(tmp_path):
                        timeout=120)
     assert "Loaded the Trafford demo" in out
     assert f"ecomap dashboard: http://localhost:{port}/" in err and "Traceback" not in err
+
+
+def test_while_the_store_starts_the_demo_loads_the_code_it_will_need():
+    """The dashboard and every loader format are imported during the store's start, not after it."""
+    code = ("import sys\nfrom ecosystem import demo\nbefore = set(sys.modules)\ndemo.start_and_preload()\n"
+            "import loaders\nprint(sorted(set(sys.modules) - before))\n")
+    env = {**os.environ, "NEO4J_URI": "bolt://127.0.0.1:9"}  # no store started: only the imports are tested
+    r = subprocess.run([sys.executable, "-c", code], env=env, cwd=ROOT, capture_output=True, text=True, timeout=120)
+    assert r.returncode == 0, r.stderr
+    loaded = set(ast.literal_eval(r.stdout))
+    from loaders import FORMAT_MODULES
+
+    assert {"dashboard.app", "ecosystem.pipeline", *FORMAT_MODULES.values()} <= loaded

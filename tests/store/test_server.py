@@ -91,3 +91,47 @@ def test_data_survives_a_restart(tmp_path, template_dir):
         assert json.loads(r.stdout)["nodes"]["Service"] == 2
     finally:
         _ecomap(home, "db", "stop")
+
+
+def _pbkdf2_user(password: str, rounds: int, salt: str) -> dict:
+    """A root user as ArcadeDB stores it: PBKDF2WithHmacSHA256$rounds$salt$hash, the salt's base64 text
+    being the salt, the 32-byte hash in base64."""
+    import base64
+    import hashlib
+
+    digest = hashlib.pbkdf2_hmac("sha256", password.encode(), salt.encode(), rounds, dklen=32)
+    return {"name": "root", "databases": {"*": ["admin"]},
+            "password": f"PBKDF2WithHmacSHA256${rounds}${salt}${base64.b64encode(digest).decode()}"}
+
+
+def test_a_new_store_hashes_its_random_password_with_few_rounds(graph_store, ecomap_home):
+    from ecosystem import server
+
+    user = json.loads((ecomap_home / server.USERS_FILE).read_text().splitlines()[0])
+    algorithm, rounds, salt, _digest = user["password"].split("$")
+    assert (algorithm, int(rounds)) == ("PBKDF2WithHmacSHA256", server.SALT_ITERATIONS)
+    # the hash is of the password file's 192 random bits (32 url-safe characters), and it opened the store
+    password = server.password(ecomap_home, create=False)
+    assert len(password) == 32
+    assert _pbkdf2_user(password, server.SALT_ITERATIONS, salt)["password"] == user["password"]
+    assert graph_store.run("ping").shape[0] == 1
+
+
+def test_a_store_made_with_arcadedb_default_rounds_still_opens(tmp_path):
+    """Stores made before ecomap set the rounds keep their 65,536-round hash; the setting must not lock them out."""
+    from ecosystem import server
+
+    home = tmp_path / "home"
+    password = server.password(home)
+    users = home / server.USERS_FILE
+    users.parent.mkdir(parents=True)
+    import base64
+
+    salt = base64.b64encode(os.urandom(32)).decode()
+    users.write_text(json.dumps(_pbkdf2_user(password, 65536, salt)) + "\n")
+    try:
+        r = _ecomap(home, "db", "status", "--json")
+        assert r.returncode == 0, r.stderr
+        assert "65536" in users.read_text()  # kept as it was, not rewritten
+    finally:
+        _ecomap(home, "db", "stop")
