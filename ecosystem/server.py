@@ -25,6 +25,7 @@ import subprocess
 import sys
 import threading
 import time
+from typing import Callable
 
 log = logging.getLogger(__name__)
 
@@ -118,6 +119,13 @@ def reset_password(home: pathlib.Path | None = None) -> None:
     with contextlib.suppress(FileNotFoundError):
         pw.unlink()
     password(home)
+
+
+def _size(path: pathlib.Path) -> int:
+    try:
+        return path.stat().st_size
+    except OSError:
+        return 0
 
 
 def _free_port() -> int:
@@ -381,7 +389,7 @@ def _write_mcp_off(root: pathlib.Path) -> None:
 _UNUSED_JARS = ("arcadedb-mcp-",)
 
 
-def _classpath_without_unused(home: pathlib.Path) -> None:
+def _classpath_without_unused(dst: pathlib.Path) -> None:
     """Point the embedded JVM at a folder of links to every bundled jar but the unused plugins.
 
     ArcadeDB auto-discovers plugins on its class path (the MCP plugin would
@@ -390,16 +398,248 @@ def _classpath_without_unused(home: pathlib.Path) -> None:
     from arcadedb_embedded import jvm
 
     src = pathlib.Path(jvm.get_jar_path())
-    dst = home / "jars"
-    dst.mkdir(parents=True, exist_ok=True)
+    dst.mkdir(parents=True, exist_ok=True, mode=0o700)
     wanted = {p.name: p for p in src.glob("*.jar") if not p.name.startswith(_UNUSED_JARS)}
     for old in dst.iterdir():
         if old.name not in wanted or not old.exists() or old.resolve() != wanted[old.name].resolve():
-            old.unlink()
+            with contextlib.suppress(FileNotFoundError):  # another store starting may have done it
+                old.unlink()
     for name, p in wanted.items():
         if not (dst / name).exists():
-            (dst / name).symlink_to(p)
+            with contextlib.suppress(FileExistsError):
+                (dst / name).symlink_to(p)
     jvm.get_jar_path = lambda: str(dst)
+
+
+def _jar_folder(home: pathlib.Path, release: pathlib.Path) -> pathlib.Path:
+    """Where the links to the bundled jars go: beside the JVM's ahead-of-time cache when there is one (the
+    cache names the jars by path, so the path must outlive any one ECOMAP_HOME), else ECOMAP_HOME/jars."""
+    if aot_possible(release):
+        import hashlib
+
+        from arcadedb_embedded import jvm
+
+        folder = aot_folder() / ("jars-" + hashlib.sha256(str(jvm.get_jar_path()).encode()).hexdigest()[:12])
+        try:
+            folder.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+            folder.mkdir(exist_ok=True, mode=0o700)
+            return folder
+        except OSError:
+            pass
+    return home / "jars"
+
+
+#: the JDK from which the bundled JVM keeps an ahead-of-time cache (JEP 483 and 514)
+AOT_MIN_JAVA = 25
+#: how long the recorder may take to write the ahead-of-time cache before it gives up
+AOT_WRITE_TIMEOUT = 180.0
+#: seconds a new store waits before it records the cache in the background (the first view loads first)
+AOT_RECORD_DELAY = 30.0
+#: caches kept in the user's cache folder (one per JVM and set of jars: other ecomap installs), the latest used
+AOT_KEEP = 3
+
+
+def aot_folder() -> pathlib.Path:
+    """The user's cache of the store's JVM (on Linux ``$XDG_CACHE_HOME/ecomap``, else ``~/.cache/ecomap``).
+
+    It holds only the classes of the bundled jars, loaded and linked, with method profiles: nothing of any
+    store's data. It is kept per user, not per ECOMAP_HOME, because it depends only on the JVM and its jars.
+    """
+    import platformdirs
+
+    return platformdirs.user_cache_path("ecomap")
+
+
+def java_version(release: pathlib.Path) -> tuple[int, str] | None:
+    """The major version and full version of a JRE from its ``release`` file, or None when unreadable."""
+    try:
+        text = release.read_text(errors="replace")
+    except OSError:
+        return None
+    for line in text.splitlines():
+        key, _, value = line.partition("=")
+        if key.strip() == "JAVA_VERSION":
+            value = value.strip().strip('"')
+            head = value.split(".")[0].split("-")[0].split("+")[0]
+            return (int(head), value) if head.isdigit() else None
+    return None
+
+
+def _aot_off() -> bool:
+    return os.environ.get("ECOMAP_STORE_AOT", "").strip().lower() in ("off", "0", "no", "false")
+
+
+def aot_possible(release: pathlib.Path) -> bool:
+    java = java_version(release)
+    return not _aot_off() and java is not None and java[0] >= AOT_MIN_JAVA
+
+
+def aot_cache(jars: pathlib.Path, release: pathlib.Path) -> pathlib.Path | None:
+    """Where the ahead-of-time cache of this JVM and these jars is (or would be); None when there is none to
+    be had (ECOMAP_STORE_AOT=off, a JVM older than JDK 25, no cache folder)."""
+    if not aot_possible(release):
+        return None
+    import hashlib
+
+    parts = [str(java_version(release)), str(jars), *sorted(f"{p.name}:{p.stat().st_size}" for p in jars.glob("*.jar"))]
+    folder = aot_folder()
+    try:
+        folder.mkdir(parents=True, exist_ok=True, mode=0o700)
+    except OSError:
+        return None
+    return folder / f"store-{hashlib.sha256(chr(10).join(parts).encode()).hexdigest()[:16]}.aot"
+
+
+def aot_flags(cache: pathlib.Path | None) -> list[str]:
+    """The JVM flag that maps the cache, when it has been recorded.
+
+    The JVM checks that it fits its own version and jars and starts without it, warning in server.log, when
+    it does not (``_drop_unusable_cache`` then removes it).
+    """
+    if cache is None or not cache.is_file() or cache.stat().st_size == 0:
+        return []
+    with contextlib.suppress(OSError):
+        os.utime(cache)  # used: the last to be pruned
+    return [f"-XX:AOTCache={cache}"]
+
+
+@contextlib.contextmanager
+def recording(cache: pathlib.Path):
+    """Hold the right to record ``cache``: yields the file the JVM is to write, or None when another process
+    is recording it or it has been recorded. On leaving, a file the JVM wrote becomes the cache (private),
+    a recording cut short leaves nothing, and only the latest used caches are kept."""
+    try:
+        lock = _private_file(cache.with_suffix(".lock"), "a")
+    except OSError:
+        yield None
+        return
+    try:
+        try:
+            fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError:
+            yield None
+            return
+        if cache.is_file() and cache.stat().st_size > 0:
+            yield None
+            return
+        for stale in cache.parent.glob(cache.stem + ".*.tmp*"):  # a recording cut short (killed)
+            with contextlib.suppress(OSError):
+                stale.unlink()
+        tmp = cache.with_name(f"{cache.stem}.{os.getpid()}.tmp")
+        try:
+            yield tmp
+            if tmp.is_file() and tmp.stat().st_size > 0:
+                os.chmod(tmp, 0o600)
+                os.replace(tmp, cache)
+                caches = sorted(cache.parent.glob("store-*.aot"), key=_mtime, reverse=True)
+                for old in caches[AOT_KEEP:]:  # each is some 50 MB
+                    with contextlib.suppress(OSError):
+                        old.unlink()
+        finally:
+            with contextlib.suppress(OSError):
+                tmp.unlink()
+    finally:
+        lock.close()
+
+
+def _mtime(path: pathlib.Path) -> float:
+    try:
+        return path.stat().st_mtime
+    except OSError:
+        return 0.0
+
+
+def _drop_unusable_cache(flags: list[str], log_text: str) -> None:
+    """Remove a cache the JVM said it could not use, so that it is recorded again."""
+    used = [f.split("=", 1)[1] for f in flags if f.startswith("-XX:AOTCache=")]
+    if used and any("[aot" in ln and "[error" in ln for ln in log_text.splitlines()):
+        log.warning("the JVM could not use its ahead-of-time cache %s; removed, to be recorded again", used[0])
+        with contextlib.suppress(OSError):
+            os.unlink(used[0])
+
+
+def _start_recorder(cache: pathlib.Path) -> None:
+    """Record the cache in a background process of the lowest priority, once the new store has settled."""
+    with contextlib.suppress(OSError):
+        logf = _private_file(cache.with_suffix(".log"), "ab")
+        subprocess.Popen([sys.executable, "-m", "ecosystem.server", "--record-aot", str(cache)],
+                         stdin=subprocess.DEVNULL, stdout=logf, stderr=subprocess.STDOUT,
+                         start_new_session=True, close_fds=True, cwd=str(cache.parent))
+        logf.close()
+
+
+def _server_config(bolt_port: int, http_port: int) -> dict:
+    return {
+        "host": "127.0.0.1",
+        "server_plugins": "Bolt:com.arcadedb.bolt.BoltProtocolPlugin",
+        "bolt_port": bolt_port,
+        "bolt_host": "127.0.0.1",
+        "http_port": http_port,
+        "backup_enabled": False,
+        "server_metrics": False,
+        # the root password is 192 random bits (``password``), so stretching its stored hash adds no
+        # protection; ArcadeDB's default 65,536 PBKDF2 rounds cost 0.2-0.3 s at each new store and at a
+        # new server's first login
+        "server_saltIterations": SALT_ITERATIONS,
+    }
+
+
+def record_aot(cache: pathlib.Path) -> int:  # pragma: no cover - runs in the recorder process
+    """Record the JVM's ahead-of-time cache: a throwaway store in a temporary folder loads the bundled demo
+    over Bolt, as a user's first load would, and the JVM writes what it loaded and linked as it exits.
+
+    Runs at the lowest priority after ``AOT_RECORD_DELAY`` seconds (``ECOMAP_AOT_DELAY``), so that the
+    store that started it serves its first view first. Touches no ECOMAP_HOME.
+    """
+    import shutil
+    import tempfile
+
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s")
+    os.umask(0o077)
+    time.sleep(float(os.environ.get("ECOMAP_AOT_DELAY", AOT_RECORD_DELAY)))
+    with contextlib.suppress(OSError):
+        os.nice(19)
+    work = pathlib.Path(tempfile.mkdtemp(prefix="ecomap-aot-"))
+    os.chdir(work)  # ArcadeDB writes its log folder where it runs
+    os.environ.update(ECOMAP_HOME=str(work / "home"), ECOMAP_WARM="off", ECOMAP_CACHE="off")
+    os.environ.pop("NEO4J_URI", None)
+    with recording(cache) as out:
+        if out is None:
+            shutil.rmtree(work, ignore_errors=True)
+            return 0
+        watchdog = threading.Timer(AOT_WRITE_TIMEOUT, lambda: os._exit(1))  # the cache is only a speed-up
+        watchdog.daemon = True
+        watchdog.start()
+        import arcadedb_embedded as arc
+        import arcadedb_embedded.jvm as arc_jvm
+
+        release = pathlib.Path(arc_jvm.__file__).parent / "jre" / "release"
+        _classpath_without_unused(_jar_folder(work, release))
+        bolt_port, http_port = _free_port(), _free_port()
+        secret = secrets.token_urlsafe(24)
+        srv = arc.ArcadeDBServer(root_path=str(work / "arcadedb"), root_password=secret,
+                                 config=_server_config(bolt_port, http_port),
+                                 jvm_kwargs={"heap_size": os.environ.get("ECOMAP_STORE_HEAP", "4g"),
+                                             "jvm_args": [f"-XX:AOTCacheOutput={out}"]})
+        srv.start()
+        srv.create_database(DATABASE)
+        try:
+            from ecosystem import demo
+            from ecosystem.store import GraphStore
+
+            with GraphStore.connect(f"bolt://127.0.0.1:{bolt_port}", "root", secret, DATABASE) as store:
+                store.ensure_schema()
+                demo.ensure_loaded(store)
+                store.counts()
+        finally:
+            with contextlib.suppress(Exception):
+                srv.stop()
+        import jpype
+
+        jpype.shutdownJVM()  # the JVM writes the cache as it exits
+        log.info("recorded %s", cache)
+    shutil.rmtree(work, ignore_errors=True)
+    return 0
 
 
 def serve(home: pathlib.Path) -> None:  # pragma: no cover - runs in the daemon process
@@ -411,27 +651,27 @@ def serve(home: pathlib.Path) -> None:  # pragma: no cover - runs in the daemon 
     root = home / "arcadedb"
     root.mkdir(parents=True, exist_ok=True)
     _write_mcp_off(root)
-    _classpath_without_unused(home)
+    import arcadedb_embedded.jvm as arc_jvm
+
+    release = pathlib.Path(arc_jvm.__file__).parent / "jre" / "release"
+    jars = _jar_folder(home, release)
+    _classpath_without_unused(jars)
+    heap = os.environ.get("ECOMAP_STORE_HEAP", "4g")
+    cache = aot_cache(jars, release)
+    flags = aot_flags(cache)
+    log_start = _size(home / "server.log")
     bolt_port, http_port = _free_port(), _free_port()
     srv = arc.ArcadeDBServer(
         root_path=str(root),
         root_password=password(home),
-        config={
-            "host": "127.0.0.1",
-            "server_plugins": "Bolt:com.arcadedb.bolt.BoltProtocolPlugin",
-            "bolt_port": bolt_port,
-            "bolt_host": "127.0.0.1",
-            "http_port": http_port,
-            "backup_enabled": False,
-            "server_metrics": False,
-            # the root password is 192 random bits (``password``), so stretching its stored hash adds no
-            # protection; ArcadeDB's default 65,536 PBKDF2 rounds cost 0.2-0.3 s at each new store and at a
-            # new server's first login
-            "server_saltIterations": SALT_ITERATIONS,
-        },
-        jvm_kwargs={"heap_size": os.environ.get("ECOMAP_STORE_HEAP", "4g")},
+        config=_server_config(bolt_port, http_port),
+        jvm_kwargs={"heap_size": heap, "jvm_args": flags},
     )
     srv.start()
+    with contextlib.suppress(OSError):
+        with open(home / "server.log", "rb") as f:
+            f.seek(log_start)
+            _drop_unusable_cache(flags, f.read(1 << 20).decode("utf-8", "replace"))
     if not (root / "databases" / DATABASE).exists():
         srv.create_database(DATABASE)
     else:
@@ -443,6 +683,8 @@ def serve(home: pathlib.Path) -> None:  # pragma: no cover - runs in the daemon 
         f.write(json.dumps(state))
     os.replace(tmp, home / STATE_FILE)
     log.info("ecomap store serving Bolt on 127.0.0.1:%s", bolt_port)
+    if cache is not None and not aot_flags(cache):  # none yet, or the JVM could not use it
+        _start_recorder(cache)
 
     done = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: done.set())
@@ -461,4 +703,6 @@ def serve(home: pathlib.Path) -> None:  # pragma: no cover - runs in the daemon 
 
 
 if __name__ == "__main__":  # pragma: no cover
+    if sys.argv[1:2] == ["--record-aot"]:
+        sys.exit(record_aot(pathlib.Path(sys.argv[2])))
     serve(pathlib.Path(sys.argv[1]))

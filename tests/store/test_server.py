@@ -135,3 +135,160 @@ def test_a_store_made_with_arcadedb_default_rounds_still_opens(tmp_path):
         assert "65536" in users.read_text()  # kept as it was, not rewritten
     finally:
         _ecomap(home, "db", "stop")
+
+
+# ---------------------------------------------------------------- the JVM's ahead-of-time cache
+def _release(tmp_path, version: str | None) -> pathlib.Path:
+    path = tmp_path / "release"
+    path.write_text('IMPLEMENTOR="x"\n' + (f'JAVA_VERSION="{version}"\n' if version else "") + 'MODULES="java.base"\n')
+    return path
+
+
+@pytest.mark.parametrize("version, expected", [
+    ("25.0.4.1", (25, "25.0.4.1")), ("21.0.2", (21, "21.0.2")), ("17", (17, "17")), ("26-ea", (26, "26-ea")),
+    ("banana", None), (None, None)])
+def test_java_version_read_from_the_jre_release_file(tmp_path, version, expected):
+    from ecosystem import server
+
+    assert server.java_version(_release(tmp_path, version)) == expected
+    assert server.java_version(tmp_path / "no-such-file") is None
+
+
+def _jars(tmp_path, name="jars", size=10) -> pathlib.Path:
+    jars = tmp_path / name
+    jars.mkdir()
+    (jars / "a.jar").write_bytes(b"a" * size)
+    (jars / "b.jar").write_bytes(b"b" * 20)
+    return jars
+
+
+@pytest.fixture
+def user_cache(tmp_path, monkeypatch):
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    monkeypatch.delenv("ECOMAP_STORE_AOT", raising=False)
+    return tmp_path / "cache" / "ecomap"
+
+
+def test_a_cache_is_recorded_once_then_mapped(tmp_path, user_cache):
+    from ecosystem import server
+
+    jars, release = _jars(tmp_path), _release(tmp_path, "25.0.4.1")
+    cache = server.aot_cache(jars, release)
+    assert cache.parent == user_cache and stat.S_IMODE(user_cache.stat().st_mode) == 0o700
+    assert server.aot_flags(cache) == []  # nothing recorded yet: the store starts without
+    with server.recording(cache) as out:
+        assert out is not None and out.parent == user_cache
+        with server.recording(cache) as other:  # another recorder meanwhile neither records nor waits
+            assert other is None
+        out.write_bytes(b"cache")  # what the JVM writes as it exits
+    assert cache.read_bytes() == b"cache" and stat.S_IMODE(cache.stat().st_mode) == 0o600
+    assert not list(user_cache.glob("*.tmp*"))
+    assert server.aot_flags(cache) == [f"-XX:AOTCache={cache}"]
+    with server.recording(cache) as again:  # recorded: not recorded again
+        assert again is None
+    # other jars (another version of the store) have a cache of their own
+    assert server.aot_cache(_jars(tmp_path, "jars2", 11), release) != cache
+    assert server.aot_cache(jars, release) == cache
+
+
+def test_no_cache_when_off_or_the_jvm_is_older_than_25(tmp_path, user_cache, monkeypatch):
+    from ecosystem import server
+
+    jars = _jars(tmp_path)
+    monkeypatch.setenv("ECOMAP_STORE_AOT", "off")
+    assert server.aot_cache(jars, _release(tmp_path, "25.0.4.1")) is None
+    monkeypatch.delenv("ECOMAP_STORE_AOT")
+    assert server.aot_cache(jars, _release(tmp_path, "21.0.2")) is None
+    assert server.aot_cache(jars, tmp_path / "no-release") is None
+    assert server.aot_flags(None) == []
+    assert not user_cache.exists()
+
+
+def test_a_recording_cut_short_keeps_nothing_and_its_leftovers_go(tmp_path, user_cache):
+    from ecosystem import server
+
+    cache = server.aot_cache(_jars(tmp_path), _release(tmp_path, "25.0.4.1"))
+    with server.recording(cache):
+        pass  # the JVM wrote nothing
+    assert not cache.exists()
+    stale = cache.with_name(cache.stem + ".999.tmp")
+    stale.write_bytes(b"half")  # a recorder killed while the JVM wrote
+    with server.recording(cache) as out:
+        assert out is not None and not stale.exists()
+    with pytest.raises(ZeroDivisionError), server.recording(cache) as out:
+        out.write_bytes(b"cache")
+        1 / 0  # a recorder that failed: what it wrote is not trusted
+    assert not cache.exists() and not list(user_cache.glob("*.tmp*"))
+
+
+def test_only_the_latest_used_caches_are_kept(tmp_path, user_cache):
+    from ecosystem import server
+
+    release = _release(tmp_path, "25.0.4.1")
+    caches = []
+    for i in range(server.AOT_KEEP + 2):  # as many installs of other versions
+        cache = server.aot_cache(_jars(tmp_path, f"jars{i}", i + 1), release)
+        with server.recording(cache) as out:
+            out.write_bytes(b"cache")
+        caches.append(cache)
+        for n, c in enumerate(caches):
+            if c.exists():
+                os.utime(c, (1000 + n, 1000 + n))  # in the order they were made, all older than now
+    assert sorted(user_cache.glob("*.aot")) == sorted(caches[-server.AOT_KEEP:])
+    server.aot_flags(caches[-server.AOT_KEEP])  # mapping one marks it used: the next to go is another
+    with server.recording(server.aot_cache(_jars(tmp_path, "jars-new", 99), release)) as out:
+        out.write_bytes(b"cache")
+    assert caches[-server.AOT_KEEP].exists() and not caches[-server.AOT_KEEP + 1].exists()
+
+
+def _wait_for(path: pathlib.Path, timeout: float = 240.0) -> bool:
+    import time
+
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if path.is_file() and path.stat().st_size > 1_000_000:
+            return True
+        time.sleep(0.5)
+    return False
+
+
+@pytest.mark.slow
+def test_a_new_store_records_the_cache_in_the_background_and_the_next_store_maps_it(tmp_path, template_dir):
+    import shutil
+
+    cache = tmp_path / "cache"
+    env = {"XDG_CACHE_HOME": str(cache), "ECOMAP_STORE_AOT": "on", "ECOMAP_AOT_DELAY": "0"}
+
+    def ecomap(home, *args, **extra):
+        e = {**os.environ, **env, **extra, "ECOMAP_HOME": str(home)}
+        e.pop("NEO4J_URI", None)
+        return subprocess.run([sys.executable, "-m", "ecosystem", *args], env=e, capture_output=True, text=True,
+                              timeout=300)
+
+    first, second = tmp_path / "first", tmp_path / "second"
+    try:
+        assert ecomap(first, "load", str(template_dir)).returncode == 0
+        folder = cache / "ecomap"
+        [aot] = [p.with_suffix(".aot") for p in folder.glob("store-*.lock")]
+        assert _wait_for(aot), (folder / aot.with_suffix(".log").name).read_text(errors="replace")
+        assert stat.S_IMODE(aot.stat().st_mode) == 0o600
+        # the recorder used a throwaway store: the first home holds what it loaded, and nothing more
+        first_nodes = json.loads(ecomap(first, "db", "status", "--json").stdout)["nodes"]
+        assert (first_nodes["LoadRun"], first_nodes["Organisation"]) == (1, 3)  # the template's, not the demo's
+        assert ecomap(first, "db", "stop").returncode == 0
+        shutil.rmtree(first)  # the cache outlives the home whose start recorded it
+        # another home maps it (the JVM says so when asked) and works as before
+        r = ecomap(second, "load", str(template_dir), ARCADEDB_JVM_ARGS="-Xlog:aot=info")
+        assert r.returncode == 0, r.stderr
+        assert "Opened AOT cache" in (second / "server.log").read_text(errors="replace")
+        assert json.loads(ecomap(second, "db", "status", "--json").stdout)["nodes"] == first_nodes
+        assert ecomap(second, "db", "stop").returncode == 0
+        # a cache the JVM cannot read: the store starts without it, drops it, and a new one is recorded
+        aot.write_bytes(os.urandom(4096))
+        r = ecomap(second, "db", "status", "--json")
+        assert r.returncode == 0 and json.loads(r.stdout)["nodes"]["Service"] == 2
+        assert "could not use its ahead-of-time cache" in (second / "server.log").read_text(errors="replace")
+        assert _wait_for(aot)
+    finally:
+        ecomap(first, "db", "stop")
+        ecomap(second, "db", "stop")
