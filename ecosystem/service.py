@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import contextlib
 import contextvars
+import dataclasses
 import datetime as dt
 import hashlib
 import json
@@ -22,7 +23,7 @@ import shutil
 import tempfile
 import threading
 from collections import OrderedDict
-from typing import Any, Iterable
+from typing import Any, Callable, Iterable
 
 import networkx as nx
 import pandas as pd
@@ -239,10 +240,13 @@ class Ecomap:
         self._derived = _LRU(cache_size)
         self._disk = DiskCache(pathlib.Path(cache_dir)) if cache_dir is not None else None
 
-    def _cached(self, lru: _LRU, version: str, key: tuple, make, kind: type | tuple[type, ...] | None = None):
+    def _cached(self, lru: _LRU, version: str, key: tuple, make, kind: type | tuple[type, ...] | None = None,
+                to_disk: Callable[[Any], Any] | None = None, from_disk: Callable[[Any], Any] | None = None):
         """``lru``'s value for ``key``, else the disk cache's, else ``make()`` (kept in both).
 
         A disk entry that is not of ``kind`` (a foreign or damaged file that still unpickles) is made again.
+        ``to_disk`` gives what is written for a value (without what can be had from elsewhere), ``from_disk``
+        the value again from what was written.
         """
         def from_disk_or_make():
             if self._disk is None:
@@ -251,9 +255,11 @@ class Ecomap:
             if value is not None and kind is not None and not isinstance(value, kind):
                 log.warning("ignoring a cache entry of the wrong type (%s) for %s", type(value).__name__, key[0])
                 value = None
+            if value is not None and from_disk is not None:
+                value = from_disk(value)
             if value is None:
                 value = make()
-                self._disk.put(version, key, value)
+                self._disk.put(version, key, value if to_disk is None else to_disk(value))
             return value
 
         return lru.get_or_make((version, *key), from_disk_or_make)
@@ -369,10 +375,13 @@ class Ecomap:
             return self.analysis(options.place, options.as_of, horizon=options.horizon, oversupply=options.oversupply,
                                  dependency_threshold=options.dependency_threshold, version=version)
 
+        # on disk without its baseline, which is the place's analysis, cached beside it: half the bytes to write
         return self._cached(self._analyses, version, key,
                             lambda: an.run_options(self.frames(options.place, version=version), options,
                                                    baseline=baseline),
-                            kind=an.ScenarioResult)
+                            kind=an.ScenarioResult,
+                            to_disk=lambda r: dataclasses.replace(r, baseline=None),
+                            from_disk=lambda r: dataclasses.replace(r, baseline=r.baseline or baseline()))
 
     # ------------------------------------------------------------ named scenarios
     def save_scenario(self, name: str, options: an.ScenarioOptions) -> str:

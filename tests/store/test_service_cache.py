@@ -283,3 +283,26 @@ def test_a_scenario_starts_from_the_cached_analysis_and_analyses_only_the_change
     other = an.ScenarioOptions.make(remove_providers=[provider], place="LA", as_of=AS_OF, name="another")
     assert Ecomap(store, cache_dir=tmp_path / "cache").run_scenario(other).unmet_before == r.unmet_before
     assert made == [1]
+
+
+def test_a_scenario_is_kept_on_disk_without_its_baseline_and_read_back_whole(store, template_dir, tmp_path,
+                                                                             monkeypatch):
+    pipeline.load(store, [template_dir], fmt="template", source="small")
+    import pickle
+
+    from ecosystem import analysis as an
+
+    provider = store.run("frames_services", {"chunk": 50_000})["chunk"][0][0][1]
+    options = an.ScenarioOptions.make(remove_providers=[provider], place="LA", as_of=AS_OF)
+    first = Ecomap(store, cache_dir=tmp_path / "cache").run_scenario(options)
+    kept = [v for v in (pickle.loads(f.read_bytes()) for f in (tmp_path / "cache").rglob("*.pkl"))
+            if isinstance(v, an.ScenarioResult)]
+    assert len(kept) == 1 and kept[0].baseline is None and kept[0].analysis is not None
+    again = Ecomap(store, cache_dir=tmp_path / "cache")  # a new process: the scenario and its baseline from disk
+    made = []
+    real = an.run_options
+    monkeypatch.setattr(an, "run_options", lambda *a, **k: made.append(1) or real(*a, **k))
+    r = again.run_scenario(options)
+    assert made == []  # read, not made
+    assert r.baseline is again.analysis("LA", AS_OF)  # the place's analysis, shared with the other views
+    assert r.to_dict() == first.to_dict()
