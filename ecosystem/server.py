@@ -558,8 +558,19 @@ def _drop_unusable_cache(flags: list[str], log_text: str) -> None:
             os.unlink(used[0])
 
 
+#: after a recording failed, stores start without recording again for this long (seconds)
+AOT_RETRY_AFTER = 7 * 24 * 3600.0
+
+
+def _failed_marker(cache: pathlib.Path) -> pathlib.Path:
+    return cache.with_suffix(".failed")
+
+
 def _start_recorder(cache: pathlib.Path) -> None:
-    """Record the cache in a background process of the lowest priority, once the new store has settled."""
+    """Record the cache in a background process of the lowest priority, once the new store has settled;
+    not for a week after a recording failed (its log, ``store-….log`` beside the cache, says why)."""
+    if time.time() - _mtime(_failed_marker(cache)) < AOT_RETRY_AFTER:
+        return
     with contextlib.suppress(OSError):
         logf = _private_file(cache.with_suffix(".log"), "ab")
         subprocess.Popen([sys.executable, "-m", "ecosystem.server", "--record-aot", str(cache)],
@@ -603,10 +614,27 @@ def record_aot(cache: pathlib.Path) -> int:  # pragma: no cover - runs in the re
     os.chdir(work)  # ArcadeDB writes its log folder where it runs
     os.environ.update(ECOMAP_HOME=str(work / "home"), ECOMAP_WARM="off", ECOMAP_CACHE="off")
     os.environ.pop("NEO4J_URI", None)
+    try:
+        recorded = _record(cache, work)
+    except BaseException:
+        log.exception("recording %s failed; stores start without it (the next try in a week)", cache)
+        recorded = False
+    if recorded is not None:
+        if recorded and cache.is_file():
+            log.info("recorded %s", cache)
+        else:
+            log.warning("no cache was recorded at %s; the next try in a week", cache)
+            with contextlib.suppress(OSError):
+                _private_file(_failed_marker(cache), "w").close()
+    shutil.rmtree(work, ignore_errors=True)
+    return 0 if recorded is not False else 1
+
+
+def _record(cache: pathlib.Path, work: pathlib.Path) -> bool | None:  # pragma: no cover - the recorder process
+    """True once the JVM has exited after recording; None when it was recorded or is being recorded elsewhere."""
     with recording(cache) as out:
         if out is None:
-            shutil.rmtree(work, ignore_errors=True)
-            return 0
+            return None
         watchdog = threading.Timer(AOT_WRITE_TIMEOUT, lambda: os._exit(1))  # the cache is only a speed-up
         watchdog.daemon = True
         watchdog.start()
@@ -637,9 +665,7 @@ def record_aot(cache: pathlib.Path) -> int:  # pragma: no cover - runs in the re
         import jpype
 
         jpype.shutdownJVM()  # the JVM writes the cache as it exits
-        log.info("recorded %s", cache)
-    shutil.rmtree(work, ignore_errors=True)
-    return 0
+    return True
 
 
 def serve(home: pathlib.Path) -> None:  # pragma: no cover - runs in the daemon process

@@ -292,3 +292,40 @@ def test_a_new_store_records_the_cache_in_the_background_and_the_next_store_maps
     finally:
         ecomap(first, "db", "stop")
         ecomap(second, "db", "stop")
+
+
+def test_after_a_failed_recording_stores_do_not_try_again_for_a_week(tmp_path, user_cache, monkeypatch):
+    import time
+
+    from ecosystem import server
+
+    cache = server.aot_cache(_jars(tmp_path), _release(tmp_path, "25.0.4.1"))
+    started = []
+    monkeypatch.setattr(server.subprocess, "Popen", lambda cmd, **kw: started.append(cmd))
+    server._start_recorder(cache)
+    assert started and started[-1][-2:] == ["--record-aot", str(cache)]
+    marker = cache.with_suffix(".failed")
+    marker.write_text("")  # what a failed recorder leaves
+    started.clear()
+    server._start_recorder(cache)
+    assert started == []
+    week_ago = time.time() - server.AOT_RETRY_AFTER - 60
+    os.utime(marker, (week_ago, week_ago))
+    server._start_recorder(cache)
+    assert len(started) == 1
+
+
+def test_a_recorder_that_cannot_start_its_jvm_leaves_a_marker_and_nothing_else(tmp_path):
+    folder = tmp_path / "cache" / "ecomap"
+    folder.mkdir(parents=True)
+    scratch = tmp_path / "tmp"
+    scratch.mkdir()
+    cache = folder / "store-0123456789abcdef.aot"
+    env = {**os.environ, "XDG_CACHE_HOME": str(tmp_path / "cache"), "ECOMAP_AOT_DELAY": "0",
+           "ECOMAP_STORE_HEAP": "banana", "TMPDIR": str(scratch)}  # a heap size the JVM refuses
+    r = subprocess.run([sys.executable, "-m", "ecosystem.server", "--record-aot", str(cache)], env=env,
+                       capture_output=True, text=True, timeout=180)
+    assert r.returncode == 1, r.stderr
+    assert "no cache was recorded" in r.stderr
+    assert cache.with_suffix(".failed").exists() and not cache.exists()
+    assert not list(folder.glob("*.tmp*")) and not list(scratch.iterdir())  # its throwaway store is gone
