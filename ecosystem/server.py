@@ -608,7 +608,7 @@ def record_aot(cache: pathlib.Path) -> int:  # pragma: no cover - runs in the re
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s")
     os.umask(0o077)
     time.sleep(float(os.environ.get("ECOMAP_AOT_DELAY", AOT_RECORD_DELAY)))
-    with contextlib.suppress(OSError):
+    with contextlib.suppress(OSError, AttributeError):  # AttributeError: no os.nice on this system
         os.nice(19)
     work = pathlib.Path(tempfile.mkdtemp(prefix="ecomap-aot-"))
     os.chdir(work)  # ArcadeDB writes its log folder where it runs

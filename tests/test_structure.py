@@ -77,7 +77,7 @@ def test_every_imported_package_is_declared():
     declared = {re.split(r"[<>=\[ ]", d)[0].lower().replace("-", "_") for d in
                 meta["project"]["dependencies"] + meta["project"]["optional-dependencies"]["test"]}
     aliases = {"arcadedb_embedded": "arcadedb_embedded", "dash_bootstrap_components": "dash_bootstrap_components",
-               "dash_cytoscape": "dash_cytoscape", "yaml": "pyyaml"}
+               "dash_cytoscape": "dash_cytoscape", "yaml": "pyyaml", "jpype": "jpype1"}
     local = {"ecosystem", "loaders", "queries", "dashboard", "tests", "conftest", "analysis_fixtures", "support", "scope_fixture",
              "market_fixture"}
     missing = {}
