@@ -69,9 +69,10 @@ def start_and_preload() -> None:
 
     Starting the store is mostly waiting for its own process (3-4 s on two
     cores); Dash, Plotly, the pages and the loaders take about a second to
-    import: done together, the first page answers sooner. (The import stays on this thread: Dash keeps state in
-    context variables set as it is imported.) Opening the store afterwards
-    waits for the start or reports its failure.
+    import: done together, the first page answers sooner. (The import stays
+    on this thread: Dash keeps state in context variables set as it is
+    imported.) Opening the store afterwards waits for the start or reports
+    its failure.
     """
     import os
 

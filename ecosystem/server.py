@@ -25,7 +25,6 @@ import subprocess
 import sys
 import threading
 import time
-from typing import Callable
 
 log = logging.getLogger(__name__)
 
