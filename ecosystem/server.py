@@ -449,6 +449,13 @@ def aot_folder() -> pathlib.Path:
     return platformdirs.user_cache_path("ecomap")
 
 
+def _jre_release() -> pathlib.Path:
+    """The ``release`` file of the JRE bundled with arcadedb-embedded (it names the Java version)."""
+    import arcadedb_embedded.jvm as arc_jvm
+
+    return pathlib.Path(arc_jvm.__file__).parent / "jre" / "release"
+
+
 def java_version(release: pathlib.Path) -> tuple[int, str] | None:
     """The major version and full version of a JRE from its ``release`` file, or None when unreadable."""
     try:
@@ -638,9 +645,8 @@ def _record(cache: pathlib.Path, work: pathlib.Path) -> bool | None:  # pragma: 
         watchdog.daemon = True
         watchdog.start()
         import arcadedb_embedded as arc
-        import arcadedb_embedded.jvm as arc_jvm
 
-        release = pathlib.Path(arc_jvm.__file__).parent / "jre" / "release"
+        release = _jre_release()
         _classpath_without_unused(_jar_folder(work, release))
         bolt_port, http_port = _free_port(), _free_port()
         secret = secrets.token_urlsafe(24)
@@ -676,9 +682,7 @@ def serve(home: pathlib.Path) -> None:  # pragma: no cover - runs in the daemon 
     root = home / "arcadedb"
     root.mkdir(parents=True, exist_ok=True)
     _write_mcp_off(root)
-    import arcadedb_embedded.jvm as arc_jvm
-
-    release = pathlib.Path(arc_jvm.__file__).parent / "jre" / "release"
+    release = _jre_release()
     jars = _jar_folder(home, release)
     _classpath_without_unused(jars)
     heap = os.environ.get("ECOMAP_STORE_HEAP", "4g")
@@ -708,7 +712,7 @@ def serve(home: pathlib.Path) -> None:  # pragma: no cover - runs in the daemon 
         f.write(json.dumps(state))
     os.replace(tmp, home / STATE_FILE)
     log.info("ecomap store serving Bolt on 127.0.0.1:%s", bolt_port)
-    if cache is not None and not aot_flags(cache):  # none yet, or the JVM could not use it
+    if cache is not None and not (flags and cache.is_file()):  # none yet, or the JVM could not use it (dropped)
         _start_recorder(cache)
 
     done = threading.Event()
