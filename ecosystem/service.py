@@ -383,10 +383,38 @@ class Ecomap:
                             to_disk=lambda r: dataclasses.replace(r, baseline=None),
                             from_disk=lambda r: dataclasses.replace(r, baseline=r.baseline or baseline()))
 
+    def scenario_diff(self, options: an.ScenarioOptions) -> an.ScenarioDiff:
+        """What a scenario changes, without its two full analyses (:func:`~ecosystem.analysis.diff_options`).
+
+        What ``ecomap scenario`` prints and a saved scenario's summary hold.
+        Its baseline parts come from the place's analysis when this process
+        or the disk cache already holds it, and are computed alone otherwise.
+        """
+        version = self.version()
+        opts_key = json.dumps(options.to_dict(), sort_keys=True, default=str)
+        base_key = ("analysis", options.place, str(options.as_of), options.horizon, options.oversupply,
+                    options.dependency_threshold)
+
+        def make() -> an.ScenarioDiff:
+            full = self._analyses.get((version, "scenario", opts_key))  # run in this process (the dashboard)
+            if isinstance(full, an.ScenarioResult):
+                return full.diff()
+            return an.diff_options(self.frames(options.place, version=version), options,
+                                   baseline=lambda: self._peek(self._analyses, version, base_key, kind=an.Analysis))
+
+        return self._cached(self._analyses, version, ("scenario-diff", opts_key), make, kind=an.ScenarioDiff)
+
+    def _peek(self, lru: _LRU, version: str, key: tuple, *, kind: type):
+        """``lru``'s or the disk cache's value for ``key`` if either holds one, else None (nothing is made)."""
+        value = lru.get((version, *key))
+        if value is None and self._disk is not None:
+            value = self._disk.get(version, key)
+        return value if isinstance(value, kind) else None
+
     # ------------------------------------------------------------ named scenarios
     def save_scenario(self, name: str, options: an.ScenarioOptions) -> str:
         sid = scenario_id(name)
-        result = self.run_scenario(options)
+        result = self.scenario_diff(options)
         opts = options.to_dict()
         opts["name"] = name
         summary = {"unmet_before": result.unmet_before, "unmet_after": result.unmet_after,

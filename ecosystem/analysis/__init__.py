@@ -46,7 +46,15 @@ from ecosystem.analysis.market import (
     series,
 )
 from ecosystem.analysis.unplaced import unplaced, unplaced_fix, unplaced_sentence
-from ecosystem.analysis.scenarios import ScenarioError, ScenarioOptions, ScenarioResult, run_options, run_scenario
+from ecosystem.analysis.scenarios import (
+    ScenarioDiff,
+    ScenarioError,
+    ScenarioOptions,
+    ScenarioResult,
+    diff_options,
+    run_options,
+    run_scenario,
+)
 
 __all__ = [
     "Analysis", "analyse", "analyse_frames", "summary_text", "findings", "Frames", "extract",
@@ -54,4 +62,5 @@ __all__ = [
     "funding_cliffs", "followed_on", "short_term_share", "articulation_points", "bridges", "concentration",
     "SECTORS", "diversity", "funding_security", "pipeline", "series", "parse_series",
     "unplaced", "unplaced_fix", "unplaced_sentence", "ScenarioError", "ScenarioOptions", "ScenarioResult", "run_scenario", "run_options",
+    "ScenarioDiff", "diff_options",
 ]

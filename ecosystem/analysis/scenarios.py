@@ -24,6 +24,12 @@ What each change does:
 * **capacity changes**: ``{service_id: capacity}`` (``None`` = unknown).
 
 Unknown ids are an error (:class:`ScenarioError`, every problem listed).
+
+:func:`run_options` gives both analyses and the difference
+(:class:`ScenarioResult`); :func:`diff_options` gives the difference alone
+(:class:`ScenarioDiff`), from only the parts of the analysis it is made of
+(coverage and funding cliffs, before and after): what ``ecomap scenario``
+prints, at a fraction of the cost.
 """
 
 from __future__ import annotations
@@ -38,11 +44,14 @@ import numpy as np
 import pandas as pd
 
 from ecosystem.analysis._core import Analysis, analyse_frames
-from ecosystem.analysis._tables import DECIMALS, Frames, active_mask, as_date, extract, records, to_timestamps
+from ecosystem.analysis._tables import DECIMALS, Frames, active_mask, as_date, extract, prepare, records, to_timestamps
+from ecosystem.analysis.coverage import coverage_from, totals
+from ecosystem.analysis.fragility import funding_cliffs_from
 
 log = logging.getLogger(__name__)
 
-__all__ = ["ScenarioError", "ScenarioOptions", "ScenarioResult", "run_scenario", "run_options"]
+__all__ = ["ScenarioError", "ScenarioOptions", "ScenarioResult", "ScenarioDiff", "run_scenario", "run_options",
+           "diff_options"]
 
 BECAME_UNSERVED_COLUMNS = ["place", "category", "demand", "status_before", "supply_before"]
 UNMET_CHANGE_COLUMNS = ["place", "category", "unmet_before", "unmet_after", "change", "status_before",
@@ -155,8 +164,53 @@ def _service_json(r: dict) -> dict:
     return {k: (v.isoformat() if isinstance(v, dt.date) else v) for k, v in r.items()}
 
 
+class _Diff:
+    """The diff's JSON (``diff_dict``), shared by :class:`ScenarioResult` and :class:`ScenarioDiff`."""
+
+    unmet_before: float
+    unmet_after: float
+    became_unserved: pd.DataFrame
+    unmet_change: pd.DataFrame
+    unmet_by_category: pd.DataFrame
+    new_cliffs: pd.DataFrame
+    removed_services: list[str]
+    deactivated_services: list[str]
+
+    @property
+    def unmet_added(self) -> float:
+        return round(self.unmet_after - self.unmet_before, DECIMALS)
+
+    def diff_dict(self) -> dict[str, Any]:
+        return {
+            "unmet_before": self.unmet_before,
+            "unmet_after": self.unmet_after,
+            "unmet_added": self.unmet_added,
+            "became_unserved": records(self.became_unserved),
+            "unmet_change": records(self.unmet_change),
+            "unmet_by_category": records(self.unmet_by_category),
+            "new_cliffs": records(self.new_cliffs),
+            "removed_services": list(self.removed_services),
+            "deactivated_services": list(self.deactivated_services),
+        }
+
+
 @dataclasses.dataclass
-class ScenarioResult:
+class ScenarioDiff(_Diff):
+    """What a scenario changes (the tables of :class:`ScenarioResult`), without the two analyses behind it."""
+
+    options: ScenarioOptions
+    unmet_before: float
+    unmet_after: float
+    became_unserved: pd.DataFrame
+    unmet_change: pd.DataFrame
+    unmet_by_category: pd.DataFrame
+    new_cliffs: pd.DataFrame
+    removed_services: list[str]
+    deactivated_services: list[str]
+
+
+@dataclasses.dataclass
+class ScenarioResult(_Diff):
     """The baseline, the re-run analysis, and what changed.
 
     ``became_unserved``: place, category, demand, status_before,
@@ -181,30 +235,19 @@ class ScenarioResult:
     removed_services: list[str]
     deactivated_services: list[str]
 
-    @property
+    @property  # type: ignore[override]
     def unmet_before(self) -> float:
         return self.baseline.totals()["unmet"]
 
-    @property
+    @property  # type: ignore[override]
     def unmet_after(self) -> float:
         return self.analysis.totals()["unmet"]
 
-    @property
-    def unmet_added(self) -> float:
-        return round(self.unmet_after - self.unmet_before, DECIMALS)
-
-    def diff_dict(self) -> dict[str, Any]:
-        return {
-            "unmet_before": self.unmet_before,
-            "unmet_after": self.unmet_after,
-            "unmet_added": self.unmet_added,
-            "became_unserved": records(self.became_unserved),
-            "unmet_change": records(self.unmet_change),
-            "unmet_by_category": records(self.unmet_by_category),
-            "new_cliffs": records(self.new_cliffs),
-            "removed_services": list(self.removed_services),
-            "deactivated_services": list(self.deactivated_services),
-        }
+    def diff(self) -> ScenarioDiff:
+        """The difference alone, as :func:`diff_options` gives it."""
+        return ScenarioDiff(self.options, self.unmet_before, self.unmet_after, self.became_unserved,
+                            self.unmet_change, self.unmet_by_category, self.new_cliffs, list(self.removed_services),
+                            list(self.deactivated_services))
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-safe: ``options``, ``diff``, ``baseline`` and ``analysis`` (SPEC §6 objects)."""
@@ -288,12 +331,55 @@ def run_options(G: nx.MultiDiGraph | Frames, options: ScenarioOptions, *,
     if baseline is None:
         baseline = analyse_frames(frames, **kw)
     else:
-        given = (baseline.place, baseline.as_of, baseline.horizon, baseline.oversupply, baseline.dependency_threshold)
-        wanted = (options.place, options.as_of, options.horizon, options.oversupply, options.dependency_threshold)
-        if given != wanted:
-            raise ValueError(f"the baseline is the analysis of {given}, not of the scenario's {wanted}")
+        _check_baseline(baseline, options)
     after = analyse_frames(changed, **kw)
     return _diff(options, baseline, after, removed, deactivated)
+
+
+def diff_options(G: nx.MultiDiGraph | Frames, options: ScenarioOptions, *,
+                 baseline: Analysis | Callable[[], Analysis | None] | None = None) -> ScenarioDiff:
+    """:func:`run_options`'s difference alone: equal to ``run_options(G, options).diff()``.
+
+    Of each analysis only the parts the difference is made of are computed:
+    coverage and funding cliffs (SPEC §5), before and after the change.
+    ``baseline``: the full analysis of ``G`` unchanged, or a function that
+    gives it or ``None`` (a cache that may hold it), as for
+    :func:`run_options`; its parts are then used and not computed again.
+
+    Examples
+    --------
+    >>> from ecosystem.examples import riverside
+    >>> o = ScenarioOptions.make(remove_funders=["COUNCIL"], place="LA1", as_of="2025-01-01")
+    >>> d = diff_options(riverside(), o)
+    >>> d.deactivated_services, d.unmet_added
+    (['S1', 'S4'], 60.0)
+    """
+    frames = G if isinstance(G, Frames) else extract(G)
+    changed, removed, deactivated = apply(frames, options)  # refuses bad options before any analysis
+    if callable(baseline):
+        baseline = baseline()
+    if baseline is None:
+        before = _headline(frames, options)
+    else:
+        _check_baseline(baseline, options)
+        before = baseline.coverage, baseline.funding_cliffs
+    after = _headline(changed, options)
+    tables = _diff_tables(before[0], after[0], before[1], after[1])
+    return ScenarioDiff(options, totals(before[0])["unmet"], totals(after[0])["unmet"], *tables,
+                        removed, deactivated)
+
+
+def _headline(frames: Frames, o: ScenarioOptions) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Coverage and funding cliffs of ``frames``, exactly as :func:`~ecosystem.analysis.analyse_frames` makes them."""
+    ctx = prepare(frames, place=o.place, as_of=o.as_of)
+    return coverage_from(ctx, oversupply=o.oversupply), funding_cliffs_from(ctx, horizon=o.horizon)
+
+
+def _check_baseline(baseline: Analysis, options: ScenarioOptions) -> None:
+    given = (baseline.place, baseline.as_of, baseline.horizon, baseline.oversupply, baseline.dependency_threshold)
+    wanted = (options.place, options.as_of, options.horizon, options.oversupply, options.dependency_threshold)
+    if given != wanted:
+        raise ValueError(f"the baseline is the analysis of {given}, not of the scenario's {wanted}")
 
 
 def apply(frames: Frames, o: ScenarioOptions) -> tuple[Frames, list[str], list[str]]:
@@ -383,9 +469,16 @@ def apply(frames: Frames, o: ScenarioOptions) -> tuple[Frames, list[str], list[s
 
 def _diff(o: ScenarioOptions, before: Analysis, after: Analysis, removed: list[str],
           deactivated: list[str]) -> ScenarioResult:
+    tables = _diff_tables(before.coverage, after.coverage, before.funding_cliffs, after.funding_cliffs)
+    return ScenarioResult(o, before, after, *tables, removed, deactivated)
+
+
+def _diff_tables(cov_before: pd.DataFrame, cov_after: pd.DataFrame, cliffs_before: pd.DataFrame,
+                 cliffs_after: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame, pd.DataFrame]:
+    """became_unserved, unmet_change, unmet_by_category and new_cliffs from the two coverages and cliff lists."""
     keys = ["place", "category"]
-    b = before.coverage[keys + ["demand", "supply", "unmet", "status"]]
-    a = after.coverage[keys + ["unmet", "status"]]
+    b = cov_before[keys + ["demand", "supply", "unmet", "status"]]
+    a = cov_after[keys + ["unmet", "status"]]
     x = b.merge(a, on=keys, how="outer", suffixes=("_before", "_after"))
     x["unmet_before"] = x["unmet_before"].fillna(0.0)
     x["unmet_after"] = x["unmet_after"].fillna(0.0)
@@ -402,6 +495,6 @@ def _diff(o: ScenarioOptions, before: Analysis, after: Analysis, removed: list[s
     cat["change"] = (cat["unmet_after"] - cat["unmet_before"]).round(DECIMALS)
     cat = cat[cat["change"] != 0].sort_values("category", kind="stable")[CATEGORY_CHANGE_COLUMNS]
     cat = cat.reset_index(drop=True)
-    old = set(before.funding_cliffs["funding"])
-    new_cliffs = after.funding_cliffs[~after.funding_cliffs["funding"].isin(old)].reset_index(drop=True)
-    return ScenarioResult(o, before, after, became, changed, cat, new_cliffs, removed, deactivated)
+    old = set(cliffs_before["funding"])
+    new_cliffs = cliffs_after[~cliffs_after["funding"].isin(old)].reset_index(drop=True)
+    return became, changed, cat, new_cliffs

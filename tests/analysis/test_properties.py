@@ -6,7 +6,7 @@ import hypothesis.strategies as st
 from hypothesis import HealthCheck, given, settings
 
 from analysis_fixtures import AS_OF, D, graph
-from ecosystem.analysis import ScenarioOptions, coverage, extract, run_options, run_scenario
+from ecosystem.analysis import ScenarioOptions, coverage, diff_options, extract, run_options, run_scenario
 
 WARDS = ["W1", "W2", "W3", "W4"]
 PROVIDERS = ["P0", "P1", "P2", "P3"]
@@ -135,3 +135,20 @@ def test_overlaps_equal_comparing_every_pair(eco, threshold):
     assert got == brute_force_overlaps(services, pops, funders_of, threshold)
     keys = list(zip(ov["category"], ov["service_a"], ov["service_b"]))
     assert keys == sorted(keys) and all(a < b for _, a, b in keys)
+
+
+@SETTINGS
+@given(ecosystems(), st.lists(st.sampled_from(PROVIDERS), max_size=2, unique=True),
+       st.lists(st.sampled_from(["X", "Y"]), max_size=1), st.sampled_from([None, 0.0, 40.0]), st.sampled_from([1, 6]))
+def test_the_difference_alone_equals_the_full_scenarios_difference(eco, providers, funders, capacity, horizon):
+    G, services, _ = eco
+    frames = extract(G)
+    funded = set(frames.funding["funder"])
+    caps = {services[0]["id"]: capacity} if services else None
+    opts = ScenarioOptions.make(as_of=AS_OF, remove_providers=providers, horizon=horizon, capacity_changes=caps,
+                                remove_funders=[f for f in funders if f in funded])
+    full = run_options(frames, opts)
+    alone = diff_options(frames, opts)
+    assert alone.diff_dict() == full.diff_dict() == full.diff().diff_dict()
+    # with the baseline given, its parts are used, and the answer is the same
+    assert diff_options(frames, opts, baseline=full.baseline).diff_dict() == full.diff_dict()

@@ -9,7 +9,16 @@ import pandas as pd
 import pytest
 
 from analysis_fixtures import AS_OF, D, graph, row, wards
-from ecosystem.analysis import ScenarioError, ScenarioOptions, ScenarioResult, analyse, run_options, run_scenario
+from ecosystem.analysis import (
+    ScenarioDiff,
+    ScenarioError,
+    ScenarioOptions,
+    ScenarioResult,
+    analyse,
+    diff_options,
+    run_options,
+    run_scenario,
+)
 from ecosystem.examples import riverside
 
 
@@ -162,3 +171,24 @@ def test_a_given_baseline_is_used_and_must_be_of_the_same_place_date_and_thresho
     with pytest.raises(ScenarioError):
         run_options(G, ScenarioOptions.make(remove_providers=["NOPE"], place="LA1", as_of=AS_OF),
                     baseline=lambda: pytest.fail("baseline made for options that are refused"))
+
+
+def test_the_difference_alone_names_what_changed_without_the_analyses():
+    G = riverside()
+    opts = ScenarioOptions.make(remove_funders=["COUNCIL"], place="LA1", as_of=AS_OF)
+    d = diff_options(G, opts)
+    assert isinstance(d, ScenarioDiff) and not hasattr(d, "analysis")
+    # hand-worked (as the full scenario's docstring): the council's flows fund S1 and S4 alone; W2's food
+    # need of 60 loses its only service
+    assert d.deactivated_services == ["S1", "S4"] and d.removed_services == []
+    assert (d.unmet_before, d.unmet_after, d.unmet_added) == (30.0, 90.0, 60.0)
+    assert d.became_unserved[["place", "category"]].values.tolist() == [["W2", "FOOD"]]
+    assert d.diff_dict() == run_options(G, opts).diff_dict()
+    # a baseline of another date is refused, and bad options before any baseline is asked for
+    with pytest.raises(ValueError, match="not of the scenario's"):
+        diff_options(G, opts, baseline=analyse(G, place="LA1", as_of="2025-06-01"))
+    with pytest.raises(ScenarioError, match="NOPE"):
+        diff_options(G, ScenarioOptions.make(remove_providers=["NOPE"], place="LA1", as_of=AS_OF),
+                     baseline=lambda: pytest.fail("baseline asked for options that are refused"))
+    # a cache that holds no baseline: the function gives None and the parts are computed
+    assert diff_options(G, opts, baseline=lambda: None).diff_dict() == d.diff_dict()

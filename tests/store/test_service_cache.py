@@ -306,3 +306,48 @@ def test_a_scenario_is_kept_on_disk_without_its_baseline_and_read_back_whole(sto
     assert made == []  # read, not made
     assert r.baseline is again.analysis("LA", AS_OF)  # the place's analysis, shared with the other views
     assert r.to_dict() == first.to_dict()
+
+
+def test_the_difference_alone_uses_a_held_analysis_makes_no_full_one_and_is_kept(store, template_dir, tmp_path,
+                                                                                monkeypatch):
+    pipeline.load(store, [template_dir], fmt="template", source="small")
+    from ecosystem import analysis as an
+    from ecosystem.analysis import scenarios
+
+    provider = store.run("frames_services", {"chunk": 50_000})["chunk"][0][0][1]
+    options = an.ScenarioOptions.make(remove_providers=[provider], place="LA", as_of=AS_OF)
+    fresh = an.run_options(Ecomap(store).frames("LA"), options)
+    full_made, parts_made = [], []
+    real_full, real_parts = scenarios.analyse_frames, scenarios._headline
+    monkeypatch.setattr(scenarios, "analyse_frames", lambda *a, **k: full_made.append(1) or real_full(*a, **k))
+    monkeypatch.setattr(scenarios, "_headline", lambda *a, **k: parts_made.append(1) or real_parts(*a, **k))
+
+    # nothing held: the parts before and after are computed, no full analysis
+    d = Ecomap(store, cache_dir=tmp_path / "cache").scenario_diff(options)
+    assert isinstance(d, an.ScenarioDiff) and d.diff_dict() == fresh.diff_dict()
+    assert (full_made, parts_made) == ([], [1, 1])
+    # a new process reads it from disk
+    parts_made.clear()
+    assert Ecomap(store, cache_dir=tmp_path / "cache").scenario_diff(options).diff_dict() == fresh.diff_dict()
+    assert parts_made == []
+    # another scenario in a process whose disk holds the place's analysis: only the changed data's parts
+    app = Ecomap(store, cache_dir=tmp_path / "cache")
+    app.analysis("LA", AS_OF)
+    full_made.clear()
+    other = an.ScenarioOptions.make(remove_providers=[provider], place="LA", as_of=AS_OF, name="another")
+    assert Ecomap(store, cache_dir=tmp_path / "cache").scenario_diff(other).diff_dict() == fresh.diff_dict()
+    assert (full_made, parts_made) == ([], [1])
+    # a process that ran the full scenario (the dashboard) takes its difference, computing nothing
+    parts_made.clear()
+    third = an.ScenarioOptions.make(remove_providers=[provider], place="LA", as_of=AS_OF, name="a third")
+    app.run_scenario(third)
+    full_made.clear()
+    assert app.scenario_diff(third).diff_dict() == fresh.diff_dict()
+    assert (full_made, parts_made) == ([], [])
+    # saving keeps the summary without a full analysis
+    fresh_app = Ecomap(store, cache_dir=None)
+    sid = fresh_app.save_scenario("exit", options)
+    assert full_made == []
+    saved = next(s for s in fresh_app.scenarios() if s["id"] == sid)
+    assert saved["summary"]["unmet_added"] == fresh.unmet_added
+    assert saved["summary"]["became_unserved"] == len(fresh.became_unserved)
