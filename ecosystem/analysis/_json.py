@@ -22,7 +22,11 @@ import pandas as pd
 
 from ecosystem.analysis._tables import py
 
-__all__ = ["write_json", "dumps_value"]
+__all__ = ["write_json", "dumps_value", "Object"]
+
+
+class Object(list):
+    """A nested JSON object for :func:`write_json`: its (key, value) items in order, tables as DataFrames."""
 
 _OPTS = orjson.OPT_SERIALIZE_NUMPY | orjson.OPT_NON_STR_KEYS
 #: rows encoded and written at a time (bounds the memory of the pieces)
@@ -100,12 +104,13 @@ def _write_table(df: pd.DataFrame, fh: BinaryIO) -> None:
     fh.write(b"\n]")
 
 
-def write_json(items: Iterable[tuple[str, Any]], fh: BinaryIO) -> None:
+def write_json(items: Iterable[tuple[str, Any]], fh: BinaryIO, *, end: bytes = b"\n}\n") -> None:
     """Write ``{key: value, …}`` to the binary file ``fh``, a DataFrame value as a list of records.
 
     ``items`` are (key, value) pairs in output order; a DataFrame is written
-    as records (Python scalars, ISO dates, null for missing values), anything
-    else as its JSON value.
+    as records (Python scalars, ISO dates, null for missing values), an
+    :class:`Object` as a nested object of its own items, anything else as
+    its JSON value.
     """
     fh.write(b"{")
     first = True
@@ -113,8 +118,10 @@ def write_json(items: Iterable[tuple[str, Any]], fh: BinaryIO) -> None:
         fh.write(b"\n" if first else b",\n")
         first = False
         fh.write(orjson.dumps(str(key)) + b": ")
-        if isinstance(value, pd.DataFrame):
+        if isinstance(value, Object):
+            write_json(value, fh, end=b"\n}")
+        elif isinstance(value, pd.DataFrame):
             _write_table(value, fh)
         else:
             fh.write(dumps_value(value))
-    fh.write(b"\n}\n")
+    fh.write(end if not first else b"}" + end[2:])

@@ -37,7 +37,7 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import logging
-from typing import Any, Callable, Iterable, Mapping
+from typing import Any, BinaryIO, Callable, Iterable, Mapping
 
 import networkx as nx
 import numpy as np
@@ -180,18 +180,16 @@ class _Diff:
     def unmet_added(self) -> float:
         return round(self.unmet_after - self.unmet_before, DECIMALS)
 
+    def diff_items(self) -> list[tuple[str, Any]]:
+        """The keys of :meth:`diff_dict` in order, tables as DataFrames."""
+        return [("unmet_before", self.unmet_before), ("unmet_after", self.unmet_after),
+                ("unmet_added", self.unmet_added), ("became_unserved", self.became_unserved),
+                ("unmet_change", self.unmet_change), ("unmet_by_category", self.unmet_by_category),
+                ("new_cliffs", self.new_cliffs), ("removed_services", list(self.removed_services)),
+                ("deactivated_services", list(self.deactivated_services))]
+
     def diff_dict(self) -> dict[str, Any]:
-        return {
-            "unmet_before": self.unmet_before,
-            "unmet_after": self.unmet_after,
-            "unmet_added": self.unmet_added,
-            "became_unserved": records(self.became_unserved),
-            "unmet_change": records(self.unmet_change),
-            "unmet_by_category": records(self.unmet_by_category),
-            "new_cliffs": records(self.new_cliffs),
-            "removed_services": list(self.removed_services),
-            "deactivated_services": list(self.deactivated_services),
-        }
+        return {k: records(v) if isinstance(v, pd.DataFrame) else v for k, v in self.diff_items()}
 
 
 @dataclasses.dataclass
@@ -248,6 +246,17 @@ class ScenarioResult(_Diff):
         return ScenarioDiff(self.options, self.unmet_before, self.unmet_after, self.became_unserved,
                             self.unmet_change, self.unmet_by_category, self.new_cliffs, list(self.removed_services),
                             list(self.deactivated_services))
+
+    def write_json(self, fh: BinaryIO) -> None:
+        """Stream :meth:`to_dict`'s object to the binary file ``fh``, the tables encoded directly.
+
+        Parsed, the output equals :meth:`to_dict` (as ``ecomap scenario --json`` prints it).
+        """
+        from ecosystem.analysis._json import Object, write_json
+
+        write_json([("options", self.options.to_dict()), ("diff", Object(self.diff_items())),
+                    ("baseline", Object(self.baseline.json_items())),
+                    ("analysis", Object(self.analysis.json_items()))], fh)
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-safe: ``options``, ``diff``, ``baseline`` and ``analysis`` (SPEC §6 objects)."""

@@ -123,8 +123,8 @@ def cmd_analyse(args) -> int:
     return EXIT_OK
 
 
-def write_json_stdout(a, *, pairs: bool = True) -> None:
-    """Stream the analysis's JSON object to stdout (bytes, straight from the tables)."""
+def write_json_stdout(a, **kw) -> None:
+    """Stream the analysis's (or scenario's) JSON object to stdout (bytes, straight from the tables)."""
     import sys
 
     sys.stdout.flush()
@@ -134,10 +134,10 @@ def write_json_stdout(a, *, pairs: bool = True) -> None:
             def write(self, b: bytes) -> None:
                 sys.stdout.write(b.decode("utf-8"))
 
-        a.write_json(_Text(), pairs=pairs)
+        a.write_json(_Text(), **kw)
         sys.stdout.flush()
         return
-    a.write_json(out, pairs=pairs)
+    a.write_json(out, **kw)
     out.flush()
 
 
@@ -211,7 +211,7 @@ def cmd_scenario(args) -> int:
             _err(f"saved scenario {args.save!r} as {sid}")
         names = {} if args.json else app.names()
     if args.json:
-        print_json(result.to_dict())
+        write_json_stdout(result)
     else:
         print(scenario_text(result, names=names))
     return EXIT_OK

@@ -88,3 +88,20 @@ def test_tables_longer_than_a_chunk(monkeypatch):
 def test_any_table_streams_as_its_records(rows):
     df = pd.DataFrame(rows, columns=["s", "f", "i", "b"])
     assert _streamed([("t", df)])["t"] == json.loads(json.dumps(records(df)))
+
+
+def test_a_scenario_streams_as_its_dict_and_an_empty_object_is_valid():
+    from ecosystem.analysis import run_scenario
+
+    # the council's exit: services switched off, a cell that becomes unserved, changes by category
+    r = run_scenario(riverside(), remove_funders=["COUNCIL"], remove_providers=["MIND"], place="LA1", as_of=AS_OF)
+    assert len(r.became_unserved) and len(r.unmet_change) and r.deactivated_services
+    buf = io.BytesIO()
+    r.write_json(buf)
+    got, want = json.loads(buf.getvalue()), _old(r.to_dict())
+    assert list(got) == ["options", "diff", "baseline", "analysis"] and list(got["diff"]) == list(want["diff"])
+    assert got == want
+    from ecosystem.analysis._json import Object
+
+    assert _streamed([("a", Object()), ("b", Object([("c", 1)]))]) == {"a": {}, "b": {"c": 1}}
+    assert _streamed([]) == {}
