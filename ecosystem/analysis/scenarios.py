@@ -165,16 +165,11 @@ def _service_json(r: dict) -> dict:
 
 
 class _Diff:
-    """The diff's JSON (``diff_dict``), shared by :class:`ScenarioResult` and :class:`ScenarioDiff`."""
+    """The diff's JSON (``diff_dict``), shared by :class:`ScenarioResult` and :class:`ScenarioDiff`.
 
-    unmet_before: float
-    unmet_after: float
-    became_unserved: pd.DataFrame
-    unmet_change: pd.DataFrame
-    unmet_by_category: pd.DataFrame
-    new_cliffs: pd.DataFrame
-    removed_services: list[str]
-    deactivated_services: list[str]
+    Both give ``unmet_before``, ``unmet_after``, the four diff tables and the
+    two lists of services.
+    """
 
     @property
     def unmet_added(self) -> float:
