@@ -349,7 +349,7 @@ class Ecomap:
                  dependency_threshold: float = 0.5, version: str | None = None) -> an.Analysis:
         """The analysis of a view, cached per data version (``version``: the one the caller already read)."""
         version = version or self.version()
-        key = ("analysis", place, str(as_of), horizon, oversupply, dependency_threshold)
+        key = _analysis_key(place, as_of, horizon, oversupply, dependency_threshold)
         return self._cached(self._analyses, version, key, lambda: an.analyse_frames(
             self.frames(place, version=version), place=place, as_of=as_of, horizon=horizon,
             oversupply=oversupply, dependency_threshold=dependency_threshold), kind=an.Analysis)
@@ -392,8 +392,8 @@ class Ecomap:
         """
         version = self.version()
         opts_key = json.dumps(options.to_dict(), sort_keys=True, default=str)
-        base_key = ("analysis", options.place, str(options.as_of), options.horizon, options.oversupply,
-                    options.dependency_threshold)
+        base_key = _analysis_key(options.place, options.as_of, options.horizon, options.oversupply,
+                                 options.dependency_threshold)
 
         def make() -> an.ScenarioDiff:
             full = self._analyses.get((version, "scenario", opts_key))  # run in this process (the dashboard)
@@ -479,6 +479,12 @@ class Ecomap:
 def warming_off() -> bool:
     """``ECOMAP_WARM`` is ``off`` (or 0, no, false): nothing is prepared ahead of being asked for."""
     return os.environ.get("ECOMAP_WARM", "").strip().lower() in ("off", "0", "no", "false")
+
+
+def _analysis_key(place: str | None, as_of: dt.date, horizon: int, oversupply: float,
+                  dependency_threshold: float) -> tuple:
+    """The cache key of a view's analysis (:meth:`Ecomap.analysis`; a scenario's summary looks it up)."""
+    return ("analysis", place, str(as_of), horizon, oversupply, dependency_threshold)
 
 
 def warm_in_background() -> bool:
