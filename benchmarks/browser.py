@@ -141,6 +141,7 @@ def serve(home: pathlib.Path) -> tuple[subprocess.Popen, str]:
 
 def pages(base: str, query: str, repeat: int, category_label: str | None,
           routes: list[str] | None = None) -> dict[str, list[float | None]]:
+    from playwright.sync_api import TimeoutError as PlaywrightTimeout
     from playwright.sync_api import sync_playwright
 
     out: dict[str, list[float | None]] = {}
@@ -180,9 +181,13 @@ def pages(base: str, query: str, repeat: int, category_label: str | None,
             times, driven = [], []
             for i in range(repeat + 1):
                 page.click("#overview-category")
-                page.locator(".dash-dropdown-content .dash-dropdown-search").fill(labels[i % len(labels)])
-                option = page.locator(".dash-dropdown-options").get_by_text(labels[i % len(labels)], exact=True).first
-                option.wait_for()
+                label = labels[i % len(labels)]
+                page.locator(".dash-dropdown-content .dash-dropdown-search").fill(label)
+                option = page.locator(".dash-dropdown-options").get_by_text(label, exact=True).first
+                try:
+                    option.wait_for(timeout=15_000)
+                except PlaywrightTimeout:
+                    raise SystemExit(f"--category: the overview's category list has no option {label!r}") from None
                 page.evaluate(WATCH)
                 t = time.perf_counter()
                 option.click()  # as a person does; Enter straight after typing can pick an option not yet filtered
