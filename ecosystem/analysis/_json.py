@@ -14,15 +14,17 @@ record per line.
 
 from __future__ import annotations
 
+import io
+from collections.abc import Iterator, Sequence
 from typing import Any, BinaryIO, Iterable
 
 import numpy as np
 import orjson
 import pandas as pd
 
-from ecosystem.analysis._tables import py
+from ecosystem.analysis._tables import _column, py, records
 
-__all__ = ["write_json", "dumps_value", "Object"]
+__all__ = ["write_json", "dumps_value", "Object", "TableRecords", "column_of", "orjson_default"]
 
 
 class Object(list):
@@ -102,6 +104,73 @@ def _write_table(df: pd.DataFrame, fh: BinaryIO) -> None:
             fh.write(b",\n")
         fh.write(b",\n".join(rows))
     fh.write(b"\n]")
+
+
+class TableRecords(Sequence):
+    """A table read as its JSON records: equal to ``records(frame)``, but each record made only when read.
+
+    A report document holds the overlapping pairs like this (a local
+    authority's run to six figures): parsed into dicts and written again,
+    they cost a second of its report. Indexing gives a record, slicing a
+    list of them; :meth:`column` gives one column's values; ``orjson`` writes
+    it from the columns when given :func:`orjson_default`. It compares equal
+    to the list of its records.
+    """
+
+    __slots__ = ("frame",)
+
+    def __init__(self, frame: pd.DataFrame):
+        self.frame = frame.reset_index(drop=True)
+
+    def __len__(self) -> int:
+        return len(self.frame)
+
+    def __getitem__(self, i):
+        if isinstance(i, slice):
+            return records(self.frame.iloc[i])
+        return records(self.frame.iloc[[i]])[0]
+
+    def __iter__(self) -> Iterator[dict[str, Any]]:
+        for lo in range(0, len(self.frame), CHUNK):
+            yield from records(self.frame.iloc[lo:lo + CHUNK])
+
+    def column(self, name: str) -> list:
+        """The values of column ``name`` as the records hold them (``None`` for every row if there is no such column)."""
+        if name not in self.frame.columns:
+            return [None] * len(self.frame)
+        return _column(self.frame[name])
+
+    def __eq__(self, other: object) -> bool:
+        if isinstance(other, TableRecords):
+            return list(self) == list(other)
+        if isinstance(other, (list, tuple)):
+            return len(other) == len(self) and list(self) == list(other)
+        return NotImplemented
+
+    __hash__ = None  # type: ignore[assignment]  # equal to a list, so unhashable like one
+
+    def __repr__(self) -> str:
+        return f"TableRecords({len(self)} rows: {', '.join(map(str, self.frame.columns))})"
+
+    def to_json(self) -> bytes:
+        """The records as a JSON array, encoded column by column (as :func:`write_json` writes a table)."""
+        buf = io.BytesIO()
+        _write_table(self.frame, buf)
+        return buf.getvalue()
+
+
+def column_of(rows: Sequence[dict[str, Any]], name: str) -> list:
+    """Column ``name`` of a list of records or a :class:`TableRecords` (without making its records)."""
+    if isinstance(rows, TableRecords):
+        return rows.column(name)
+    return [r.get(name) for r in rows]
+
+
+def orjson_default(o: Any) -> Any:
+    """``default`` for ``orjson.dumps`` of a document holding :class:`TableRecords`; anything else unknown as text."""
+    if isinstance(o, TableRecords):
+        return orjson.Fragment(o.to_json())
+    return str(o)
 
 
 def write_json(items: Iterable[tuple[str, Any]], fh: BinaryIO, *, end: bytes = b"\n}\n") -> None:

@@ -682,7 +682,14 @@ def _column(s: pd.Series) -> list:
         return [None if v != v else v for v in s.tolist()]
     if kind == "M":
         return [None if pd.isna(v) else v.date().isoformat() for v in s]
-    return [py(v) for v in s.tolist()]
+    values = s.tolist()
+    if set(map(type, values)) <= _AS_IS:  # ids, codes and names: what py() would give back unchanged
+        return values
+    return [py(v) for v in values]
+
+
+#: value types that :func:`py` returns unchanged
+_AS_IS = frozenset({str, type(None), bool, int})
 
 
 def records(df: pd.DataFrame) -> list[dict[str, Any]]:

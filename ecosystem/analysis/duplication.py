@@ -701,5 +701,8 @@ def summary_tables(analysis: Any) -> dict[str, pd.DataFrame]:
         cols = {"overlaps": OVERLAP_COLUMNS, "overlap_summary": OVERLAP_SUMMARY_COLUMNS,
                 "area_wide_services": AREA_WIDE_COLUMNS, "identical_areas": IDENTICAL_COLUMNS,
                 "overlapping_services": OVERLAPPING_SERVICE_COLUMNS}
-        return {k: pd.DataFrame(analysis.get(k) or [], columns=cols[k]) for k in SUMMARY_TABLES}
+        from ecosystem.analysis._json import TableRecords
+
+        return {k: v.frame.reindex(columns=cols[k]) if isinstance(v := analysis.get(k), TableRecords)
+                else pd.DataFrame(v or [], columns=cols[k]) for k in SUMMARY_TABLES}
     return {k: getattr(analysis, k) for k in SUMMARY_TABLES}

@@ -13,6 +13,7 @@ import dataclasses
 import decimal
 from typing import Any, Union
 
+from ecosystem.analysis._json import column_of
 from ecosystem.model import DEFAULT_CURRENCY
 from ecosystem.model import money as to_money
 from ecosystem.money import fmt as fmt_money
@@ -193,7 +194,7 @@ def summary_section(doc: dict[str, Any], n: Namer) -> Section:
         f"unmet need {people(t['unmet'])} people a year.",
         f"Duplication: {len(a['duplication'])} over-supplied cell(s) with 2 or more providers; "
         f"{len(a['overlaps'])} pair(s) of overlapping services "
-        f"({sum(1 for r in a['overlaps'] if r['different_funders'])} with different funders)"
+        f"({sum(1 for v in column_of(a['overlaps'], 'different_funders') if v)} with different funders)"
         + _overlap_lead(a, n) + ".",
         f"Funding dependency: {len(dep)} of {len(a['funding_dependency'])} funded organisations get at least "
         f"{pct(doc['options']['dependency_threshold'])} of their funding from one funder; {len(single)} have a "

@@ -9,6 +9,7 @@ from collections.abc import Iterable
 from typing import IO, Any
 
 from ecosystem.analysis._core import TABLES
+from ecosystem.analysis._json import column_of
 from ecosystem.export import inert
 from ecosystem.report.build import Report
 from ecosystem.report.content import category_totals
@@ -85,7 +86,7 @@ def _rows(records: list[dict[str, Any]], columns: list[str], names: dict[str, di
     cols: list[str] = []
     data: list[list[str]] = []
     for c in columns:
-        raw = [r.get(c) for r in records]
+        raw = column_of(records, c)
         types = set(map(type, raw))
         if types <= {str}:  # codes mostly: each distinct one, and its name, worked out once
             distinct = dict.fromkeys(raw)

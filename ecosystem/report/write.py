@@ -19,6 +19,7 @@ from typing import IO, Any, Callable, Iterator
 
 import orjson
 
+from ecosystem.analysis._json import orjson_default
 from ecosystem.report.build import Report
 from ecosystem.report.compare import compare
 
@@ -147,7 +148,7 @@ def write_documents(report: Report, out: str | pathlib.Path, formats: tuple[str,
         except PdfUnavailable as e:
             pdf_error = str(e)
             log.warning("no PDF: %s", e)
-    data = orjson.dumps(report.doc, default=str, option=orjson.OPT_INDENT_2 | orjson.OPT_NON_STR_KEYS
+    data = orjson.dumps(report.doc, default=orjson_default, option=orjson.OPT_INDENT_2 | orjson.OPT_NON_STR_KEYS
                         | orjson.OPT_SERIALIZE_NUMPY | orjson.OPT_APPEND_NEWLINE)
     files.append(write_text(d / f"{stem}.json", data))
     return {"files": [str(f) for f in files], "pdf_error": pdf_error}

@@ -105,3 +105,71 @@ def test_a_scenario_streams_as_its_dict_and_an_empty_object_is_valid():
 
     assert _streamed([("a", Object()), ("b", Object([("c", 1)]))]) == {"a": {}, "b": {"c": 1}}
     assert _streamed([]) == {}
+
+
+def _awkward() -> pd.DataFrame:
+    return pd.DataFrame({
+        "text": ['he said "hi"', "50% off", None, "Caf\u00e9", "S5"],
+        "num": [1.5, np.nan, 0.1 + 0.2, 1e-9, 2.0],
+        "int": np.array([1, -2, 3, 2**40, 0], dtype=np.int64),
+        "flag": [True, False, True, False, True],
+        "stamp": pd.to_datetime(["2026-01-02", None, "2024-02-29", "1999-12-31", "2026-12-04"]),
+        "mixed": [1, "a", None, 2.5, np.nan],
+    }, index=[10, 11, 12, 13, 14])  # an index of its own: records and rows go by position
+
+
+def test_table_records_read_as_the_records_they_stand_for(monkeypatch):
+    import orjson
+
+    import ecosystem.analysis._json as js
+    from ecosystem.analysis._json import TableRecords, column_of, orjson_default
+
+    monkeypatch.setattr(js, "CHUNK", 2)  # iteration crosses chunks
+    df = _awkward()
+    want = records(df)
+    t = TableRecords(df)
+    assert len(t) == 5 and bool(t) and not TableRecords(df.iloc[:0])
+    assert list(t) == want and t == want and want == t and t == TableRecords(df) and t != want[:4]
+    assert t[0] == want[0] and t[-1] == want[-1] and t[1:3] == want[1:3] and t[:0] == []
+    assert t[1] == {"text": "50% off", "num": None, "int": -2, "flag": False, "stamp": None, "mixed": "a"}
+    try:
+        t[5]
+    except IndexError:
+        pass
+    else:
+        raise AssertionError("t[5] should raise IndexError")
+    for c in df.columns:
+        assert column_of(t, c) == [r[c] for r in want] == column_of(want, c)
+    assert column_of(t, "absent") == [None] * 5
+    try:
+        hash(t)
+    except TypeError:
+        pass
+    else:
+        raise AssertionError("TableRecords should be unhashable, like the list it equals")
+    # a document holding one is written as if it held the list
+    doc = {"a": {"overlaps": t, "n": 1}, "b": [TableRecords(df.iloc[:0])]}
+    got = orjson.loads(orjson.dumps(doc, default=orjson_default, option=orjson.OPT_INDENT_2))
+    assert got == json.loads(json.dumps({"a": {"overlaps": want, "n": 1}, "b": [[]]}))
+
+
+def test_the_report_analysis_keeps_the_pairs_as_a_table():
+    from ecosystem.analysis._json import TableRecords
+    from ecosystem.report.build import analysis_dict
+
+    a = analyse(riverside(), place="LA1", as_of=AS_OF)
+    got = analysis_dict(a)
+    want = _old(a.to_json_dict())
+    assert isinstance(got["overlaps"], TableRecords) and len(got["overlaps"]) == 2
+    assert list(got) == list(want) and got == want
+
+
+@settings(max_examples=80, deadline=None)
+@given(st.lists(st.one_of(st.none(), st.text(max_size=5), st.integers(-2**60, 2**60), st.booleans(),
+                          st.floats(allow_infinity=False), st.dates()), max_size=20))
+def test_an_object_column_reads_as_py_makes_each_value(values):
+    from ecosystem.analysis._tables import _column, py
+
+    s = pd.Series(values, dtype=object)
+    assert _column(s) == [py(v) for v in values]
+    assert _column(pd.Series([np.str_("S1"), "S2"], dtype=object)) == ["S1", "S2"]
