@@ -239,6 +239,7 @@ class Ecomap:
         self._analyses = _LRU(cache_size)
         self._derived = _LRU(cache_size)
         self._disk = DiskCache(pathlib.Path(cache_dir)) if cache_dir is not None else None
+        self._context: tuple[tuple, Any] | None = None  # the last view's prepared tables (see context())
 
     def _cached(self, lru: _LRU, version: str, key: tuple, make, kind: type | tuple[type, ...] | None = None,
                 to_disk: Callable[[Any], Any] | None = None, from_disk: Callable[[Any], Any] | None = None):
@@ -350,9 +351,32 @@ class Ecomap:
         """The analysis of a view, cached per data version (``version``: the one the caller already read)."""
         version = version or self.version()
         key = _analysis_key(place, as_of, horizon, oversupply, dependency_threshold)
-        return self._cached(self._analyses, version, key, lambda: an.analyse_frames(
-            self.frames(place, version=version), place=place, as_of=as_of, horizon=horizon,
-            oversupply=oversupply, dependency_threshold=dependency_threshold), kind=an.Analysis)
+
+        def make() -> an.Analysis:
+            ctx = self.context(place, as_of, version=version)
+            return an.analyse_frames(ctx.frames, place=place, as_of=as_of, horizon=horizon, oversupply=oversupply,
+                                     dependency_threshold=dependency_threshold, context=ctx)
+
+        return self._cached(self._analyses, version, key, make, kind=an.Analysis)
+
+    def context(self, place: str | None, as_of: dt.date, *, version: str | None = None):
+        """The prepared tables of a view (:func:`ecosystem.analysis._tables.prepare` of its frames).
+
+        The last one made is kept in memory, so that what is worked out beside
+        an analysis (a report's 12-month cliff outlook) does not prepare the
+        place's tables a second time: 0.15–0.2 s at la scale. Read-only.
+        """
+        from ecosystem.analysis._tables import as_date, prepare
+
+        version = version or self.version()
+        frames = self.frames(place, version=version)
+        key = (version, place, as_date(as_of))
+        kept = self._context
+        if kept is not None and kept[0] == key and kept[1].frames is frames:
+            return kept[1]
+        ctx = prepare(frames, place=place, as_of=as_of)
+        self._context = (key, ctx)
+        return ctx
 
     def series(self, place: str | None, dates: Iterable[dt.date], *, category: str | None = None,
                horizon: int = 6, oversupply: float = 1.5) -> pd.DataFrame:

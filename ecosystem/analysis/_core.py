@@ -270,8 +270,16 @@ def analyse(G: nx.MultiDiGraph, *, place: str | None = None, as_of: dt.date | st
 
 
 def analyse_frames(frames: Frames, *, place: str | None, as_of: Any, horizon: int = 6, oversupply: float = 1.5,
-                   dependency_threshold: float = 0.5) -> Analysis:
-    """:func:`analyse` over already-extracted :class:`Frames`."""
+                   dependency_threshold: float = 0.5, context: Context | None = None) -> Analysis:
+    """:func:`analyse` over already-extracted :class:`Frames`.
+
+    ``context``: the :class:`Context` already prepared from these frames for
+    ``place`` and ``as_of`` (:func:`~ecosystem.analysis._tables.prepare`),
+    used instead of preparing them again. The analysis only reads it.
+    """
+    if context is not None and (context.frames is not frames or context.place != place
+                                or context.as_of != as_date(as_of)):
+        raise ValueError("analyse_frames: the context was prepared from other frames, place or date")
     timings: dict[str, float] = {}
     t = time.perf_counter()
 
@@ -281,7 +289,7 @@ def analyse_frames(frames: Frames, *, place: str | None, as_of: Any, horizon: in
         timings[name] = now - t
         t = now
 
-    ctx = prepare(frames, place=place, as_of=as_of)
+    ctx = context if context is not None else prepare(frames, place=place, as_of=as_of)
     lap("prepare")
     return analyse_context(ctx, horizon=horizon, oversupply=oversupply, dependency_threshold=dependency_threshold,
                            timings=timings, lap=lap)

@@ -192,3 +192,23 @@ def test_the_difference_alone_names_what_changed_without_the_analyses():
                      baseline=lambda: pytest.fail("baseline asked for options that are refused"))
     # a cache that holds no baseline: the function gives None and the parts are computed
     assert diff_options(G, opts, baseline=lambda: None).diff_dict() == d.diff_dict()
+
+
+def test_an_analysis_only_reads_the_context_it_is_given():
+    import pandas as pd
+
+    from ecosystem.analysis import analyse_frames, extract
+    from ecosystem.analysis._tables import prepare
+
+    frames = extract(riverside())
+    ctx = prepare(frames, place="LA1", as_of=AS_OF)
+    before = {k: v.copy(deep=True) for k, v in vars(ctx).items() if isinstance(v, pd.DataFrame)}
+    got = analyse_frames(frames, place="LA1", as_of=AS_OF, context=ctx)
+    for k, v in before.items():
+        pd.testing.assert_frame_equal(getattr(ctx, k), v)  # unchanged, so it can be shared
+    assert got.to_json_dict() == analyse_frames(frames, place="LA1", as_of=AS_OF).to_json_dict()
+    for wrong in (dict(place="LA2", as_of=AS_OF), dict(place="LA1", as_of="2030-01-01")):
+        with pytest.raises(ValueError, match="other frames, place or date"):
+            analyse_frames(frames, context=ctx, **wrong)
+    with pytest.raises(ValueError, match="other frames"):
+        analyse_frames(extract(riverside()), place="LA1", as_of=AS_OF, context=ctx)

@@ -351,3 +351,26 @@ def test_the_difference_alone_uses_a_held_analysis_makes_no_full_one_and_is_kept
     saved = next(s for s in fresh_app.scenarios() if s["id"] == sid)
     assert saved["summary"]["unmet_added"] == fresh.unmet_added
     assert saved["summary"]["became_unserved"] == len(fresh.became_unserved)
+
+
+def test_a_report_prepares_the_place_once_for_its_analysis_and_cliff_outlook(store, template_dir, tmp_path,
+                                                                             monkeypatch):
+    import ecosystem.analysis._core as core
+    import ecosystem.analysis._tables as tables
+    from ecosystem import report as rp
+
+    pipeline.load(store, [template_dir], fmt="template", source="small")
+    calls = []
+    real = tables.prepare
+    counted = lambda *a, **k: calls.append(k.get("place")) or real(*a, **k)  # noqa: E731
+    monkeypatch.setattr(tables, "prepare", counted)
+    monkeypatch.setattr(core, "prepare", counted)
+    monkeypatch.setattr("ecosystem.service.Ecomap.version", lambda self: "v-test")
+    app = Ecomap(store)
+    doc = rp.build(app, "LA", AS_OF).doc
+    assert calls == ["LA"]  # the 12-month outlook (horizon 6) reused the analysis's prepared tables
+    fresh = rp.build(Ecomap(store), "LA", AS_OF).doc
+    assert doc["cliff_outlook"] == fresh["cliff_outlook"] and doc["analysis"] == fresh["analysis"]
+    # another date is prepared afresh, and its outlook is its own
+    app.analysis("LA", AS_OF + dt.timedelta(days=400))
+    assert calls[-1] == "LA" and len(calls) == 3
