@@ -332,18 +332,50 @@ class Ecomap:
         tree = place_tree(self.store)
         return top_place((code, next(iter(tree.successors(code)), None)) for code in tree)
 
-    def prepare_view(self, place: str | None = None, as_of: dt.date | None = None) -> tuple[str | None, dt.date]:
+    def authority_place(self) -> str | None:
+        """The one authority beneath the dashboard's first view: a council's own, when its data also holds
+        the region and country above it (country → region → authority → wards).
+
+        Found by walking down from the only top-level place while a place
+        holds exactly one place, to a place holding only leaves: the place a
+        council's reports and scenarios name. ``None`` when the first view
+        is already that place, when a place on the way holds several (a
+        region of two authorities), or when there is no single top-level place.
+        """
+        from ecosystem.pull import place_tree, top_place
+
+        tree = place_tree(self.store)
+        top = top_place((code, next(iter(tree.successors(code)), None)) for code in tree)
+        if top is None:
+            return None
+        p = top
+        while True:
+            below = list(tree.predecessors(p))
+            if len(below) != 1 or tree.in_degree(below[0]) == 0:
+                break
+            p = below[0]
+        if p == top or any(tree.in_degree(c) for c in tree.predecessors(p)):
+            return None
+        return str(p)
+
+    def prepare_view(self, place: str | None = None, as_of: dt.date | None = None
+                     ) -> tuple[str | None, dt.date, str | None]:
         """Compute (and keep, in memory and on disk) the analysis of a view and its market trend ahead of its first showing.
 
-        Default: the view the dashboard opens on (the only top-level place, today).
+        Default: the view the dashboard opens on (the only top-level place,
+        today), and then the analysis of :meth:`authority_place` too, which
+        is returned third (``None`` when there is none, or ``place`` was given).
         """
         from ecosystem.analysis.market import trend_dates
 
+        also = self.authority_place() if place is None else None
         place = place if place is not None else self.default_place()
         as_of = as_of or dt.date.today()
         self.analysis(place, as_of)
         self.series(place, trend_dates(as_of))  # the market page's trend
-        return place, as_of
+        if also is not None:
+            self.analysis(also, as_of)
+        return place, as_of, also
 
     # ------------------------------------------------------------ analysis
     def analysis(self, place: str | None, as_of: dt.date, *, horizon: int = 6, oversupply: float = 1.5,

@@ -343,10 +343,11 @@ def cmd_db_warm(args) -> int:
         t = time.perf_counter()
         check_place(store, args.place)
         app = Ecomap(store, cache_dir=cache)
-        place, day = app.prepare_view(args.place, as_of)
+        place, day, also = app.prepare_view(args.place, as_of)
         if not args.quiet:
-            _err(f"prepared the analysis of {place or 'every place'} on {day.isoformat()} and its trend in "
-                 f"{time.perf_counter() - t:.1f} s (cache: {cache})")
+            _err(f"prepared the analysis of {place or 'every place'} on {day.isoformat()} and its trend"
+                 + (f", and the analysis of {also}," if also else "")
+                 + f" in {time.perf_counter() - t:.1f} s (cache: {cache})")
     return EXIT_OK
 
 

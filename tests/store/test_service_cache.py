@@ -374,3 +374,36 @@ def test_a_report_prepares_the_place_once_for_its_analysis_and_cliff_outlook(sto
     # another date is prepared afresh, and its outlook is its own
     app.analysis("LA", AS_OF + dt.timedelta(days=400))
     assert calls[-1] == "LA" and len(calls) == 3
+
+
+def test_db_warm_also_prepares_the_authority_under_a_country_and_region(store, template_dir, monkeypatch, capsys):
+    from ecosystem.cli import main
+
+    places = template_dir / "places.csv"
+    places.write_text("code,name,level,parent,population\nE,England,country,,300\nR,North East,region,E,300\n"
+                      "LA,Town,la,R,300\nW1,North,ward,LA,100\nW2,South,ward,LA,200\n")
+    pipeline.load(store, [template_dir], fmt="template", source="small")
+    assert Ecomap(store).authority_place() == "LA"
+    assert main(["db", "warm", "--as-of", AS_OF.isoformat()]) == 0
+    assert ("prepared the analysis of E on 2025-06-01 and its trend, and the analysis of LA, in"
+            in capsys.readouterr().err)
+    import ecosystem.service as service
+
+    monkeypatch.setattr(service, "pull_frames", lambda *a, **k: pytest.fail("pulled although prepared"))
+    monkeypatch.setattr(service.an, "analyse_frames", lambda *a, **k: pytest.fail("analysed although prepared"))
+    cached = Ecomap(store, cache_dir=default_cache_dir())
+    assert cached.analysis("LA", AS_OF).place == "LA" and cached.analysis("E", AS_OF).place == "E"
+    monkeypatch.undo()
+    # a given place is prepared alone; a region holding two authorities has no single authority below it
+    assert main(["db", "warm", "--place", "LA", "--as-of", AS_OF.isoformat()]) == 0
+    assert "and the analysis of" not in capsys.readouterr().err
+    with places.open("a") as fh:
+        fh.write("LA2,Other town,la,R,50\n")
+    pipeline.load(store, [template_dir], fmt="template", source="small")
+    assert Ecomap(store).authority_place() is None
+
+
+def test_an_authority_at_the_top_is_the_first_view_itself(store, template_dir):
+    pipeline.load(store, [template_dir], fmt="template", source="small")
+    app = Ecomap(store)
+    assert app.default_place() == "LA" and app.authority_place() is None
