@@ -327,10 +327,9 @@ class Ecomap:
 
     def default_place(self) -> str | None:
         """The place a view naming none shows: the only top-level place, else ``None`` (every place)."""
-        from ecosystem.pull import place_tree, top_place
+        from ecosystem.pull import place_tree
 
-        tree = place_tree(self.store)
-        return top_place((code, next(iter(tree.successors(code)), None)) for code in tree)
+        return _top_of(place_tree(self.store))
 
     def authority_place(self) -> str | None:
         """The one authority beneath the dashboard's first view: a council's own, when its data also holds
@@ -342,10 +341,10 @@ class Ecomap:
         is already that place, when a place on the way holds several (a
         region of two authorities), or when there is no single top-level place.
         """
-        from ecosystem.pull import place_tree, top_place
+        from ecosystem.pull import place_tree
 
         tree = place_tree(self.store)
-        top = top_place((code, next(iter(tree.successors(code)), None)) for code in tree)
+        top = _top_of(tree)
         if top is None:
             return None
         p = top
@@ -530,6 +529,13 @@ class Ecomap:
                 for i in range(0, len(rows), 5000):
                     tx.run(query(f"link_findings_{name}").text, {"rows": rows[i:i + 5000]}).consume()
         return len(nodes)
+
+
+def _top_of(tree: nx.DiGraph) -> str | None:
+    """The only top-level place of a place tree (child -> parent), else ``None``."""
+    from ecosystem.pull import top_place
+
+    return top_place((code, next(iter(tree.successors(code)), None)) for code in tree)
 
 
 def warming_off() -> bool:
