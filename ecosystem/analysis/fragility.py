@@ -243,19 +243,26 @@ def followed_on(funding: pd.DataFrame, ending: pd.DataFrame) -> np.ndarray:
     if not len(ending):
         return np.zeros(0, dtype=bool)
     last = pd.concat([funding["end"], ending["end"]]).max()  # max(NaT, t) would be NaT: every end of both
-    far = funding["end"].fillna(last + pd.Timedelta(days=1))  # an open flow ends after every dated one
-    pair_max = far.groupby([funding["funder"], funding["recipient"]], sort=False).max()
-    named = funding["service"].notna()
-    svc_max = far[named].groupby([funding.loc[named, "funder"], funding.loc[named, "recipient"],
-                                  funding.loc[named, "service"]], sort=False).max()
-    is_named = ending["service"].notna().to_numpy()
-    latest = np.where(
-        is_named,
-        svc_max.reindex(pd.MultiIndex.from_arrays([ending["funder"], ending["recipient"], ending["service"]]))
-        .to_numpy(),
-        pair_max.reindex(pd.MultiIndex.from_arrays([ending["funder"], ending["recipient"]])).to_numpy(),
-    )
-    return (pd.to_datetime(pd.Series(latest, index=ending.index)) > ending["end"]).to_numpy()
+    far = funding["end"].fillna(last + pd.Timedelta(days=1)).to_numpy()  # an open flow ends after every dated one
+    n = len(funding)
+
+    def codes(col: str) -> tuple[np.ndarray, np.ndarray]:
+        """Integer codes of a key column shared by both tables, from 1 (0: missing)."""
+        c = pd.factorize(pd.concat([funding[col], ending[col]], ignore_index=True))[0].astype(np.int64) + 1
+        return c[:n], c[n:]
+
+    (ff, ef), (fr, er), (fs, es) = codes("funder"), codes("recipient"), codes("service")
+    n_r, n_s = int(max(fr.max(initial=0), er.max(initial=0))) + 1, int(max(fs.max(initial=0), es.max(initial=0))) + 1
+    pair_f, pair_e = ff * n_r + fr, ef * n_r + er  # a missing funder or recipient never matches a whole pair
+    whole = (ff > 0) & (fr > 0)
+    named = whole & (fs > 0)
+
+    def latest(keys: np.ndarray, sel: np.ndarray, wanted: np.ndarray) -> np.ndarray:
+        """The latest end of the flows ``sel`` per key, at each of ``wanted`` (NaT where there is none)."""
+        return pd.Series(far[sel]).groupby(keys[sel]).max().reindex(wanted).to_numpy()
+
+    ends = np.where(es > 0, latest(pair_f * n_s + fs, named, pair_e * n_s + es), latest(pair_f, whole, pair_e))
+    return ends > ending["end"].to_numpy()  # NaT compares false: no follow-on
 
 
 def funding_cliffs_from(ctx: Context, *, horizon: int = 6) -> pd.DataFrame:
@@ -271,7 +278,10 @@ def funding_cliffs_from(ctx: Context, *, horizon: int = 6) -> pd.DataFrame:
         return pd.DataFrame(columns=CLIFF_COLUMNS)
     active = ctx.services.loc[ctx.services["active"], ["provider", "service"]].drop_duplicates()
     active = active[active["provider"].isin(set(cliffs["recipient"]))]
-    by_rec = active.sort_values("service").groupby("provider")["service"].agg(list).to_dict()
+    by_rec: dict[str, list[str]] = {}
+    in_order = active.sort_values("service")  # each provider's services in id order
+    for p, sv in zip(in_order["provider"].tolist(), in_order["service"].tolist()):
+        by_rec.setdefault(p, []).append(sv)
     cliffs["services"] = [[s] if pd.notna(s) else list(by_rec.get(r, []))
                           for s, r in zip(cliffs["service"], cliffs["recipient"])]
     cliffs["service"] = pd.Series([s if pd.notna(s) else None for s in cliffs["service"]], index=cliffs.index,

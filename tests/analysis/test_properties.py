@@ -152,3 +152,45 @@ def test_the_difference_alone_equals_the_full_scenarios_difference(eco, provider
     assert alone.diff_dict() == full.diff_dict() == full.diff().diff_dict()
     # with the baseline given, its parts are used, and the answer is the same
     assert diff_options(frames, opts, baseline=full.baseline).diff_dict() == full.diff_dict()
+
+
+def _followed_on_by_definition(funding, ending):
+    """SPEC §5, pair by pair: another flow from the same funder to the same recipient (for the same service
+    when the ending flow names one) that ends later or is open."""
+    import pandas as pd
+
+    out = []
+    for e in ending.itertuples():
+        hit = False
+        for g in funding.itertuples():
+            if g.funder != e.funder or g.recipient != e.recipient or pd.isna(g.funder) or pd.isna(g.recipient):
+                continue
+            if pd.notna(e.service) and g.service != e.service:
+                continue
+            if pd.isna(g.end) or g.end > e.end:
+                hit = True
+                break
+        out.append(hit)
+    return out
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.lists(st.tuples(st.sampled_from(["A", "B", None]), st.sampled_from(["P", "Q", "R", None]),
+                          st.sampled_from(["S1", "S2", None]), st.one_of(st.none(), st.integers(0, 6))),
+                min_size=1, max_size=14),
+       st.data())
+def test_a_follow_on_is_what_the_definition_says(flows, data):
+    import pandas as pd
+
+    from ecosystem.analysis.fragility import followed_on
+
+    funding = pd.DataFrame(
+        [(f, r, s, None if e is None else pd.Timestamp("2026-01-01") + pd.DateOffset(months=e)) for f, r, s, e in flows],
+        columns=["funder", "recipient", "service", "end"])
+    funding["end"] = funding["end"].astype("datetime64[s]")
+    funding.index = [f"F{i}" for i in range(len(funding))]  # an index of its own, as a filtered table has
+    dated = [i for i in range(len(funding)) if pd.notna(funding["end"].iloc[i])]
+    picked = data.draw(st.lists(st.sampled_from(dated), unique=True) if dated else st.just([]))
+    ending = funding.iloc[sorted(picked)]
+    got = followed_on(funding, ending).tolist()
+    assert got == _followed_on_by_definition(funding, ending)
