@@ -1,5 +1,3 @@
-import sys
+from ecosystem.cli import run
 
-from ecosystem.cli import main
-
-sys.exit(main())
+run()

@@ -698,9 +698,16 @@ def _quiet_stdout() -> None:
 
 
 def run() -> None:  # pragma: no cover
+    """The ``ecomap`` command (and ``python -m ecosystem``): :func:`main`, its output flushed, its code as the exit status."""
+    import gc
+
     code = main()
     try:
         sys.stdout.flush()
     except BrokenPipeError:
         _quiet_stdout()
+    sys.stderr.flush()
+    # the process is ending: its last garbage collection need not walk the tables it leaves behind
+    # (0.13-0.15 s of a la-scale scenario); files are closed by their with-blocks, and atexit still runs
+    gc.freeze()
     sys.exit(code)
