@@ -239,7 +239,7 @@ class Ecomap:
         self._analyses = _LRU(cache_size)
         self._derived = _LRU(cache_size)
         self._disk = DiskCache(pathlib.Path(cache_dir)) if cache_dir is not None else None
-        self._context: tuple[tuple, Any] | None = None  # the last view's prepared tables (see context())
+        self._context = None  # the last view's prepared tables (see context())
 
     def _cached(self, lru: _LRU, version: str, key: tuple, make, kind: type | tuple[type, ...] | None = None,
                 to_disk: Callable[[Any], Any] | None = None, from_disk: Callable[[Any], Any] | None = None):
@@ -331,6 +331,14 @@ class Ecomap:
 
         return _top_of(place_tree(self.store))
 
+    def _first_places(self) -> tuple[str | None, str | None]:
+        """:meth:`default_place` and :meth:`authority_place`, from one read of the place tree."""
+        from ecosystem.pull import place_tree
+
+        tree = place_tree(self.store)
+        top = _top_of(tree)
+        return top, _authority_under(tree, top)
+
     def authority_place(self) -> str | None:
         """The one authority beneath the dashboard's first view: a council's own, when its data also holds
         the region and country above it (country → region → authority → wards).
@@ -341,21 +349,7 @@ class Ecomap:
         is already that place, when a place on the way holds several (a
         region of two authorities), or when there is no single top-level place.
         """
-        from ecosystem.pull import place_tree
-
-        tree = place_tree(self.store)
-        top = _top_of(tree)
-        if top is None:
-            return None
-        p = top
-        while True:
-            below = list(tree.predecessors(p))
-            if len(below) != 1 or tree.in_degree(below[0]) == 0:
-                break
-            p = below[0]
-        if p == top or any(tree.in_degree(c) for c in tree.predecessors(p)):
-            return None
-        return str(p)
+        return self._first_places()[1]
 
     def prepare_view(self, place: str | None = None, as_of: dt.date | None = None
                      ) -> tuple[str | None, dt.date, str | None]:
@@ -367,8 +361,9 @@ class Ecomap:
         """
         from ecosystem.analysis.market import trend_dates
 
-        also = self.authority_place() if place is None else None
-        place = place if place is not None else self.default_place()
+        also = None
+        if place is None:
+            place, also = self._first_places()
         as_of = as_of or dt.date.today()
         self.analysis(place, as_of)
         self.series(place, trend_dates(as_of))  # the market page's trend
@@ -397,16 +392,13 @@ class Ecomap:
         an analysis (a report's 12-month cliff outlook) does not prepare the
         place's tables a second time: 0.15–0.2 s at la scale. Read-only.
         """
-        from ecosystem.analysis._tables import as_date, prepare
+        from ecosystem.analysis._tables import prepare
 
-        version = version or self.version()
-        frames = self.frames(place, version=version)
-        key = (version, place, as_date(as_of))
+        frames = self.frames(place, version=version or self.version())  # a new version's frames are new ones
         kept = self._context
-        if kept is not None and kept[0] == key and kept[1].frames is frames:
-            return kept[1]
-        ctx = prepare(frames, place=place, as_of=as_of)
-        self._context = (key, ctx)
+        if kept is not None and kept.made_from(frames, place, as_of):
+            return kept
+        self._context = ctx = prepare(frames, place=place, as_of=as_of)
         return ctx
 
     def series(self, place: str | None, dates: Iterable[dt.date], *, category: str | None = None,
@@ -536,6 +528,21 @@ def _top_of(tree: nx.DiGraph) -> str | None:
     from ecosystem.pull import top_place
 
     return top_place((code, next(iter(tree.successors(code)), None)) for code in tree)
+
+
+def _authority_under(tree: nx.DiGraph, top: str | None) -> str | None:
+    """See :meth:`Ecomap.authority_place`: down from ``top`` while a place holds one place, to one holding leaves."""
+    if top is None:
+        return None
+    p = top
+    while True:
+        below = list(tree.predecessors(p))
+        if len(below) != 1 or tree.in_degree(below[0]) == 0:
+            break
+        p = below[0]
+    if p == top or any(tree.in_degree(c) for c in tree.predecessors(p)):
+        return None
+    return str(p)
 
 
 def warming_off() -> bool:

@@ -277,8 +277,7 @@ def analyse_frames(frames: Frames, *, place: str | None, as_of: Any, horizon: in
     ``place`` and ``as_of`` (:func:`~ecosystem.analysis._tables.prepare`),
     used instead of preparing them again. The analysis only reads it.
     """
-    if context is not None and (context.frames is not frames or context.place != place
-                                or context.as_of != as_date(as_of)):
+    if context is not None and not context.made_from(frames, place, as_of):
         raise ValueError("analyse_frames: the context was prepared from other frames, place or date")
     timings: dict[str, float] = {}
     t = time.perf_counter()

@@ -553,6 +553,10 @@ class Context:
     scope: frozenset | None
     unplaced: pd.DataFrame = dataclasses.field(default_factory=lambda: pd.DataFrame(columns=UNPLACED_COLUMNS))
 
+    def made_from(self, frames: "Frames", place: str | None, as_of: Any) -> bool:
+        """Whether this is the context :func:`prepare` makes of ``frames`` for ``place`` on ``as_of``."""
+        return self.frames is frames and self.place == place and self.as_of == as_date(as_of)
+
     def in_scope(self, ids: pd.Series) -> pd.Series:
         if self.scope is None:
             return pd.Series(True, index=ids.index)

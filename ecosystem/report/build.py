@@ -175,28 +175,20 @@ def _boundaries(store, codes: list[str]) -> dict[str, Any]:
     return out
 
 
-def cliff_outlook(frames: an.Frames, cliffs: list[dict[str, Any]], place: str | None, as_of: dt.date,
-                  horizon: int, *, context: Callable[[], Any] | None = None) -> list[dict[str, Any]]:
+def cliff_outlook(cliffs: list[dict[str, Any]], as_of: dt.date, horizon: int,
+                  context: Callable[[], Any]) -> list[dict[str, Any]]:
     """Funding cliffs ending within 12 months, each with ``within_months`` (3, 6 or 12).
 
-    ``frames``: the analysis tables of ``place`` (:meth:`ecosystem.service.Ecomap.frames`).
     ``cliffs``: the analysis's cliffs at ``horizon`` months (reused when the
     horizon is already 12). A longer horizon's cliffs are a superset: the
-    successor test does not depend on it. ``context``: gives the prepared
-    tables of ``frames`` for ``place`` and ``as_of``, when they are to hand
-    (:meth:`ecosystem.service.Ecomap.context`).
+    successor test does not depend on it. ``context``: gives the place's
+    prepared tables on ``as_of`` (:meth:`ecosystem.service.Ecomap.context`),
+    asked for only when a longer horizon is needed.
     """
-    from ecosystem.analysis._tables import prepare
     from ecosystem.analysis.fragility import funding_cliffs_from
 
     outlook_h = max(max(CLIFF_BANDS), int(horizon))
-    if outlook_h == horizon:
-        wide = cliffs
-    else:
-        ctx = context() if context is not None else None
-        if ctx is None or ctx.frames is not frames or ctx.place != place or ctx.as_of != as_of:
-            ctx = prepare(frames, place=place, as_of=as_of)
-        wide = records(funding_cliffs_from(ctx, horizon=outlook_h))
+    wide = cliffs if outlook_h == horizon else records(funding_cliffs_from(context(), horizon=outlook_h))
     limits = {b: m.add_months(as_of, b) for b in CLIFF_BANDS}
     outlook = []
     for r in wide:
@@ -207,13 +199,12 @@ def cliff_outlook(frames: an.Frames, cliffs: list[dict[str, Any]], place: str | 
     return outlook
 
 
-def kept_outlook(app, frames: an.Frames, cliffs: list[dict[str, Any]], place: str | None, as_of: dt.date,
-                 horizon: int, *, version: str | None = None) -> list[dict[str, Any]]:
+def kept_outlook(app, cliffs: list[dict[str, Any]], place: str | None, as_of: dt.date, horizon: int, *,
+                 version: str | None = None) -> list[dict[str, Any]]:
     """:func:`cliff_outlook`, kept per data version like the analyses (its 12-month cliffs need the place's
     prepared tables, which the analysis just made, or from the disk cache makes again). New dicts each time."""
     rows = app.memo(("cliff-outlook", place, as_of.isoformat(), int(horizon)),
-                    lambda: cliff_outlook(frames, cliffs, place, as_of, horizon,
-                                          context=lambda: app.context(place, as_of, version=version)),
+                    lambda: cliff_outlook(cliffs, as_of, horizon, lambda: app.context(place, as_of, version=version)),
                     version=version, kind=list)
     return [dict(r) for r in rows]
 
@@ -287,7 +278,7 @@ def build(app, place: str | None, as_of: dt.date, *, horizon: int = 6, oversuppl
     names = place_names(app, place, tree, frames, version)
 
     analysis = analysis_dict(a)
-    outlook = kept_outlook(app, frames, analysis["funding_cliffs"], place, as_of, horizon, version=version)
+    outlook = kept_outlook(app, analysis["funding_cliffs"], place, as_of, horizon, version=version)
 
     if place is None:
         leaves = sorted({str(c) for c in tree.nodes if tree.in_degree(c) == 0}, key=str)

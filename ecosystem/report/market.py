@@ -222,7 +222,7 @@ def build_market(app, place: str | None, as_of: dt.date, *, categories: list[str
 
     dates = sorted(set(dates or default_dates(as_of)) | {as_of})
     leaves = sorted({str(c) for c in nx.ancestors(tree, place) if tree.in_degree(c) == 0} or {place}, key=str)
-    outlook = kept_outlook(app, frames, aj["funding_cliffs"], place, as_of, horizon, version=version)
+    outlook = kept_outlook(app, aj["funding_cliffs"], place, as_of, horizon, version=version)
     svc_cat: dict[str, set[str]] = {}
     for s, c in zip(frames.services["service"], frames.services["category"]):
         svc_cat.setdefault(str(s), set()).add(str(c))
