@@ -1,16 +1,22 @@
 """The callbacks every table shares: CSV and Excel downloads, and drawing a chart's table when its disclosure is
-first opened (:func:`dashboard.components.tables.deferred`); one pattern-matching callback each."""
+first opened (:func:`dashboard.components.tables.deferred`), drawing a chart below the first screen when it comes
+near (:func:`dashboard.components.layout.graph`); one pattern-matching callback each."""
 
 from __future__ import annotations
 
 from dash import MATCH, Input, Output, State, callback, clientside_callback, ctx, dcc, no_update
 
+from dashboard.components.layout import FILL_CHART
 from dashboard.components.tables import FILL_ON_OPEN, export_bytes, export_name
 
 clientside_callback(FILL_ON_OPEN, Output({"type": "ecomap-lazy-slot", "table": MATCH}, "children"),
                     Input({"type": "ecomap-lazy-open", "table": MATCH}, "n_clicks"),
                     Input({"type": "ecomap-lazy-rows", "table": MATCH}, "data"),
                     State({"type": "ecomap-lazy-slot", "table": MATCH}, "children"))
+
+clientside_callback(FILL_CHART, Output({"type": "ecomap-lazy-chart", "chart": MATCH}, "children"),
+                    Input({"type": "ecomap-lazy-chart", "chart": MATCH}, "n_clicks"),
+                    State({"type": "ecomap-lazy-figure", "chart": MATCH}, "data"), prevent_initial_call=True)
 
 
 @callback(Output({"type": "ecomap-download", "table": MATCH}, "data"),

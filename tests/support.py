@@ -52,3 +52,34 @@ def chart_table(wrap):
 
     kids = wrap.children
     return kids[2] if isinstance(kids[2], dash_table.DataTable) else dash_table.DataTable(**kids[3].data["props"])
+
+
+#: every chart slot of the page holds its drawn chart
+ALL_CHARTS_DRAWN = ("() => [...document.querySelectorAll('.ecomap-lazy-chart')]"
+                    ".every(s => s.querySelector('.main-svg'))")
+
+
+#: the page's first screen is drawn: a chart or a chart's slot is there, nothing is loading, every chart placed
+#: is drawn
+PAGE_DRAWN = """() => {
+  if (document.querySelector('[data-dash-is-loading="true"], .dash-graph--pending')) return false;
+  const graphs = [...document.querySelectorAll('.dash-graph')];
+  return (graphs.length || document.querySelector('.ecomap-lazy-chart')) && graphs.every(g => g.querySelector('.main-svg'));
+}"""
+
+
+def draw_charts(page, timeout: float = 30_000) -> None:
+    """Scroll to each chart drawn only near the screen (``layout.graph(lazy=True)``) as a person does, until every
+    one is drawn; then back to the top of the page. The page must have a chart."""
+    page.wait_for_function(PAGE_DRAWN, timeout=timeout)
+    for i in range(page.locator(".ecomap-lazy-chart").count()):
+        page.locator(".ecomap-lazy-chart").nth(i).scroll_into_view_if_needed()
+        page.locator(".ecomap-lazy-chart").nth(i).locator(".main-svg").first.wait_for(state="attached",
+                                                                                      timeout=timeout)
+    page.wait_for_function(ALL_CHARTS_DRAWN, timeout=timeout)
+    page.evaluate("() => window.scrollTo(0, 0)")
+
+
+def lazy_figure(slot):
+    """The figure of a lazy chart (:func:`dashboard.components.layout.graph`): the component its Store holds."""
+    return slot.children[1].data["props"]["figure"]

@@ -161,3 +161,94 @@
   });
   watch.observe(document.documentElement, {childList: true, subtree: true});
 })();
+
+/* A chart below the first screen is drawn as it comes near the screen.
+ *
+ * dashboard.components.layout.graph(lazy=True) sends such a chart as data beside
+ * an empty slot of its height (class ecomap-lazy-chart). Each slot without its
+ * chart is watched; once it has been within NEAR of the screen for STEADY ms and
+ * the charts already on the page are drawn, its n_clicks is set, and a
+ * clientside callback puts the chart in it. A slot drawn again empty after
+ * it held its chart (the page's filters changed) is watched again. Printing
+ * draws every chart first.
+ */
+(function () {
+  var NEAR = "400px";
+  var watched = new Set();
+  var asked = new WeakSet();
+  var seen = 0;
+
+  function draw(slot) {
+    watched.delete(slot);
+    asked.add(slot);
+    if (io) { io.unobserve(slot); }
+    var dc = window.dash_clientside;
+    if (!dc || !dc.set_props || !slot.id) { return; }
+    var id;
+    try { id = JSON.parse(slot.id); } catch (e) { return; }
+    seen += 1;
+    dc.set_props(id, {n_clicks: seen});
+  }
+
+  // a slot must stay near for STEADY ms once the page's first screen is drawn: while a page is being drawn, its
+  // charts and tables come in after their slots, and a slot near the top of a page still short is pushed down,
+  // out of reach, by them
+  var STEADY = 150;
+  var timers = new Map();
+  // the page's own first screen comes first: nothing of Dash's loading, every chart already placed drawn
+  function busy() {
+    if (document.querySelector('[data-dash-is-loading="true"], .dash-graph--pending')) { return true; }
+    return Array.prototype.some.call(document.querySelectorAll(".dash-graph"), function (g) {
+      return !g.querySelector(".main-svg");
+    });
+  }
+  function near(slot) {
+    return slot.getBoundingClientRect().top < window.innerHeight + parseFloat(NEAR);
+  }
+  function later(slot) {
+    timers.set(slot, setTimeout(function () {
+      timers.delete(slot);
+      if (!watched.has(slot) || !slot.isConnected) { return; }
+      if (busy()) { later(slot); return; }
+      if (near(slot)) { draw(slot); }
+    }, STEADY));
+  }
+  var io = window.IntersectionObserver ? new IntersectionObserver(function (entries) {
+    entries.forEach(function (e) {
+      var slot = e.target;
+      clearTimeout(timers.get(slot));
+      timers.delete(slot);
+      if (e.isIntersecting) { later(slot); }
+    });
+  }, {rootMargin: "0px 0px " + NEAR + " 0px"}) : null;
+
+  function empty(slot) { return !slot.querySelector(".dash-graph, .js-plotly-plot"); }
+
+  var queued = false;
+  function scan() {
+    queued = false;
+    watched.forEach(function (slot) {
+      if (!slot.isConnected || !empty(slot)) { watched.delete(slot); if (io) { io.unobserve(slot); } }
+    });
+    document.querySelectorAll(".ecomap-lazy-chart").forEach(function (slot) {
+      if (!empty(slot)) { asked.delete(slot); return; }
+      if (watched.has(slot) || asked.has(slot)) { return; }
+      watched.add(slot);
+      if (io) { io.observe(slot); } else { draw(slot); }
+    });
+  }
+  function queue() {
+    if (!queued) { queued = true; window.requestAnimationFrame(scan); }
+  }
+
+  window.addEventListener("beforeprint", function () {
+    document.querySelectorAll(".ecomap-lazy-chart").forEach(function (slot) {
+      if (empty(slot) && !asked.has(slot)) { draw(slot); }
+    });
+  });
+  function start() {
+    new MutationObserver(queue).observe(document.body, {childList: true, subtree: true});
+    queue();
+  }
+  if (document.body) { start(); } else { document.addEventListener("DOMContentLoaded", start); }
+})();

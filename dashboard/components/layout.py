@@ -117,18 +117,51 @@ def card_values(items: list[tuple[str, str, str | None]] | None, n: int) -> list
     return [x for item in items for x in item]
 
 
+#: the height a chart is drawn at when its figure does not say (Plotly's own default)
+CHART_HEIGHT = 450
+
+
+def graph(graph_id: str, fig: go.Figure, *, filename: str | None = None, lazy: bool = False) -> Any:
+    """A chart's ``dcc.Graph``, or with ``lazy`` a slot of the chart's height that draws it when it comes near the
+    screen (``ecomap.js`` watches the slot; :data:`FILL_CHART` puts the graph in it).
+
+    A chart below the first screen cost every visit to its page a tenth of a second of the browser's time before
+    the page settled, though nobody sees it until they scroll: lazily, it is drawn as it comes within a few hundred
+    pixels of the screen (or when the page is printed). The graph keeps its id once drawn."""
+    g = dcc.Graph(id=graph_id, figure=fig, config=graph_config(filename or graph_id), className="ecomap-graph")
+    if not lazy:
+        return g
+    layout = (fig.get("layout") or {}) if isinstance(fig, dict) else fig.layout
+    height = (layout.get("height") if isinstance(layout, dict) else layout.height) or CHART_HEIGHT
+    return html.Div([
+        html.Div(html.P("Drawing the chart…", className="small text-muted mb-0 p-2 ecomap-lazy-note"),
+                 id={"type": "ecomap-lazy-chart", "chart": graph_id}, className="ecomap-lazy-chart",
+                 style={"minHeight": f"{int(height)}px"}),
+        dcc.Store(id={"type": "ecomap-lazy-figure", "chart": graph_id}, data=g.to_plotly_json()),
+    ])
+
+
+#: fills a lazy chart's slot (:func:`graph`) when ``ecomap.js`` says it has come near the screen (its ``n_clicks``)
+FILL_CHART = """
+function(seen, spec) {
+    return (seen && spec) ? spec : window.dash_clientside.no_update;
+}
+"""
+
+
 def chart(graph_id: str, fig: go.Figure, table: Any, *, title: str, description: str | None = None,
-          filename: str | None = None) -> html.Section:
+          filename: str | None = None, lazy: bool = False) -> html.Section:
     """A chart, the text saying what it shows, and its table alternative (a disclosure under it, its table drawn
-    when first opened: :func:`~dashboard.components.tables.deferred`)."""
+    when first opened: :func:`~dashboard.components.tables.deferred`). ``lazy``: a chart below the first screen,
+    drawn when it comes near (:func:`graph`)."""
     table, key = deferred(table)
     summary = html.Summary(f"{title}: as a table", className="small",
                            **({"id": {"type": "ecomap-lazy-open", "table": key}} if key else {}))
     return html.Section([
         html.H2(title, className="h5 mt-2"),
         html.P(description, className="small text-muted mb-1") if description else None,
-        html.Div(dcc.Graph(id=graph_id, figure=fig, config=graph_config(filename or graph_id), className="ecomap-graph"),
-                 role="figure", **{"aria-label": f"{title} (chart; the same figures are in the table below it)"}),
+        html.Div(graph(graph_id, fig, filename=filename, lazy=lazy), role="figure",
+                 **{"aria-label": f"{title} (chart; the same figures are in the table below it)"}),
         html.Details([summary, table], className="mb-3", **({"data-ecomap-table": key} if key else {})),
     ], className="mb-3")
 

@@ -17,10 +17,10 @@ from typing import Any
 
 import pandas as pd
 import plotly.graph_objects as go
-from dash import dcc, html
+from dash import html
 
 from dashboard.components import figures as fg
-from dashboard.components.layout import chart, figure_cards, graph_config, pct
+from dashboard.components.layout import chart, figure_cards, graph, pct
 from dashboard.components.tables import data_table
 from dashboard.components.views import org_link, org_links
 from dashboard.state import Names, Result, View
@@ -318,7 +318,7 @@ def security_section(res: Result) -> list:
                        numeric={"Amount": 0, "Short-term %": 1, "One to three years %": 1, "Multi-year %": 1})
     out.append(chart("market-security", security_figure(sec, names, main), table,
                      title=f"Funding security — all funders and the {MAX_FUNDERS} largest ({main})",
-                     filename="ecomap-funding-security",
+                     filename="ecomap-funding-security", lazy=True,
                      description="Each bar splits one funder's active money by how long its flows last; the first "
                                  "bar is every funder together."))
     return out
@@ -519,13 +519,12 @@ def trend_section(series: pd.DataFrame | None, names: Names, view: View, *, note
         out.append(html.P("No figures to draw for these dates.", className="text-muted fst-italic"))
         return out
     titles = "; ".join(p["title"].lower() for p in panels)
-    graph = html.Div(dcc.Graph(id="market-trend-chart", figure=trend_figure(x, panels), config=graph_config("ecomap-trend"),
-                               className="ecomap-graph"),
+    drawn = html.Div(graph("market-trend-chart", trend_figure(x, panels), filename="ecomap-trend", lazy=True),
                      role="figure", **{"aria-label": f"The trend in four small charts: {titles} (the same figures are "
                                                      "in the table below)"})
     numeric = {c: 0 for c in ("People in need", "Supply", "Unmet", "Active funding")}
     numeric.update({"Short-term %": 1, "Multi-year %": 1})
-    out += [graph,
+    out += [drawn,
             html.Details([html.Summary("The trend as a table", className="small"),
                           data_table("market-trend-table", trend_table(series), caption="Trend", numeric=numeric,
                                      page_size=12)], className="mb-3")]

@@ -526,7 +526,7 @@ def fragility_view(res: Result, frames: an.Frames) -> list:
               data_table("fragility-timeline", tl_df, caption="Funding ending by quarter" + (
                   f" (amounts in {a.currency}; other currencies are in the cliff table)" if a.several_currencies
                   else ""), numeric={tl_head: 0}),
-              title="Funding cliff timeline by quarter", filename="ecomap-cliffs",
+              title="Funding cliff timeline by quarter", filename="ecomap-cliffs", lazy=True,
               description="Money in active flows ending each quarter; 'no follow-on' means no later or open flow "
                           "from the same funder to the same recipient (for the same service, when the flow names "
                           "one), the rule of the cliffs table below."),
@@ -536,7 +536,7 @@ def fragility_view(res: Result, frames: an.Frames) -> list:
         chart("fragility-critical", crit_fig,
               data_table("fragility-critical-table", crit_df, caption="Critical providers",
                          markdown=["Provider"], numeric={"Unmet added": 0}),
-              title="Critical providers: unmet need if each left", filename="ecomap-critical"),
+              title="Critical providers: unmet need if each left", filename="ecomap-critical", lazy=True),
         data_table("fragility-sole", sole_df, caption="Sole providers", markdown=["Provider"],
                    numeric={"Need": 0, "Supply": 0}, empty="No cell depends on a single provider."),
         html.Div([

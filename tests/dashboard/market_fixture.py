@@ -109,7 +109,8 @@ def flat(x) -> str:
 
 
 def find(component, ident):
-    """The component with ``id`` ``ident`` in a tree (None when absent)."""
+    """The component with ``id`` ``ident`` in a tree (None when absent); a chart drawn only near the screen
+    (``layout.graph(lazy=True)``) is found as the graph its Store holds."""
     if isinstance(component, (list, tuple)):
         for c in component:
             got = find(c, ident)
@@ -118,6 +119,10 @@ def find(component, ident):
         return None
     if getattr(component, "id", None) == ident:
         return component
+    if getattr(component, "id", None) == {"type": "ecomap-lazy-figure", "chart": ident}:
+        from dash import dcc
+
+        return dcc.Graph(**component.data["props"])
     kids = getattr(component, "children", None)
     return find(kids, ident) if kids is not None else None
 

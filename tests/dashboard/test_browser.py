@@ -11,7 +11,7 @@ import re
 import shutil
 
 import pytest
-from support import ARGS, CHROMIUM, choose, serving
+from support import ALL_CHARTS_DRAWN, ARGS, CHROMIUM, choose, draw_charts, serving
 
 from ecosystem.demo import DEMO_AS_OF, DEMO_PLACE
 
@@ -276,6 +276,7 @@ def test_bar_and_heatmap_labels_fit_inside_their_charts(browser_page):
     for route, graphs in (("/fragility", ["#fragility-dependency", "#fragility-critical", "#fragility-cliffs"]), ("/gaps", ["#gaps-heatmap"]),
                           ("/market", ["#market-diversity", "#market-security"])):
         page.goto(page.base + route + VIEW)
+        draw_charts(page)
         for g in graphs:
             page.wait_for_selector(f"{g} .main-svg")
             out = page.eval_on_selector(g, """g => { const box = g.querySelector('.main-svg').getBoundingClientRect();
@@ -296,6 +297,7 @@ def test_every_chart_is_drawn_once_its_margins_already_holding_its_labels_legend
         page.goto(page.base + route + VIEW)
         page.wait_for_function("""() => { const gs = [...document.querySelectorAll('.dash-graph')];
             return gs.length && gs.every(g => g.querySelector('.main-svg')) && !document.querySelector('.dash-graph--pending'); }""")
+        draw_charts(page)
         charts = page.evaluate("""() => [...document.querySelectorAll('.js-plotly-plot')].map(gd => {
             const m = gd._fullLayout.margin, s = gd._fullLayout._size;
             return [gd.parentElement.id || gd.id, [m.l, m.r, m.t, m.b], [s.l, s.r, s.t, s.b]]; })""")
@@ -327,6 +329,7 @@ def test_a_chart_is_laid_out_again_only_when_its_size_changes(browser_page):
     page = browser_page
     page.set_viewport_size({"width": 1300, "height": 900})
     page.goto(page.base + "/fragility" + VIEW)
+    draw_charts(page)
     page.wait_for_selector("#fragility-cliffs .main-svg", state="attached")
     page.wait_for_function("() => !document.querySelector('.dash-graph--pending')")
     same = page.evaluate("""async () => { const gd = document.querySelector('#fragility-cliffs .js-plotly-plot');
@@ -340,6 +343,39 @@ def test_a_chart_is_laid_out_again_only_when_its_size_changes(browser_page):
     assert page.errors == []
 
 
+def test_a_chart_below_the_first_screen_is_drawn_as_it_comes_near_and_again_after_a_filter_change(browser_page):
+    """A chart far below the first screen waits in a slot of its height; scrolled to, it is drawn (once the page's
+    own charts are); a new body from a filter change leaves it waiting again; printing draws every one."""
+    page = browser_page
+    page.set_viewport_size({"width": 1300, "height": 500})
+    try:
+        page.goto(page.base + "/fragility" + VIEW)
+        page.wait_for_selector("#fragility-dependency .main-svg", state="attached", timeout=WAIT)
+        page.wait_for_function("() => !document.querySelector('[data-dash-is-loading=\"true\"]')", timeout=WAIT)
+        page.wait_for_timeout(600)  # longer than a slot must stay near before it is drawn
+        slot = page.locator(".ecomap-lazy-chart").filter(has_text="Drawing the chart")
+        top = page.evaluate("() => document.querySelector('#fragility-critical-table-wrap')"
+                            ".closest('section').getBoundingClientRect().top")
+        assert top > 500 + 400  # far below the screen and its margin: not drawn yet
+        assert page.locator("#fragility-critical").count() == 0 and slot.count() == 2
+        held = page.evaluate("() => [...document.querySelectorAll('.ecomap-lazy-chart')].map(s => s.style.minHeight)")
+        assert all(h.endswith("px") and float(h[:-2]) >= 260 for h in held), held  # the page does not jump
+        page.locator("#fragility-critical-table-wrap").evaluate("e => e.closest('section').scrollIntoView()")
+        page.wait_for_selector("#fragility-critical .main-svg", state="attached", timeout=WAIT)
+        bars = page.evaluate("() => document.querySelector('#fragility-critical .js-plotly-plot').data[0].y.length")
+        assert bars > 0
+        page.evaluate("() => window.scrollTo(0, 0)")
+        choose(page, "#fragility-category", "Food support")
+        page.wait_for_function("() => location.search.includes('category=')", timeout=WAIT)
+        page.wait_for_function("() => !document.querySelector('#fragility-critical')", timeout=WAIT)  # waiting again
+        page.evaluate("() => window.dispatchEvent(new Event('beforeprint'))")
+        page.wait_for_function(ALL_CHARTS_DRAWN, timeout=WAIT)
+        assert page.locator(".ecomap-lazy-note").count() == 0
+    finally:
+        page.set_viewport_size({"width": 1300, "height": 900})
+    assert page.errors == []
+
+
 def test_the_charts_are_drawn_by_the_dashboards_own_plotly_js(browser_page):
     """Dash's renderer asks for plotly.js at its usual address and gets the partial bundle (dashboard/vendor):
     only the traces ecomap draws, every one of them drawn on the demo."""
@@ -348,6 +384,9 @@ def test_the_charts_are_drawn_by_the_dashboards_own_plotly_js(browser_page):
     for path, selector in (("/", "#overview-map .choroplethlocation"), ("/gaps", "#gaps-heatmap .hm"),
                            ("/funding", "#funding-sankey .sankey"), ("/market", "#market-trend-chart .scatterlayer .trace")):
         page.goto(page.base + path + VIEW)
+        if path == "/market":
+            page.wait_for_selector("#market-trend-body .ecomap-lazy-chart", state="attached")
+            draw_charts(page)
         page.wait_for_selector(selector, state="attached")
         drawn |= set(page.evaluate("() => [...document.querySelectorAll('.js-plotly-plot')]"
                                    ".flatMap(g => (g.data || []).map(t => t.type || 'scatter'))"))

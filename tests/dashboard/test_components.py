@@ -607,6 +607,38 @@ def test_a_charts_table_waits_beside_its_slot_until_opened():
     assert deferred(other) == (other, None)  # anything else is left as it is
 
 
+def test_a_chart_below_the_first_screen_waits_in_a_slot_of_its_height_with_its_graph_beside_it():
+    from dash import dcc
+
+    from dashboard.components.layout import CHART_HEIGHT, FILL_CHART, chart, graph
+    from support import lazy_figure
+
+    fig = fg.hbar(["Sale", "Hale"], [1.0, 2.0])
+    fig.update_layout(height=333)
+    plain = graph("g", fig, filename="ecomap-g")
+    assert isinstance(plain, dcc.Graph) and plain.id == "g" and plain.figure is fig  # drawn at once by default
+    assert plain.config["toImageButtonOptions"]["filename"] == "ecomap-g"
+    slot, store = graph("g", fig, filename="ecomap-g", lazy=True).children
+    assert slot.id == {"type": "ecomap-lazy-chart", "chart": "g"} and "ecomap-lazy-chart" in slot.className
+    assert slot.style == {"minHeight": "333px"}  # the page keeps its length while the chart waits
+    assert "Drawing the chart" in slot.children.children
+    assert store.id == {"type": "ecomap-lazy-figure", "chart": "g"}
+    held = store.data
+    assert held["type"] == "Graph" and held["namespace"] == "dash_core_components"
+    assert held["props"]["id"] == "g" and held["props"]["config"] == plain.config  # the same graph, the same id
+    assert lazy_figure(graph("g", fig, lazy=True)) is fig
+    # a figure that does not say its height waits in Plotly's own default
+    import plotly.graph_objects as go
+
+    assert graph("h", go.Figure(), lazy=True).children[0].style == {"minHeight": f"{CHART_HEIGHT}px"}
+    assert graph("h", {"data": [], "layout": {"height": 280}}, lazy=True).children[0].style == {"minHeight": "280px"}
+    assert graph("h", {"data": []}, lazy=True).children[0].style == {"minHeight": f"{CHART_HEIGHT}px"}
+    section = chart("g", fig, data_table("t", pd.DataFrame({"a": [1]})), title="Gaps", lazy=True)
+    figure_div = section.children[2]
+    assert figure_div.role == "figure" and figure_div.children.children[1].id["chart"] == "g"
+    assert "spec" in FILL_CHART and "no_update" in FILL_CHART
+
+
 def test_label_margins_make_room_for_the_longest_line_without_a_second_draw():
     assert fg.label_margin(["Sale", "Altrincham Age Well Network"]) == int(27 * 13 * 0.62 + 24)
     assert fg.label_margin(["Health and<br>wellbeing support"], 11) == int(17 * 11 * 0.62 + 24)  # the longest line

@@ -9,7 +9,7 @@ import pathlib
 import shutil
 
 import pytest
-from support import ARGS, CHROMIUM, serving
+from support import ARGS, CHROMIUM, draw_charts, serving
 
 from ecosystem.demo import DEMO_AS_OF, DEMO_PLACE
 
@@ -42,9 +42,9 @@ def outside(page) -> list[str]:
 
 
 def settled(page) -> None:
-    page.wait_for_selector("#market-trend-body [role=figure], #market-trend-body p", state="attached")
+    page.wait_for_selector("#market-trend-body [role=figure], #market-trend-body p.fst-italic", state="attached")
     page.wait_for_selector("#market-pipeline-wrap, #market-pipeline-empty", state="attached")
-    page.wait_for_function("() => !document.querySelector('[data-dash-is-loading=\"true\"]')")
+    draw_charts(page)  # the charts below the first screen, drawn as they come near it
 
 
 def test_the_market_page_draws_every_section_of_the_demo_with_names(page):

@@ -12,7 +12,7 @@ import shutil
 
 import pytest
 from market_fixture import AS_OF, FORMULA_TITLE, PLACE, find, flat, panels_of, write_template
-from support import ARGS, CHROMIUM, chart_table, choose, serving
+from support import ARGS, CHROMIUM, chart_table, choose, draw_charts, serving
 
 from dashboard import state
 
@@ -201,9 +201,9 @@ def page(market_app):
 
 
 def settled(page) -> None:
-    page.wait_for_selector("#market-trend-chart .main-svg, #market-trend-body p.fst-italic", state="attached")
+    page.wait_for_selector("#market-trend-body [role=figure], #market-trend-body p.fst-italic", state="attached")
     page.wait_for_selector("#market-pipeline-wrap, #market-pipeline-empty", state="attached")
-    page.wait_for_function("() => !document.querySelector('[data-dash-is-loading=\"true\"]')")
+    draw_charts(page)  # the charts below the first screen, drawn as they come near it
 
 
 def outside(page) -> list[str]:
