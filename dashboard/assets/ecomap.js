@@ -166,11 +166,10 @@
  *
  * dashboard.components.layout.graph(lazy=True) sends such a chart as data beside
  * an empty slot of its height (class ecomap-lazy-chart). Each slot without its
- * chart is watched; once it has been within NEAR of the screen for STEADY ms and
- * the charts already on the page are drawn, its n_clicks is set, and a
- * clientside callback puts the chart in it. A slot drawn again empty after
- * it held its chart (the page's filters changed) is watched again. Printing
- * draws every chart first.
+ * chart is watched; once it is within NEAR of the screen and the charts already
+ * on the page are drawn, its n_clicks is set, and a clientside callback puts
+ * the chart in it. A slot drawn again empty after it held its chart (the
+ * page's filters changed) is watched again. Printing draws every chart first.
  */
 (function () {
   var NEAR = "400px";
@@ -190,9 +189,9 @@
     dc.set_props(id, {n_clicks: seen});
   }
 
-  // a slot must stay near for STEADY ms once the page's first screen is drawn: while a page is being drawn, its
-  // charts and tables come in after their slots, and a slot near the top of a page still short is pushed down,
-  // out of reach, by them
+  // while the page's first screen is being drawn, a slot waits until it is (checked every STEADY ms) and is still
+  // near: the page's charts and tables come in after their slots, and a slot near the top of a page still short
+  // is pushed down, out of reach, by them
   var STEADY = 150;
   var timers = new Map();
   // the page's own first screen comes first: nothing of Dash's loading, every chart already placed drawn
@@ -218,7 +217,9 @@
       var slot = e.target;
       clearTimeout(timers.get(slot));
       timers.delete(slot);
-      if (e.isIntersecting) { later(slot); }
+      if (e.isIntersecting) {
+        if (busy()) { later(slot); } else { draw(slot); }  // scrolled to on a drawn page: at once
+      }
     });
   }, {rootMargin: "0px 0px " + NEAR + " 0px"}) : null;
 
