@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
-import gc
 import json
 import logging
 import pathlib
@@ -17,15 +16,7 @@ import sys
 import time
 from typing import Any, Callable
 
-#: the youngest generation's size before a garbage collection (CPython's default is 700: made for long-running
-#: programs). A command is a short process that makes hundreds of thousands of objects (the modules it imports,
-#: a place's rows) and frees few of them, so each collection walked them again for nothing: 0.15-0.2 s of a
-#: la-scale scenario went on 560 collections, 0.06 s now on a few. Set before the imports below, which are a
-#: third of it. Reference cycles are still collected; the dashboard's server, started from here, keeps it too.
-GC_YOUNG = 50_000
-gc.set_threshold(GC_YOUNG, *gc.get_threshold()[1:])
-
-from ecosystem import model as m  # after the threshold: its imports make most of the objects
+from ecosystem import model as m
 
 log = logging.getLogger("ecomap")
 
@@ -708,6 +699,8 @@ def _quiet_stdout() -> None:
 
 def run() -> None:  # pragma: no cover
     """The ``ecomap`` command (and ``python -m ecosystem``): :func:`main`, its output flushed, its code as the exit status."""
+    import gc
+
     code = main()
     try:
         sys.stdout.flush()
