@@ -154,6 +154,40 @@ def test_the_difference_alone_equals_the_full_scenarios_difference(eco, provider
     assert diff_options(frames, opts, baseline=full.baseline).diff_dict() == full.diff_dict()
 
 
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(ecosystems(), st.sampled_from([None, "LA", "W1"]), st.lists(st.sampled_from(PROVIDERS), max_size=2, unique=True),
+       st.lists(st.sampled_from(["X", "Y", "P0"]), max_size=2, unique=True),
+       st.lists(st.tuples(st.sampled_from(["S0", "S1", "S2"]), st.sampled_from([None, 0.0, 7.5, 40.0])), max_size=3),
+       st.sampled_from([AS_OF, D(2025, 1, 1), D(2025, 5, 31)]))
+def test_a_scenarios_after_derived_from_the_before_is_the_context_prepared_from_its_tables(
+        eco, place, providers, funders, caps, as_of):
+    """The "after" that diff_options derives from the "before" (changed_context) holds exactly what
+    prepare() makes of the changed tables: every row, value, dtype and order, the scope and the unplaced."""
+    import pandas as pd
+
+    from ecosystem.analysis._tables import prepare, prepare_base
+    from ecosystem.analysis.scenarios import apply, changed_context
+
+    G, services, _ = eco
+    frames = extract(G)
+    funded = set(frames.funding["funder"])
+    ids = {s["id"] for s in services}
+    opts = ScenarioOptions.make(as_of=as_of, place=place, remove_providers=providers,
+                                remove_funders=[f for f in funders if f in funded],
+                                capacity_changes={sid: cap for sid, cap in caps if sid in ids})
+    changed, removed, deactivated = apply(frames, opts)
+    base = prepare_base(frames, place=place)
+    ctx = prepare(frames, place=place, as_of=as_of, base=base)
+    got = changed_context(base, ctx, changed, opts, set(removed) | set(deactivated))
+    want = prepare(changed, place=place, as_of=as_of)
+    for name in ("contrib", "demand", "services", "funding", "unplaced"):
+        pd.testing.assert_frame_equal(getattr(got, name), getattr(want, name), check_exact=True, obj=name)
+    assert (got.scope, got.leaves, got.as_of, got.place) == (want.scope, want.leaves, want.as_of, want.place)
+    assert got.frames is changed
+    # and the difference made through it is the full scenario's
+    assert diff_options(frames, opts).diff_dict() == run_options(frames, opts).diff_dict()
+
 def _followed_on_by_definition(funding, ending):
     """SPEC §5, pair by pair: another flow from the same funder to the same recipient (for the same service
     when the ending flow names one) that ends later or is open."""
