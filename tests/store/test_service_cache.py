@@ -318,11 +318,11 @@ def test_the_difference_alone_uses_a_held_analysis_makes_no_full_one_and_is_kept
     options = an.ScenarioOptions.make(remove_providers=[provider], place="LA", as_of=AS_OF)
     fresh = an.run_options(Ecomap(store).frames("LA"), options)
     full_made, parts_made = [], []
-    real_full, real_parts = scenarios.analyse_frames, scenarios._headline
+    real_full, real_parts = scenarios.analyse_frames, scenarios._headline_of
     monkeypatch.setattr(scenarios, "analyse_frames", lambda *a, **k: full_made.append(1) or real_full(*a, **k))
-    monkeypatch.setattr(scenarios, "_headline", lambda *a, **k: parts_made.append(1) or real_parts(*a, **k))
+    monkeypatch.setattr(scenarios, "_headline_of", lambda *a, **k: parts_made.append(1) or real_parts(*a, **k))
 
-    # nothing held: the parts before and after are computed, no full analysis
+    # nothing held: the parts before and after are computed (the after derived from the before), no full analysis
     d = Ecomap(store, cache_dir=tmp_path / "cache").scenario_diff(options)
     assert isinstance(d, an.ScenarioDiff) and d.diff_dict() == fresh.diff_dict()
     assert (full_made, parts_made) == ([], [1, 1])
