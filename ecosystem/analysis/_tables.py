@@ -622,20 +622,57 @@ def prepare(frames: Frames, *, place: str | None, as_of: Any, base: Base | None 
     elif base.frames is not frames or base.place != place:
         raise ValueError("prepare: base was made for other frames or another place")
 
-    svc = frames.services.copy()
-    svc["active"] = active_mask(svc["start"], svc["end"], as_of)
+    svc = _dated(frames.services, as_of)
     act = svc.loc[svc["active"], ["service", "provider", "category", "capacity"]]
     contrib = act.merge(base.sl, on="service")
     contrib = contrib.rename(columns={"leaf": "place"})
-    contrib["capacity_known"] = contrib["capacity"].notna()
-    contrib["supply"] = contrib["capacity"].fillna(0.0) * contrib["weight"]
+    contrib["supply"], contrib["capacity_known"] = _supply(contrib["capacity"], contrib["weight"])
     contrib = contrib[["service", "provider", "category", "place", "weight", "supply", "capacity_known"]]
     contrib = contrib.sort_values(["place", "category", "service"], kind="stable").reset_index(drop=True)
+    return Context(frames, base.hier, place, as_of, base.leaves, svc, contrib, base.demand.copy(),
+                   _dated(frames.funding, as_of), base.scope, base.unplaced)
 
-    fund = frames.funding.copy()
-    fund["active"] = active_mask(fund["start"], fund["end"], as_of)
-    return Context(frames, base.hier, place, as_of, base.leaves, svc, contrib, base.demand.copy(), fund, base.scope,
-                   base.unplaced)
+
+def prepare_changed(base: Base, ctx: Context, frames: Frames, *, dropped: set[str],
+                    capacities: Iterable[tuple[str, float | None]] = ()) -> Context:
+    """What :func:`prepare` makes of ``frames`` for ``ctx``'s place and date, derived from ``ctx``.
+
+    ``base`` and ``ctx`` were prepared from other frames, which ``frames``
+    may differ from only in: the services ``dropped`` (with their areas),
+    changed ``capacities`` of other services (``(service, capacity or
+    None)``, in order: the last change of a service stands), and any flows
+    and partnerships. Places and needs are the same, so the hierarchy,
+    leaves and demand stay, and each kept service keeps its apportioning
+    weights (they depend on its own areas alone): the dropped services'
+    supply rows go, changed capacities are applied to the rest, and only
+    the place scope and the unplaced organisations are worked out again.
+    """
+    c = ctx.contrib
+    c = (c[~c["service"].isin(dropped)] if dropped else c).reset_index(drop=True)
+    for sid, cap in capacities:
+        rows = (c["service"] == sid).to_numpy()
+        if sid not in dropped and rows.any():
+            capacity = pd.Series(np.nan if cap is None else float(cap), index=c.index[rows])
+            c.loc[rows, "supply"], c.loc[rows, "capacity_known"] = _supply(capacity, c.loc[rows, "weight"])
+    scope = None
+    if ctx.place is not None:
+        served = base.sl["service"]
+        scope = place_scope(frames, ctx.hier, ctx.place, served[~served.isin(dropped)] if dropped else served)
+    return Context(frames, ctx.hier, ctx.place, ctx.as_of, ctx.leaves, _dated(frames.services, ctx.as_of), c,
+                   ctx.demand.copy(), _dated(frames.funding, ctx.as_of), scope, unplaced_organisations(frames))
+
+
+def _dated(df: pd.DataFrame, as_of: dt.date) -> pd.DataFrame:
+    """A copy of ``df`` (services or funding) with ``active``: whether its row is active on ``as_of``."""
+    out = df.copy()
+    out["active"] = active_mask(out["start"], out["end"], as_of)
+    return out
+
+
+def _supply(capacity: pd.Series, weight: pd.Series) -> tuple[pd.Series, pd.Series]:
+    """A service's apportioned supply (its capacity times the weight; 0 when the capacity is unknown), and
+    whether the capacity is known."""
+    return capacity.fillna(0.0) * weight, capacity.notna()
 
 
 def place_scope(frames: Frames, hier: Hierarchy, place: str, served: Iterable[str]) -> frozenset:

@@ -44,8 +44,8 @@ import numpy as np
 import pandas as pd
 
 from ecosystem.analysis._core import Analysis, analyse_frames
-from ecosystem.analysis._tables import (DECIMALS, Base, Context, Frames, active_mask, as_date, extract, place_scope,
-                                        prepare, prepare_base, records, to_timestamps, unplaced_organisations)
+from ecosystem.analysis._tables import (DECIMALS, Base, Context, Frames, active_mask, as_date, extract, prepare,
+                                        prepare_base, prepare_changed, records, to_timestamps)
 from ecosystem.analysis.coverage import coverage_from, totals
 from ecosystem.analysis.fragility import funding_cliffs_from
 
@@ -392,36 +392,14 @@ def changed_context(base: Base, ctx: Context, changed: Frames, o: ScenarioOption
     ``changed`` is :func:`apply`'s copy of the tables that ``base`` and
     ``ctx`` were prepared from, for the options' place and date; ``off`` the
     services it removed or deactivated. A scenario changes services, flows
-    and partnerships, never places or needs: the hierarchy, the leaves and
-    the demand stay, and each kept service keeps its apportioning weights
-    (they depend on its own areas alone). So the supply rows of the services
-    that went are dropped, changed capacities are applied to the rest, and
-    only the place scope and the unplaced organisations are worked out again:
-    the "after" of a scenario then costs a fraction of a second analysis.
-    Added services bring weights of their own, and are prepared afresh.
+    and partnerships, never places or needs, so the "after" is derived
+    (:func:`~ecosystem.analysis._tables.prepare_changed`) at a fraction of
+    the cost of a second analysis; added services bring apportioning weights
+    of their own, and are prepared afresh.
     """
     if o.add_services:
         return prepare(changed, place=o.place, as_of=o.as_of)
-    c = ctx.contrib
-    c = (c[~c["service"].isin(off)] if off else c).reset_index(drop=True)
-    for sid, cap in o.capacity_changes:  # in order, as apply() makes them: the last change of a service stands
-        if sid in off:
-            continue
-        rows = (c["service"] == sid).to_numpy()
-        if rows.any():
-            known = cap is not None
-            c.loc[rows, "supply"] = (float(cap) if known else 0.0) * c.loc[rows, "weight"]
-            c.loc[rows, "capacity_known"] = known
-    svc = changed.services.copy()
-    svc["active"] = active_mask(svc["start"], svc["end"], ctx.as_of)
-    fund = changed.funding.copy()
-    fund["active"] = active_mask(fund["start"], fund["end"], ctx.as_of)
-    scope = None
-    if o.place is not None:
-        served = base.sl["service"]
-        scope = place_scope(changed, ctx.hier, o.place, served[~served.isin(off)] if off else served)
-    return Context(changed, ctx.hier, ctx.place, ctx.as_of, ctx.leaves, svc, c, ctx.demand.copy(), fund, scope,
-                   unplaced_organisations(changed))
+    return prepare_changed(base, ctx, changed, dropped=off, capacities=o.capacity_changes)
 
 
 def _check_baseline(baseline: Analysis, options: ScenarioOptions) -> None:
